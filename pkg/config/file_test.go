@@ -1,0 +1,188 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestYAML(t *testing.T) {
+	t.Parallel()
+	doc := `
+app:
+  port: 9000
+log: {level: DEBUG, format: text}
+redis.host: dotted-at-root
+Redis:
+  Dial-Timeout: 7s
+  password: "s3cret"
+  db: 012
+  tls: yes
+  port: ~
+  nested:
+    deeper:
+      key: v
+  objects:
+    - name: a
+shutdown:
+  timeout: 30
+empty:
+`
+	c := newTest(nil, doc)
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	for key, want := range map[string]string{
+		"app.port":                "9000",
+		"log.level":               "DEBUG",
+		"log.format":              "text",
+		"redis.host":              "dotted-at-root",
+		"redis.dial_timeout":      "7s",
+		"redis.dial-timeout":      "7s",
+		"REDIS.DIAL_TIMEOUT":      "7s",
+		"redis.password":          "s3cret",
+		"redis.db":                "012", // text as written
+		"redis.tls":               "yes",
+		"redis.port":              "6379", // null means unset: the default shows
+		"redis.nested.deeper.key": "v",
+		"redis.objects":           "", // a list of mappings is not addressable
+		"empty":                   "",
+		"shutdown.timeout":        "30",
+	} {
+		if got := c.GetString(key); got != want {
+			t.Errorf("GetString(%q) = %q, want %q", key, got, want)
+		}
+	}
+	if got := c.GetDuration("shutdown.timeout").String(); got != "30s" {
+		t.Errorf("shutdown.timeout = %s", got)
+	}
+	if !c.GetBool("redis.tls") || c.GetInt("redis.db") != 12 {
+		t.Error("typed values from YAML")
+	}
+}
+
+func TestYAMLAnchorsAndMerge(t *testing.T) {
+	t.Parallel()
+	doc := `
+base: &base
+  host: base-host
+  port: 1111
+  db: 1
+other: &other
+  db: 2
+  username: u
+redis:
+  <<: [*base, *other]
+  port: 2222
+log:
+  level: &lvl warn
+  format: text
+copy:
+  level: *lvl
+`
+	c := newTest(nil, doc)
+	for key, want := range map[string]string{
+		"redis.host":     "base-host",
+		"redis.port":     "2222", // own key wins over the merge
+		"redis.db":       "1",    // earlier merge wins
+		"redis.username": "u",
+		"copy.level":     "warn",
+	} {
+		if got := c.GetString(key); got != want {
+			t.Errorf("GetString(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestYAMLLoadErrors(t *testing.T) {
+	t.Parallel()
+	// Each level is a mapping of ten aliases to the level below: 10^6
+	// leaves from a few hundred bytes.
+	laughs := "a: &a {k0: x, k1: x, k2: x, k3: x, k4: x, k5: x, k6: x, k7: x, k8: x, k9: x}\n"
+	for _, n := range []string{"b", "c", "d", "e", "f"} {
+		prev := string(rune(n[0] - 1))
+		var ks []string
+		for i := range 10 {
+			ks = append(ks, fmt.Sprintf("k%d: *%s", i, prev))
+		}
+		laughs += n + ": &" + n + " {" + strings.Join(ks, ", ") + "}\n"
+	}
+	deep := strings.Repeat("{a: ", 40) + "1" + strings.Repeat("}", 40)
+
+	tests := []struct {
+		name string
+		doc  string
+		want string // exact first error
+	}{
+		{"syntax", "app:\n  port: [1\n", "config: config.yaml: yaml: line 1: did not find expected ',' or ']'"},
+		{"tab indent", "app:\n\tport: 1\n", "config: config.yaml: yaml: line 2: found character that cannot start any token"},
+		{"scalar root", "just a string\n", "config: config.yaml: " + errNotMap.Error()},
+		{"list root", "- a\n- b\n", "config: config.yaml: " + errNotMap.Error()},
+		{"too deep", deep, "config: config.yaml: " + errTooDeep.Error()},
+		{"alias bomb", laughs, "config: config.yaml: " + errTooLarge.Error()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newTest(map[string]string{"APP_PORT": "1"}, tt.doc)
+			errs := errorList(c.Validate())
+			if len(errs) == 0 || errs[0].Error() != tt.want {
+				t.Fatalf("Validate() = %v\nwant %s", errs, tt.want)
+			}
+			// Nothing of a bad file is used, but the environment still is.
+			if len(c.file) != 0 {
+				t.Errorf("partial file kept: %v", c.file)
+			}
+			if c.GetInt("app.port") != 1 {
+				t.Error("environment lost")
+			}
+		})
+	}
+}
+
+func TestYAMLEmptyDocuments(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{"\n", "# only a comment\n", "~\n", "---\n", "{}\n"} {
+		if err := newTest(nil, doc).Validate(); err != nil {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+}
+
+func TestUnreadableDefaultFile(t *testing.T) {
+	t.Parallel()
+	denied := errors.New("permission denied")
+	c := load(map[string]string{}, func(string) ([]byte, error) { return nil, denied })
+	err := c.Validate()
+	if !errors.Is(err, denied) || !strings.HasPrefix(err.Error(), "config: config.yaml: ") {
+		t.Errorf("Validate() = %v", err)
+	}
+}
+
+func TestExplicitConfigFile(t *testing.T) {
+	t.Parallel()
+	files := fakeFiles(map[string]string{"/etc/gw.yaml": "app: {port: 1234}\n", DefaultFile: "app: {port: 1}\n"})
+	c := load(map[string]string{"CONFIG_FILE": "/etc/gw.yaml"}, files)
+	if got := c.GetInt("app.port"); got != 1234 {
+		t.Errorf("app.port = %d: CONFIG_FILE not preferred over ./config.yaml", got)
+	}
+	c = load(map[string]string{"CONFIG_FILE": "/missing.yaml"}, files)
+	want := `config: CONFIG_FILE="/missing.yaml": open /missing.yaml: file does not exist`
+	if err := c.Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want %s", err, want)
+	}
+	if got := c.GetInt("app.port"); got != 8084 {
+		t.Errorf("with a missing CONFIG_FILE app.port = %d, want the default (no fallback to ./config.yaml)", got)
+	}
+}
+
+func TestFileErrorNamesFile(t *testing.T) {
+	t.Parallel()
+	c := load(map[string]string{"CONFIG_FILE": "/etc/gw.yaml"},
+		fakeFiles(map[string]string{"/etc/gw.yaml": "redis:\n  port: abc\n"}))
+	want := `config: redis.port="abc" (from /etc/gw.yaml): not a valid integer`
+	if err := c.Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want %s", err, want)
+	}
+}

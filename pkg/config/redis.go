@@ -1,0 +1,290 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RedisConfig describes how to reach Redis. It is filled by
+// Config.GetRedisConfig from the environment and the YAML file, and consumed by
+// redis.NewManager. The zero value means "nothing configured".
+type RedisConfig struct {
+	// URL is a redis:// or rediss:// URL (REDIS_URL). When set it wins over
+	// Host, Port, Username, Password and DB, which GetRedisConfig fills from
+	// it (see ParseURL), so consumers need not parse it again.
+	URL string
+	// Host and Port of a single Redis node (REDIS_HOST, REDIS_PORT).
+	// Port defaults to 6379.
+	Host string
+	Port int
+	// Username and Password for AUTH (REDIS_USERNAME, REDIS_PASSWORD).
+	Username string
+	Password string
+	// DB is the database number (REDIS_DB). Defaults to 0.
+	DB int
+	// TLS turns on TLS for Host/Port and cluster/sentinel addresses
+	// (REDIS_TLS). A rediss:// URL turns it on as well.
+	TLS bool
+	// TLSInsecureSkipVerify skips certificate verification (REDIS_TLS_INSECURE).
+	TLSInsecureSkipVerify bool
+	// TLSCAFile is a PEM file of CAs to trust (REDIS_TLS_CA_FILE).
+	TLSCAFile string
+
+	// ClusterAddrs selects Redis Cluster mode (REDIS_CLUSTER_ADDRS,
+	// comma-separated host:port).
+	ClusterAddrs []string
+	// SentinelAddrs and SentinelMaster select Sentinel failover mode
+	// (REDIS_SENTINEL_ADDRS, REDIS_SENTINEL_MASTER).
+	SentinelAddrs  []string
+	SentinelMaster string
+	// SentinelPassword authenticates to the sentinels themselves
+	// (REDIS_SENTINEL_PASSWORD).
+	SentinelPassword string
+
+	// Mode is "" (automatic) or "embedded" (REDIS_MODE). Embedded forces the
+	// in-process Redis-compatible server. REDIS_MODE=auto is accepted and
+	// comes out as "", so consumers only compare with "embedded".
+	Mode string
+	// EmbeddedAddr is where the embedded server listens (REDIS_EMBEDDED_ADDR).
+	// Defaults to 127.0.0.1:6379.
+	EmbeddedAddr string
+
+	// DialTimeout, ReadTimeout and WriteTimeout bound each network step
+	// (REDIS_DIAL_TIMEOUT, REDIS_READ_TIMEOUT, REDIS_WRITE_TIMEOUT).
+	// Default to 5s, 3s and 3s.
+	DialTimeout  time.Duration
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	// PoolSize is the connection pool size (REDIS_POOL_SIZE). Defaults to the
+	// client library's default (10 per CPU).
+	PoolSize int
+
+	// Configured reports whether any Redis address setting (URL, host, port,
+	// cluster or sentinel addresses) was given explicitly. When false the
+	// service may fall back to a local or embedded Redis.
+	Configured bool
+}
+
+// GetRedisConfig builds the Redis settings from the redis.* keys. A
+// REDIS_URL fills URL and, from it, Host, Port, Username, Password, DB and
+// TLS (rediss://), plus any timeout or pool_size given as a query parameter.
+// Bad values fall back to defaults and are reported by Validate.
+func (c *Config) GetRedisConfig() RedisConfig {
+	rc := RedisConfig{
+		URL:                   c.GetString("redis.url"),
+		Host:                  c.GetString("redis.host"),
+		Port:                  c.GetInt("redis.port"),
+		Username:              c.GetString("redis.username"),
+		Password:              c.GetString("redis.password"),
+		DB:                    c.GetInt("redis.db"),
+		TLS:                   c.GetBool("redis.tls"),
+		TLSInsecureSkipVerify: c.GetBool("redis.tls_insecure"),
+		TLSCAFile:             c.GetString("redis.tls_ca_file"),
+		ClusterAddrs:          c.GetStringSlice("redis.cluster_addrs"),
+		SentinelAddrs:         c.GetStringSlice("redis.sentinel_addrs"),
+		SentinelMaster:        c.GetString("redis.sentinel_master"),
+		SentinelPassword:      c.GetString("redis.sentinel_password"),
+		EmbeddedAddr:          c.GetString("redis.embedded_addr"),
+		DialTimeout:           c.GetDuration("redis.dial_timeout"),
+		ReadTimeout:           c.GetDuration("redis.read_timeout"),
+		WriteTimeout:          c.GetDuration("redis.write_timeout"),
+		PoolSize:              c.GetInt("redis.pool_size"),
+	}
+	for _, k := range []string{"redis.url", "redis.host", "redis.port", "redis.cluster_addrs", "redis.sentinel_addrs"} {
+		if c.IsSet(k) {
+			rc.Configured = true
+		}
+	}
+
+	v, src, _ := c.lookup("redis.mode")
+	if mode, err := parseMode(v.text); err != nil {
+		c.record("redis.mode", c.valueError("redis.mode", src, v, err))
+	} else {
+		rc.Mode = mode
+	}
+
+	if rc.URL != "" {
+		u, err := parseRedisURL(rc.URL)
+		if err != nil {
+			v, src, _ := c.lookup("redis.url")
+			c.record("redis.url", c.valueError("redis.url", src, v, err))
+			return rc
+		}
+		rc.Host, rc.Port, rc.DB = u.Host, u.Port, u.DB
+		rc.Username, rc.Password = u.Username, u.Password
+		rc.TLS = rc.TLS || u.TLS
+		// Query parameters are more specific than REDIS_*_TIMEOUT.
+		rc.DialTimeout = cmp.Or(u.DialTimeout, rc.DialTimeout)
+		rc.ReadTimeout = cmp.Or(u.ReadTimeout, rc.ReadTimeout)
+		rc.WriteTimeout = cmp.Or(u.WriteTimeout, rc.WriteTimeout)
+		rc.PoolSize = cmp.Or(u.PoolSize, rc.PoolSize)
+	}
+	return rc
+}
+
+// ParseURL parses a redis:// or rediss:// URL of the form
+//
+//	redis[s]://[[user][:password]@][host][:port][/db][?param=value&...]
+//
+// Host defaults to localhost, port to 6379 and db to 0; rediss turns on TLS.
+// The parameters dial_timeout, read_timeout, write_timeout (Go durations or
+// whole seconds) and pool_size are read; others are left in URL for the
+// client library. Configured is true in the result. The error never contains
+// the password.
+func ParseURL(raw string) (RedisConfig, error) {
+	rc, err := parseRedisURL(raw)
+	if err != nil {
+		return RedisConfig{}, fmt.Errorf("config: redis URL %q: %w", redactURL(raw), err)
+	}
+	return rc, nil
+}
+
+// parseRedisURL is ParseURL with bare reasons, for wrapping in a ValueError.
+func parseRedisURL(raw string) (RedisConfig, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the whole URL, password included; keep the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return RedisConfig{}, fmt.Errorf("not a valid URL: %w", err)
+	}
+	rc := RedisConfig{URL: raw, Host: u.Hostname(), Port: 6379, Configured: true}
+	switch u.Scheme {
+	case "redis":
+	case "rediss":
+		rc.TLS = true
+	default:
+		return RedisConfig{}, fmt.Errorf("unsupported scheme %q (want redis or rediss)", u.Scheme)
+	}
+	if u.Opaque != "" {
+		return RedisConfig{}, errors.New("missing // after the scheme")
+	}
+	if u.User != nil {
+		rc.Username = u.User.Username()
+		rc.Password, _ = u.User.Password()
+	}
+	if rc.Host == "" {
+		rc.Host = "localhost"
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || port(n) != nil {
+			return RedisConfig{}, fmt.Errorf("port %q: %w", p, errPort)
+		}
+		rc.Port = n
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+		n, err := strconv.Atoi(db)
+		if err != nil || n < 0 {
+			return RedisConfig{}, fmt.Errorf("database %q in path: want a number >= 0", db)
+		}
+		rc.DB = n
+	}
+
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return RedisConfig{}, fmt.Errorf("bad query: %w", err)
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"dial_timeout", &rc.DialTimeout},
+		{"read_timeout", &rc.ReadTimeout},
+		{"write_timeout", &rc.WriteTimeout},
+	} {
+		if s := q.Get(p.name); s != "" {
+			d, err := parseDuration(s)
+			if err == nil {
+				err = nonNegative(d)
+			}
+			if err != nil {
+				return RedisConfig{}, fmt.Errorf("%s=%q: %w", p.name, s, err)
+			}
+			*p.dst = d
+		}
+	}
+	if s := q.Get("pool_size"); s != "" {
+		n, err := parseInt(s)
+		if err == nil {
+			err = nonNegative(n)
+		}
+		if err != nil {
+			return RedisConfig{}, fmt.Errorf("pool_size=%q: %w", s, err)
+		}
+		rc.PoolSize = n
+	}
+	return rc, nil
+}
+
+// Redacted returns a copy with the passwords and the URL's password masked.
+func (r RedisConfig) Redacted() RedisConfig {
+	if r.Password != "" {
+		r.Password = redactedMark
+	}
+	if r.SentinelPassword != "" {
+		r.SentinelPassword = redactedMark
+	}
+	r.URL = redactURL(r.URL)
+	r.ClusterAddrs = slices.Clone(r.ClusterAddrs)
+	r.SentinelAddrs = slices.Clone(r.SentinelAddrs)
+	return r
+}
+
+// plainRedisConfig has RedisConfig's fields without its methods, so the
+// formatting methods below do not call themselves.
+type plainRedisConfig RedisConfig
+
+// String formats the redacted settings, so %v and %s never print a password.
+func (r RedisConfig) String() string {
+	return fmt.Sprintf("%+v", plainRedisConfig(r.Redacted()))
+}
+
+// GoString makes %#v redacted as well.
+func (r RedisConfig) GoString() string {
+	s := fmt.Sprintf("%#v", plainRedisConfig(r.Redacted()))
+	return strings.Replace(s, "config.plainRedisConfig", "config.RedisConfig", 1)
+}
+
+// LogValue makes slog log the redacted settings, as a group of the fields
+// that are set.
+func (r RedisConfig) LogValue() slog.Value {
+	r = r.Redacted()
+	var attrs []slog.Attr
+	add := func(key string, set bool, v slog.Value) {
+		if set {
+			attrs = append(attrs, slog.Attr{Key: key, Value: v})
+		}
+	}
+	add("url", r.URL != "", slog.StringValue(r.URL))
+	add("host", r.Host != "", slog.StringValue(r.Host))
+	add("port", r.Port != 0, slog.IntValue(r.Port))
+	add("username", r.Username != "", slog.StringValue(r.Username))
+	add("password", r.Password != "", slog.StringValue(r.Password))
+	add("db", r.DB != 0, slog.IntValue(r.DB))
+	add("tls", r.TLS, slog.BoolValue(r.TLS))
+	add("tls_insecure", r.TLSInsecureSkipVerify, slog.BoolValue(true))
+	add("tls_ca_file", r.TLSCAFile != "", slog.StringValue(r.TLSCAFile))
+	add("cluster_addrs", len(r.ClusterAddrs) > 0, slog.StringValue(strings.Join(r.ClusterAddrs, ",")))
+	add("sentinel_addrs", len(r.SentinelAddrs) > 0, slog.StringValue(strings.Join(r.SentinelAddrs, ",")))
+	add("sentinel_master", r.SentinelMaster != "", slog.StringValue(r.SentinelMaster))
+	add("sentinel_password", r.SentinelPassword != "", slog.StringValue(r.SentinelPassword))
+	add("mode", r.Mode != "", slog.StringValue(r.Mode))
+	add("embedded_addr", r.EmbeddedAddr != "", slog.StringValue(r.EmbeddedAddr))
+	add("dial_timeout", r.DialTimeout != 0, slog.DurationValue(r.DialTimeout))
+	add("read_timeout", r.ReadTimeout != 0, slog.DurationValue(r.ReadTimeout))
+	add("write_timeout", r.WriteTimeout != 0, slog.DurationValue(r.WriteTimeout))
+	add("pool_size", r.PoolSize != 0, slog.IntValue(r.PoolSize))
+	add("configured", true, slog.BoolValue(r.Configured))
+	return slog.GroupValue(attrs...)
+}

@@ -1,0 +1,16 @@
+-- Schedules a failed entry for another attempt.
+--
+-- KEYS[1] inflight hash   {mq:<topic>}:inflight:<cid>
+-- KEYS[2] delayed zset    {mq:<topic>}:delayed
+-- KEYS[3] stats hash      {mq:<topic>}:stats
+-- ARGV[1] token
+-- ARGV[2] due time, unix ms
+-- ARGV[3] the entry to retry (attempt and error updated)
+-- Returns 1, or 0 when the token was no longer in flight.
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'failed', 1)
+redis.call('HINCRBY', KEYS[3], 'retried', 1)
+return 1

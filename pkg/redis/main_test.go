@@ -1,0 +1,97 @@
+package redis_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		runChild()
+		return
+	}
+	srv = redistest.MustStartMain()
+	code := m.Run()
+	srv.Stop()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// bundle is what most tests need: a manager on the shared server and a topic
+// no other test uses.
+type bundle struct {
+	m     *redis.Manager
+	q     *redis.RedisQueue
+	topic string
+	ctx   context.Context
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	return setupAddr(t, srv.Addr)
+}
+
+func setupAddr(t *testing.T, addr string) *bundle {
+	t.Helper()
+	m := newManager(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return &bundle{m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
+}
+
+func newManager(t *testing.T, addr string) *redis.Manager {
+	t.Helper()
+	host, port := splitAddr(t, addr)
+	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// subscribe runs Subscribe in the background and returns a function that
+// stops it and returns its error.
+func subscribe(t *testing.T, b *bundle, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(b.ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- b.q.Subscribe(ctx, b.topic, h, opts...) }()
+	var once bool
+	var err error
+	stop := func() error {
+		if !once {
+			once = true
+			cancel()
+			err = <-errc
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// eventually polls cond until it is true or the deadline passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

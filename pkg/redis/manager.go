@@ -1,0 +1,229 @@
+package redis
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+)
+
+// Manager owns the connection to Redis (single node, Sentinel or Cluster)
+// and the queue built on it. It is safe for concurrent use.
+//
+// NewManager never fails and never dials: if Redis is unreachable, calls
+// return errors until it is back. Check Err for configuration errors and
+// Ping for reachability at startup.
+type Manager struct {
+	log    logger.Logger
+	opts   *goredis.UniversalOptions
+	client goredis.UniversalClient
+	queue  *RedisQueue
+	err    error
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// NewManager builds a Manager from cfg. A nil cfg or an empty one means
+// 127.0.0.1:6379. A nil log discards logs.
+func NewManager(cfg *config.RedisConfig, log logger.Logger) *Manager {
+	if log == nil {
+		log = logger.Nop()
+	}
+	var c config.RedisConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	opts, err := UniversalOptions(&c)
+	if err != nil {
+		// Keep going with defaults so nothing panics; every call reports err.
+		log.Error("invalid redis configuration", err)
+		opts = &goredis.UniversalOptions{Addrs: []string{"127.0.0.1:6379"}}
+	}
+	return newManager(opts, log, err)
+}
+
+// NewManagerFromOptions builds a Manager from go-redis options, for programs
+// that configure the client themselves.
+func NewManagerFromOptions(opts *goredis.UniversalOptions, log logger.Logger) *Manager {
+	if log == nil {
+		log = logger.Nop()
+	}
+	o := *opts
+	return newManager(&o, log, nil)
+}
+
+func newManager(opts *goredis.UniversalOptions, log logger.Logger, err error) *Manager {
+	m := &Manager{log: log, opts: opts, err: err}
+	m.client = goredis.NewUniversalClient(opts)
+	m.queue = newQueue(m)
+	return m
+}
+
+// UniversalOptions turns a RedisConfig into go-redis options: Cluster when
+// ClusterAddrs is set, Sentinel when SentinelAddrs is set, else one node
+// from URL or Host/Port.
+func UniversalOptions(c *config.RedisConfig) (*goredis.UniversalOptions, error) {
+	o := &goredis.UniversalOptions{
+		Username:     c.Username,
+		Password:     c.Password,
+		DB:           c.DB,
+		DialTimeout:  c.DialTimeout,
+		ReadTimeout:  c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout,
+		PoolSize:     c.PoolSize,
+	}
+	useTLS := c.TLS
+	switch {
+	case len(c.ClusterAddrs) > 0:
+		o.Addrs = c.ClusterAddrs
+		o.IsClusterMode = true
+	case len(c.SentinelAddrs) > 0:
+		if c.SentinelMaster == "" {
+			return nil, errors.New("redis: REDIS_SENTINEL_MASTER is required with REDIS_SENTINEL_ADDRS")
+		}
+		o.Addrs = c.SentinelAddrs
+		o.MasterName = c.SentinelMaster
+		o.SentinelPassword = c.SentinelPassword
+	case c.URL != "":
+		u, err := goredis.ParseURL(c.URL)
+		if err != nil {
+			return nil, fmt.Errorf("redis: REDIS_URL: %w", errors.New(redactURLError(err, c.Password)))
+		}
+		o.Addrs = []string{u.Addr}
+		o.Username, o.Password, o.DB = u.Username, u.Password, u.DB
+		if u.TLSConfig != nil {
+			useTLS = true
+		}
+		if o.DialTimeout == 0 {
+			o.DialTimeout = u.DialTimeout
+		}
+		if o.ReadTimeout == 0 {
+			o.ReadTimeout = u.ReadTimeout
+		}
+		if o.WriteTimeout == 0 {
+			o.WriteTimeout = u.WriteTimeout
+		}
+	default:
+		host, port := c.Host, c.Port
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		if port == 0 {
+			port = 6379
+		}
+		o.Addrs = []string{net.JoinHostPort(host, strconv.Itoa(port))}
+	}
+	if useTLS {
+		tc, err := tlsConfig(c, o.Addrs[0])
+		if err != nil {
+			return nil, err
+		}
+		o.TLSConfig = tc
+	}
+	return o, nil
+}
+
+func tlsConfig(c *config.RedisConfig, addr string) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSInsecureSkipVerify} //nolint:gosec // opt-in
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		tc.ServerName = host
+	}
+	if c.TLSCAFile != "" {
+		pem, err := os.ReadFile(c.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("redis: REDIS_TLS_CA_FILE: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("redis: REDIS_TLS_CA_FILE %q holds no PEM certificate", c.TLSCAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// redactURLError makes sure a URL parse error never carries the password.
+func redactURLError(err error, password string) string {
+	msg := err.Error()
+	if password == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, password, "xxxxx")
+}
+
+// GetQueue returns the message queue.
+func (m *Manager) GetQueue() *RedisQueue { return m.queue }
+
+// Client returns the underlying go-redis client.
+func (m *Manager) Client() goredis.UniversalClient { return m.client }
+
+// Err returns the configuration error NewManager met, if any.
+func (m *Manager) Err() error { return m.err }
+
+// Ping checks that Redis answers.
+func (m *Manager) Ping(ctx context.Context) error {
+	if err := m.usable(); err != nil {
+		return err
+	}
+	if err := m.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping %s: %w", m.describe(), err)
+	}
+	return nil
+}
+
+func (m *Manager) usable() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	return m.err
+}
+
+// describe names the target without credentials, for error messages.
+func (m *Manager) describe() string {
+	switch {
+	case m.opts.MasterName != "":
+		return fmt.Sprintf("sentinel master %q via %v", m.opts.MasterName, m.opts.Addrs)
+	case m.opts.IsClusterMode || len(m.opts.Addrs) > 1:
+		return fmt.Sprintf("cluster %v", m.opts.Addrs)
+	default:
+		return m.opts.Addrs[0]
+	}
+}
+
+// newBlockingClient returns a client with one connection for a consumer's
+// blocking commands. Closing it is the only way to interrupt a blocking
+// command, which is how a consumer stops promptly.
+func (m *Manager) newBlockingClient() goredis.UniversalClient {
+	o := *m.opts
+	o.PoolSize = 1
+	o.MinIdleConns = 0
+	o.MaxIdleConns = 1
+	return goredis.NewUniversalClient(&o)
+}
+
+// Close closes the client. Subscriptions should be stopped first by
+// cancelling their contexts.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	return m.client.Close()
+}

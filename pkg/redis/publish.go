@@ -1,0 +1,226 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"goweb/pkg/redis/internal/envelope"
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// PublishOption changes how a message is published.
+type PublishOption func(*publishOptions)
+
+type publishOptions struct {
+	id       string
+	idOut    *string
+	idsOut   *[]string
+	headers  map[string]string
+	delay    time.Duration
+	at       time.Time
+	dedupKey string
+	dedupTTL time.Duration
+}
+
+// WithID sets the message id instead of a generated one. Ids are 1 to 256
+// printable ASCII bytes without spaces, quotes, backslashes or braces.
+func WithID(id string) PublishOption { return func(o *publishOptions) { o.id = id } }
+
+// WithIDOut stores the id of the published message in *id. With
+// PublishBatch it receives the first message's id; see WithIDsOut.
+func WithIDOut(id *string) PublishOption { return func(o *publishOptions) { o.idOut = id } }
+
+// WithIDsOut stores the ids of a PublishBatch, in order, in *ids.
+func WithIDsOut(ids *[]string) PublishOption { return func(o *publishOptions) { o.idsOut = ids } }
+
+// WithHeaders attaches string metadata, delivered in Message.Headers.
+func WithHeaders(h map[string]string) PublishOption {
+	return func(o *publishOptions) { o.headers = h }
+}
+
+// WithDelay makes the message due d from now.
+func WithDelay(d time.Duration) PublishOption { return func(o *publishOptions) { o.delay = d } }
+
+// WithProcessAt makes the message due at t.
+func WithProcessAt(t time.Time) PublishOption { return func(o *publishOptions) { o.at = t } }
+
+// WithDedupKey publishes only if no message of the topic was published with
+// the same key within ttl; otherwise the publish returns ErrDuplicate.
+func WithDedupKey(key string, ttl time.Duration) PublishOption {
+	return func(o *publishOptions) { o.dedupKey, o.dedupTTL = key, ttl }
+}
+
+// Publish sends data to topic for immediate delivery.
+func (q *RedisQueue) Publish(ctx context.Context, topic string, data map[string]interface{}, opts ...PublishOption) error {
+	_, err := q.Enqueue(ctx, topic, data, opts...)
+	return err
+}
+
+// PublishWithDelay sends data to topic for delivery after delay.
+func (q *RedisQueue) PublishWithDelay(ctx context.Context, topic string, data map[string]interface{}, delay time.Duration, opts ...PublishOption) error {
+	_, err := q.Enqueue(ctx, topic, data, append(opts, WithDelay(delay))...)
+	return err
+}
+
+// Enqueue publishes data to topic and returns the message id.
+func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]interface{}, opts ...PublishOption) (string, error) {
+	o, err := q.publishOptions(topic, opts)
+	if err != nil {
+		return "", err
+	}
+	id := o.id
+	if id == "" {
+		id = q.ids.next()
+	}
+	entry, err := q.encode(id, data, o)
+	if err != nil {
+		return "", err
+	}
+	due := o.due(q.now())
+	q.register(ctx, topic)
+	switch {
+	case o.dedupKey != "":
+		err = q.publishDedup(ctx, topic, entry, due, o)
+	case due > 0:
+		err = q.schedule(ctx, topic, []interface{}{due, entry})
+	default:
+		err = q.client.LPush(ctx, keys.Pending(topic), entry).Err()
+	}
+	if err != nil {
+		return "", err
+	}
+	if o.idOut != nil {
+		*o.idOut = id
+	}
+	return id, nil
+}
+
+// PublishBatch sends many messages to topic in one round trip. Either all
+// are published or, on error, none is (one Redis command adds them all).
+func (q *RedisQueue) PublishBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) error {
+	o, err := q.publishOptions(topic, opts)
+	if err != nil {
+		return err
+	}
+	if o.id != "" || o.dedupKey != "" {
+		return fmt.Errorf("%w: WithID and WithDedupKey apply to one message, not a batch", ErrInvalidOption)
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	due := o.due(q.now())
+	args := make([]interface{}, 0, 2*len(batch))
+	ids := make([]string, len(batch))
+	for i, data := range batch {
+		ids[i] = q.ids.next()
+		entry, err := q.encode(ids[i], data, o)
+		if err != nil {
+			return fmt.Errorf("batch item %d: %w", i, err)
+		}
+		if due > 0 {
+			args = append(args, due)
+		}
+		args = append(args, entry)
+	}
+	q.register(ctx, topic)
+	if due > 0 {
+		err = q.schedule(ctx, topic, args)
+	} else {
+		err = q.client.LPush(ctx, keys.Pending(topic), args...).Err()
+	}
+	if err != nil {
+		return err
+	}
+	if o.idOut != nil {
+		*o.idOut = ids[0]
+	}
+	if o.idsOut != nil {
+		*o.idsOut = ids
+	}
+	return nil
+}
+
+func (q *RedisQueue) publishOptions(topic string, opts []PublishOption) (*publishOptions, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	if err := q.m.usable(); err != nil {
+		return nil, err
+	}
+	o := &publishOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.id != "" && (len(o.id) > envelope.MaxIDLen || !envelope.IDNeedsNoEscaping(o.id)) {
+		return nil, fmt.Errorf("%w: WithID(%q): ids are 1 to %d printable ASCII bytes without space, quote, backslash or braces",
+			ErrInvalidOption, truncate(o.id, 64), envelope.MaxIDLen)
+	}
+	if o.dedupKey != "" && o.dedupTTL <= 0 {
+		return nil, fmt.Errorf("%w: WithDedupKey needs a positive TTL", ErrInvalidOption)
+	}
+	if o.delay < 0 {
+		return nil, fmt.Errorf("%w: negative delay %v", ErrInvalidOption, o.delay)
+	}
+	return o, nil
+}
+
+// due returns the due time in unix ms, or 0 for immediate delivery.
+func (o *publishOptions) due(now time.Time) int64 {
+	switch {
+	case !o.at.IsZero() && o.at.After(now):
+		return o.at.UnixMilli()
+	case o.delay > 0:
+		return now.Add(o.delay).UnixMilli()
+	}
+	return 0
+}
+
+func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOptions) ([]byte, error) {
+	if data == nil {
+		data = map[string]interface{}{}
+	}
+	body, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode message data: %w", err)
+	}
+	entry := envelope.Encode(make([]byte, 0, len(body)+64), &envelope.Envelope{
+		ID: id, TS: q.nowMs(), Headers: o.headers,
+	}, body)
+	if len(entry) > q.MaxPayload {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrPayloadTooLarge, len(entry), q.MaxPayload)
+	}
+	return entry, nil
+}
+
+// schedule adds delayed entries (args are due, entry pairs) and wakes the
+// schedulers if one of them is the new earliest.
+func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interface{}) error {
+	earliest, err := scripts.Schedule.Run(ctx, q.client, []string{keys.Delayed(topic)}, args...).Int()
+	if err != nil {
+		return err
+	}
+	if earliest == 1 {
+		q.wake.announce(ctx, topic)
+	}
+	return nil
+}
+
+func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byte, due int64, o *publishOptions) error {
+	now := q.nowMs()
+	res, err := scripts.Dedup.Run(ctx, q.client,
+		[]string{keys.Dedup(topic), keys.Pending(topic), keys.Delayed(topic)},
+		o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
+	switch {
+	case err != nil:
+		return err
+	case res == 0:
+		return ErrDuplicate
+	case res == 2:
+		q.wake.announce(ctx, topic)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package redis
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis/internal/keys"
+)
+
+// DefaultMaxPayload is the largest encoded message accepted, in bytes.
+const DefaultMaxPayload = 1 << 20
+
+// RedisQueue publishes to and consumes from topics. Get it from
+// Manager.GetQueue; it is safe for concurrent use.
+type RedisQueue struct {
+	m      *Manager
+	client goredis.UniversalClient
+	log    logger.Logger
+	ids    *idGen
+	now    func() time.Time
+
+	// MaxPayload bounds an encoded message in bytes, on publish and on
+	// consume (a larger entry is dead-lettered). Defaults to
+	// DefaultMaxPayload. Set it before use.
+	MaxPayload int
+
+	known sync.Map // topic -> struct{}: already in the topic registry
+	wake  *wakeHub
+}
+
+func newQueue(m *Manager) *RedisQueue {
+	q := &RedisQueue{
+		m:          m,
+		client:     m.client,
+		log:        m.log,
+		ids:        newIDGen(),
+		now:        time.Now,
+		MaxPayload: DefaultMaxPayload,
+	}
+	q.wake = newWakeHub(q)
+	return q
+}
+
+func (q *RedisQueue) nowMs() int64 { return q.now().UnixMilli() }
+
+// register adds topic to the registry once per process, so the Inspector
+// and the dashboard can list topics without scanning keys.
+func (q *RedisQueue) register(ctx context.Context, topic string) {
+	if _, ok := q.known.Load(topic); ok {
+		return
+	}
+	if err := q.client.SAdd(ctx, keys.Topics, topic).Err(); err == nil {
+		q.known.Store(topic, struct{}{})
+	}
+}

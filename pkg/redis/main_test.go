@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 // bundle is what most tests need: a manager on the shared server and a topic
 // no other test uses.
 type bundle struct {
+	addr  string
 	m     *redis.Manager
 	q     *redis.RedisQueue
 	topic string
@@ -52,7 +53,7 @@ func setupAddr(t *testing.T, addr string) *bundle {
 	m := newManager(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	return &bundle{m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
+	return &bundle{addr: addr, m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
 }
 
 func newManager(t *testing.T, addr string) *redis.Manager {

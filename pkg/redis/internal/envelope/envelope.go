@@ -67,7 +67,7 @@ func Decode(entry []byte) (*Envelope, error) {
 		return nil, &DecodeError{Reason: describeJSONError(err)}
 	}
 	if w.Data == nil {
-		return nil, &DecodeError{Reason: `"data" is missing or not a JSON object`}
+		return nil, &DecodeError{Reason: `"data" is missing or null`}
 	}
 	e := &Envelope{Headers: w.Headers, Error: w.Error, Data: w.Data}
 	if w.ID != nil {
@@ -93,6 +93,9 @@ func Decode(entry []byte) (*Envelope, error) {
 
 func describeJSONError(err error) string {
 	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field == "data" {
+		return fmt.Sprintf(`"data" must be a JSON object, not %s`, typeErr.Value)
+	}
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		return fmt.Sprintf("field %q: cannot use JSON %s as %s", typeErr.Field, typeErr.Value, typeErr.Type)
 	}

@@ -29,6 +29,8 @@ var (
 	scheduleSrc string
 	//go:embed dedup.lua
 	dedupSrc string
+	//go:embed revive.lua
+	reviveSrc string
 )
 
 // The scripts, loaded lazily by EVALSHA with a fallback to EVAL.
@@ -42,4 +44,5 @@ var (
 	Promote  = redis.NewScript(promoteSrc)
 	Schedule = redis.NewScript(scheduleSrc)
 	Dedup    = redis.NewScript(dedupSrc)
+	Revive   = redis.NewScript(reviveSrc)
 )

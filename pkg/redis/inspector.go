@@ -1,0 +1,247 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/envelope"
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// Inspector reads and repairs queue state: counts, consumers, dead letters.
+// The service's metrics, admin API and dashboard all use it. Every call
+// touches one topic's slot at a time, so it works on Redis Cluster too.
+type Inspector struct {
+	q *RedisQueue
+}
+
+// Inspector returns an Inspector for the manager's queue.
+func (m *Manager) Inspector() *Inspector { return &Inspector{q: m.queue} }
+
+// TopicStats is a snapshot of one topic.
+type TopicStats struct {
+	Topic     string `json:"topic"`
+	Pending   int64  `json:"pending"`   // waiting in mq:<topic>
+	Delayed   int64  `json:"delayed"`   // waiting for their due time, including retries
+	InFlight  int64  `json:"in_flight"` // taken by consumers, not yet settled
+	Dead      int64  `json:"dead"`      // dead letters kept
+	Consumers int    `json:"consumers"` // consumers holding a lease
+	Processed int64  `json:"processed"` // handled successfully, all time
+	Failed    int64  `json:"failed"`    // failed attempts, all time
+	Retried   int64  `json:"retried"`   // retries scheduled, all time
+	DeadTotal int64  `json:"dead_total"`
+}
+
+// ConsumerInfo describes one consumer of a topic.
+type ConsumerInfo struct {
+	ID          string    `json:"id"`
+	LeaseExpiry time.Time `json:"lease_expiry"`
+	InFlight    int64     `json:"in_flight"`
+}
+
+// DeadLetter is one dead-lettered message.
+type DeadLetter struct {
+	ID       string    `json:"id,omitempty"`
+	Reason   string    `json:"reason"`
+	Attempt  int       `json:"attempt"`
+	FailedAt time.Time `json:"failed_at"`
+	Entry    string    `json:"entry"`
+	record   string
+}
+
+// Topics lists the topics that were ever published to or subscribed, sorted.
+func (i *Inspector) Topics(ctx context.Context) ([]string, error) {
+	topics, err := i.q.client.SMembers(ctx, keys.Topics).Result()
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(topics)
+	return topics, nil
+}
+
+// Consumers lists the consumers of topic and what each holds.
+func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Consumers(topic), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	pipe := i.q.client.Pipeline()
+	lens := make([]*goredis.IntCmd, len(zs))
+	for n, z := range zs {
+		cid := z.Member.(string)
+		lens[n] = pipe.HLen(ctx, keys.Inflight(topic, cid))
+	}
+	if len(zs) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]ConsumerInfo, len(zs))
+	for n, z := range zs {
+		out[n] = ConsumerInfo{ID: z.Member.(string), LeaseExpiry: time.UnixMilli(int64(z.Score)), InFlight: lens[n].Val()}
+	}
+	return out, nil
+}
+
+// Stats returns a snapshot of topic.
+func (i *Inspector) Stats(ctx context.Context, topic string) (*TopicStats, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	pipe := i.q.client.Pipeline()
+	pending := pipe.LLen(ctx, keys.Pending(topic))
+	delayed := pipe.ZCard(ctx, keys.Delayed(topic))
+	dead := pipe.ZCard(ctx, keys.Dead(topic))
+	counters := pipe.HGetAll(ctx, keys.Stats(topic))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	cons, err := i.Consumers(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	s := &TopicStats{
+		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: len(cons),
+	}
+	for _, c := range cons {
+		s.InFlight += c.InFlight
+	}
+	c := counters.Val()
+	s.Processed, s.Failed, s.Retried, s.DeadTotal = atoi(c["processed"]), atoi(c["failed"]), atoi(c["retried"]), atoi(c["dead"])
+	return s, nil
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// AllStats returns Stats for every registered topic.
+func (i *Inspector) AllStats(ctx context.Context) ([]TopicStats, error) {
+	topics, err := i.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TopicStats, 0, len(topics))
+	for _, t := range topics {
+		if ValidateTopic(t) != nil {
+			continue // someone wrote garbage into the registry
+		}
+		s, err := i.Stats(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+// DeadLetters returns up to limit dead letters of topic, newest first,
+// skipping offset.
+func (i *Inspector) DeadLetters(ctx context.Context, topic string, offset, limit int) ([]DeadLetter, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	if offset < 0 || limit <= 0 {
+		return nil, fmt.Errorf("%w: offset must be >= 0 and limit > 0", ErrInvalidOption)
+	}
+	recs, err := i.q.client.ZRevRange(ctx, keys.Dead(topic), int64(offset), int64(offset+limit-1)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeadLetter, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, decodeDeadLetter(r))
+	}
+	return out, nil
+}
+
+func decodeDeadLetter(r string) DeadLetter {
+	rec, err := envelope.DecodeDead([]byte(r))
+	if err != nil {
+		return DeadLetter{Reason: err.Error(), Entry: r, record: r}
+	}
+	return DeadLetter{ID: rec.ID, Reason: rec.Reason, Attempt: rec.Attempt, FailedAt: time.UnixMilli(rec.FailedAt), Entry: rec.Entry, record: r}
+}
+
+// RequeueDead publishes dead letters of topic again with their attempt
+// count reset: those with the given ids, or all when ids is empty. It
+// returns how many were requeued.
+func (i *Inspector) RequeueDead(ctx context.Context, topic string, ids ...string) (int, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return 0, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	const page = 500
+	n := 0
+	for start := int64(0); ; {
+		recs, err := i.q.client.ZRange(ctx, keys.Dead(topic), start, start+page-1).Result()
+		if err != nil || len(recs) == 0 {
+			return n, err
+		}
+		for _, r := range recs {
+			dl := decodeDeadLetter(r)
+			if len(want) > 0 && !want[dl.ID] {
+				start++
+				continue
+			}
+			entry, err := envelope.Retried([]byte(dl.Entry), 0, "")
+			if err != nil {
+				entry = []byte(dl.Entry) // not an envelope: requeue it as it was
+			}
+			ok, err := scripts.Revive.Run(ctx, i.q.client, []string{keys.Dead(topic), keys.Pending(topic)}, r, entry).Int()
+			if err != nil {
+				return n, err
+			}
+			n += ok
+		}
+	}
+}
+
+// PurgeDead deletes all dead letters of topic and returns how many.
+func (i *Inspector) PurgeDead(ctx context.Context, topic string) (int64, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return 0, err
+	}
+	n, err := i.q.client.ZCard(ctx, keys.Dead(topic)).Result()
+	if err != nil {
+		return 0, err
+	}
+	return n, i.q.client.Del(ctx, keys.Dead(topic)).Err()
+}
+
+// TrimDead deletes dead letters of topic older than retention.
+func (i *Inspector) TrimDead(ctx context.Context, topic string, retention time.Duration) (int64, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return 0, err
+	}
+	cutoff := i.q.now().Add(-retention).UnixMilli()
+	return i.q.client.ZRemRangeByScore(ctx, keys.Dead(topic), "-inf", "("+strconv.FormatInt(cutoff, 10)).Result()
+}
+
+// TrimMarkers deletes expired de-duplication keys and idempotency markers of
+// topic and returns how many.
+func (i *Inspector) TrimMarkers(ctx context.Context, topic string) (int64, error) {
+	if err := ValidateTopic(topic); err != nil {
+		return 0, err
+	}
+	now := strconv.FormatInt(i.q.nowMs(), 10)
+	a, err := i.q.client.ZRemRangeByScore(ctx, keys.Dedup(topic), "-inf", now).Result()
+	if err != nil {
+		return 0, err
+	}
+	b, err := i.q.client.ZRemRangeByScore(ctx, keys.Done(topic), "-inf", now).Result()
+	return a + b, err
+}

@@ -10,10 +10,10 @@ import (
 )
 
 var (
-	errNotInt      = errors.New("not a valid integer")
-	errNotBool     = errors.New("not a valid boolean (want true/false, yes/no, on/off or 1/0)")
-	errNotDuration = errors.New("not a valid duration (want Go syntax like 5s, or whole seconds)")
-	errTooLong     = errors.New("duration out of range")
+	errNotInt        = errors.New("not a valid integer")
+	errNotBool       = errors.New("not a valid boolean (want true/false, yes/no, on/off or 1/0)")
+	errNotDuration   = errors.New("not a valid duration (want Go syntax like 5s, or whole seconds)")
+	errDurationRange = errors.New("duration out of range")
 )
 
 func parseInt(s string) (int, error) {
@@ -40,7 +40,7 @@ func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
-			return 0, errTooLong
+			return 0, errDurationRange
 		}
 		return time.Duration(n) * time.Second, nil
 	}

@@ -54,7 +54,8 @@ var (
 // errors.Join, or nil. It covers the file (unreadable, bad YAML), the
 // well-known keys (type, range, format, combinations) and any bad value a
 // getter has met since. Each value problem is a *ValueError naming the key,
-// where it came from and the (redacted) value.
+// where it came from and the (redacted) value. It opens REDIS_TLS_CA_FILE,
+// if set, to catch a missing file at startup rather than at first connect.
 func (c *Config) Validate() error {
 	found := map[string]error{}
 	check := func(key string, err error) {

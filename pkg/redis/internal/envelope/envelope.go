@@ -179,9 +179,23 @@ func Retried(entry []byte, attempt int, errText string) ([]byte, error) {
 		return nil, &DecodeError{Reason: describeJSONError(err)}
 	}
 	e := &Envelope{ID: w.ID, TS: w.TS, Attempt: attempt, Headers: w.Headers, Error: errText}
-	if !IDNeedsNoEscaping(e.ID) {
-		// Ids from other producers may need escaping; keep them exact.
-		b, _ := json.Marshal(map[string]any{"id": w.ID, "ts": w.TS, "attempt": attempt, "headers": w.Headers, "error": errText, "data": w.Data})
+	if e.ID == "" || !IDNeedsNoEscaping(e.ID) {
+		// Entries from other producers may lack an id or need escaping;
+		// keep them exact rather than use the fast encoder.
+		m := map[string]any{"ts": w.TS, "attempt": attempt, "data": w.Data}
+		if e.ID != "" {
+			m["id"] = e.ID
+		}
+		if len(w.Headers) > 0 {
+			m["headers"] = w.Headers
+		}
+		if errText != "" {
+			m["error"] = errText
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, &DecodeError{Reason: err.Error()}
+		}
 		return b, nil
 	}
 	return Encode(make([]byte, 0, len(entry)+len(errText)+32), e, w.Data), nil

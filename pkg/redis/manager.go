@@ -65,8 +65,9 @@ func NewManagerFromOptions(opts *goredis.UniversalOptions, log logger.Logger) *M
 }
 
 func newManager(opts *goredis.UniversalOptions, log logger.Logger, err error) *Manager {
+	redirectClientLogs(log)
 	m := &Manager{log: log, opts: opts, err: err}
-	m.client = goredis.NewUniversalClient(opts)
+	m.client = newClient(opts, 0)
 	m.queue = newQueue(m)
 	return m
 }
@@ -208,11 +209,7 @@ func (m *Manager) describe() string {
 // blocking commands. Closing it is the only way to interrupt a blocking
 // command, which is how a consumer stops promptly.
 func (m *Manager) newBlockingClient() goredis.UniversalClient {
-	o := *m.opts
-	o.PoolSize = 1
-	o.MinIdleConns = 0
-	o.MaxIdleConns = 1
-	return goredis.NewUniversalClient(&o)
+	return newClient(m.opts, 1)
 }
 
 // Close closes the client. Subscriptions should be stopped first by

@@ -1,0 +1,121 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+)
+
+// A live consumer whose handler runs far longer than the recovery window
+// keeps its message: its lease is renewed by the process, not per message.
+func TestLongHandlerKeepsItsMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	publishN(t, b, 1)
+	started := make(chan struct{})
+	var runs atomic.Int32
+	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
+		if runs.Add(1) == 1 {
+			close(started)
+		}
+		time.Sleep(1500 * time.Millisecond) // 3× the recovery window
+		return nil
+	}, redis.WithRecoveryWindow(500*time.Millisecond))
+	<-started
+	// A second consumer in another "process" reaps dead consumers every
+	// ~80ms; it must find nothing to take.
+	other := setup(t)
+	other.topic = b.topic
+	var stolen atomic.Int32
+	subscribe(t, other, func(context.Context, *redis.Message) error {
+		stolen.Add(1)
+		return nil
+	}, redis.WithRecoveryWindow(500*time.Millisecond))
+	eventually(t, 10*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
+	if stolen.Load() != 0 || runs.Load() != 1 {
+		t.Fatalf("message delivered %d more times to another consumer, %d times in all to the first", stolen.Load(), runs.Load())
+	}
+}
+
+func TestUnreachableRedisGivesErrorsNotPanics(t *testing.T) {
+	t.Parallel()
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := redis.NewManager(&config.RedisConfig{Host: "127.0.0.1", Port: port, DialTimeout: 200 * time.Millisecond}, logger.Nop())
+	defer m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Ping(ctx); err == nil {
+		t.Fatal("Ping succeeded with nothing listening")
+	}
+	if err := m.GetQueue().Publish(ctx, "a", map[string]interface{}{}); err == nil {
+		t.Fatal("Publish succeeded with nothing listening")
+	}
+	// Subscribe keeps trying until cancelled, and still returns cleanly.
+	sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer scancel()
+	if err := m.GetQueue().Subscribe(sctx, "a", func(context.Context, *redis.Message) error { return nil }); err != nil {
+		t.Fatalf("Subscribe = %v", err)
+	}
+}
+
+func TestConsumerSurvivesRedisRestart(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	b := setupAddr(t, own.Addr)
+	var got atomic.Int32
+	subscribe(t, b, func(context.Context, *redis.Message) error { got.Add(1); return nil })
+	publishN(t, b, 3)
+	eventually(t, 5*time.Second, "first messages", func() bool { return got.Load() == 3 })
+	own.Kill()
+	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{}); err == nil {
+		t.Fatal("publish succeeded while Redis was down")
+	}
+	if err := own.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "publishing again", func() bool {
+		return b.q.Publish(b.ctx, b.topic, map[string]interface{}{}) == nil
+	})
+	eventually(t, 15*time.Second, "consumer to resume by itself", func() bool { return got.Load() == 4 })
+}
+
+func TestInvalidArguments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := func(context.Context, *redis.Message) error { return nil }
+	for name, err := range map[string]error{
+		"bad topic publish":   b.q.Publish(b.ctx, "a b", nil),
+		"bad topic subscribe": b.q.Subscribe(b.ctx, "{x}", h),
+		"nil handler":         b.q.Subscribe(b.ctx, b.topic, nil),
+		"zero concurrency":    b.q.Subscribe(b.ctx, b.topic, h, redis.WithConcurrency(0)),
+		"negative retries":    b.q.Subscribe(b.ctx, b.topic, h, redis.WithMaxRetries(-1)),
+		"tiny window":         b.q.Subscribe(b.ctx, b.topic, h, redis.WithRecoveryWindow(time.Millisecond)),
+		"bad id":              b.q.Publish(b.ctx, b.topic, nil, redis.WithID("has space")),
+		"dedup without ttl":   b.q.Publish(b.ctx, b.topic, nil, redis.WithDedupKey("k", 0)),
+		"batch with id":       b.q.PublishBatch(b.ctx, b.topic, []map[string]interface{}{{}}, redis.WithID("x")),
+		"negative delay":      b.q.PublishWithDelay(b.ctx, b.topic, nil, -time.Second),
+		"unencodable data":    b.q.Publish(b.ctx, b.topic, map[string]interface{}{"f": func() {}}),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	small := setup(t)
+	small.q.MaxPayload = 100
+	if err := small.q.Publish(b.ctx, b.topic, map[string]interface{}{"x": string(make([]byte, 200))}); !errors.Is(err, redis.ErrPayloadTooLarge) {
+		t.Errorf("oversized publish = %v", err)
+	}
+	if s := stats(t, b); s.Pending != 0 {
+		t.Errorf("a refused publish left %d entries", s.Pending)
+	}
+}

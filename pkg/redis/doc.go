@@ -1,0 +1,47 @@
+// Package redis is Gateway Worker's message queue: services publish JSON
+// messages to named topics, immediately or after a delay, and workers
+// consume them with handlers, with retries, dead letters and crash recovery.
+//
+// # Publishing and consuming
+//
+//	cfg := config.New()
+//	redisConfig := cfg.GetRedisConfig()
+//	m := redis.NewManager(&redisConfig, logger.New("app", "info"))
+//	defer m.Close()
+//	q := m.GetQueue()
+//
+//	err := q.Publish(ctx, "order.reminder", map[string]interface{}{"order_id": "12345"})
+//	err = q.PublishWithDelay(ctx, "order.reminder", data, 24*time.Hour)
+//
+//	// Blocks until ctx is cancelled, then shuts down gracefully.
+//	err = q.Subscribe(ctx, "order.reminder", func(ctx context.Context, msg *redis.Message) error {
+//		return remind(ctx, msg.Data["order_id"])
+//	}, redis.WithConcurrency(20))
+//
+// # Guarantees
+//
+// Delivery is at least once and FIFO per topic; any number of processes may
+// consume a topic. A handler error or panic retries the message with
+// exponential backoff and jitter (3 retries by default, see WithMaxRetries
+// and WithBackoff), then moves it to the topic's dead letters with the last
+// error. SkipRetry dead-letters at once. If a consumer process dies, its
+// messages go back to the queue within the recovery window (10s by
+// default); a live process keeps its messages however long its handlers run.
+// On shutdown, running handlers finish within the shutdown timeout and the
+// rest is handed back to the head of the queue. docs/reliability.md states
+// all of this precisely.
+//
+// # Redis layout
+//
+// A topic's backlog is the list mq:<topic>, so LLEN mq:<topic> counts its
+// pending messages. All its other keys are named {mq:<topic>}:<suffix> and
+// share its Redis Cluster slot. Entries are JSON envelopes documented in
+// docs/wire-format.md; another language can publish with a plain
+// LPUSH mq:<topic> '{"data":{...}}'.
+//
+// # Operations
+//
+// Manager.Inspector reports counts per topic and lists, requeues and purges
+// dead letters. Idempotent is middleware that skips message ids already
+// handled.
+package redis

@@ -284,7 +284,7 @@ func testEarlierDelayedWakesSleeper(t *testing.T, b *bundle) {
 	}
 	time.Sleep(50 * time.Millisecond) // let it fall asleep; correctness does not depend on it
 	// Another process publishes an earlier one: pub/sub must wake it.
-	other := newManager(t, b.addr)
+	other := b.another(t)
 	sent := time.Now()
 	if err := other.GetQueue().PublishWithDelay(b.ctx, b.topic, map[string]interface{}{"early": true}, 200*time.Millisecond); err != nil {
 		t.Fatal(err)

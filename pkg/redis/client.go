@@ -28,6 +28,11 @@ func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClien
 	case o.IsClusterMode || len(o.Addrs) > 1:
 		c := o.Cluster()
 		c.DialerRetries = dialRetries
+		// go-redis refreshes its slot map on MOVED, or else every 60 s. A
+		// killed master sends no MOVED, only refused dials, so without a
+		// short interval clients would miss the promoted replica for up to
+		// a minute. The reload is one CLUSTER SLOTS, lazily, on traffic.
+		c.ClusterStateReloadInterval = time.Second
 		if poolSize > 0 {
 			c.PoolSize, c.MaxIdleConns = poolSize, poolSize
 		}

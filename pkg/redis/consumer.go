@@ -47,6 +47,11 @@ type consumer struct {
 	mu       sync.Mutex
 	handBack []string // tokens to return to the head of the queue
 
+	// Owned by the fetch loop: the highest token of the last fetch that
+	// returned entries, and whether a fetch failed since (see fetch.lua).
+	lastToken   int64
+	fetchFailed bool
+
 	redisErrs *throttle
 }
 
@@ -155,14 +160,18 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	}
 }
 
-// acquire waits for at least one free slot and takes up to max of them.
-func (c *consumer) acquire(ctx context.Context, max int) int {
-	select {
-	case <-c.slots:
-	case <-ctx.Done():
-		return 0
+// acquire waits for at least least free slots and takes up to max of them.
+func (c *consumer) acquire(ctx context.Context, least, max int) int {
+	n := 0
+	for n < least {
+		select {
+		case <-c.slots:
+			n++
+		case <-ctx.Done():
+			c.releaseSlots(n)
+			return 0
+		}
 	}
-	n := 1
 	for n < max {
 		select {
 		case <-c.slots:
@@ -182,9 +191,17 @@ func (c *consumer) releaseSlots(n int) {
 
 func (c *consumer) fetchLoop(ctx context.Context) {
 	defer close(c.jobs)
+	// With a backlog, fetch in batches of at least a quarter of the
+	// outstanding limit: fewer, larger round trips, while the prefetched
+	// rest keeps the workers busy. When idle, one free slot is enough.
+	batch := max(1, cap(c.slots)/4)
 	drained := false
 	for {
-		n := c.acquire(ctx, maxFetch)
+		least := batch
+		if drained {
+			least = 1
+		}
+		n := c.acquire(ctx, least, maxFetch)
 		if n == 0 {
 			return
 		}
@@ -198,6 +215,8 @@ func (c *consumer) fetchLoop(ctx context.Context) {
 		got, err := c.fetch(ctx, n)
 		c.releaseSlots(n - got)
 		if err != nil {
+			c.fetchFailed = true
+			println("DEBUG fetch error", err.Error())
 			if ctx.Err() != nil {
 				return
 			}
@@ -220,6 +239,7 @@ func (c *consumer) waitForEntry(ctx context.Context) bool {
 	case errors.Is(err, goredis.Nil), ctx.Err() != nil:
 		return false
 	default:
+		println("DEBUG blmove error", err.Error())
 		c.redisErrs.log("waiting for messages failed", err, "topic", c.topic)
 		sleepCtx(ctx, time.Second)
 		return false
@@ -228,11 +248,21 @@ func (c *consumer) waitForEntry(ctx context.Context) bool {
 
 func (c *consumer) fetch(ctx context.Context, n int) (int, error) {
 	lease := c.q.now().Add(c.lease()).UnixMilli()
+	reclaimAbove := ""
+	if c.fetchFailed {
+		reclaimAbove = strconv.FormatInt(c.lastToken, 10)
+	}
 	res, err := scripts.Fetch.Run(ctx, c.q.client,
 		[]string{c.pending, c.claim, c.inflight, c.seq, c.consumers},
-		n, lease, c.id).StringSlice()
+		n, lease, c.id, reclaimAbove).StringSlice()
 	if err != nil {
 		return 0, err
+	}
+	c.fetchFailed = false
+	if len(res) > 0 {
+		// The last fetch's highest token, not the highest ever: if Redis
+		// lost its data and the counter restarted, tokens start low again.
+		c.lastToken, _ = strconv.ParseInt(res[len(res)-2], 10, 64)
 	}
 	for i := 0; i+1 < len(res); i += 2 {
 		c.jobs <- &delivery{token: res[i], entry: res[i+1]}

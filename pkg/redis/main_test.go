@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 // no other test uses.
 type bundle struct {
 	addr  string
+	cfg   config.RedisConfig // the target, for another manager (see another)
 	m     *redis.Manager
 	q     *redis.RedisQueue
 	topic string
@@ -50,16 +51,32 @@ func setup(t *testing.T) *bundle {
 
 func setupAddr(t *testing.T, addr string) *bundle {
 	t.Helper()
-	m := newManager(t, addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return &bundle{addr: addr, m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
+	host, port := splitAddr(t, addr)
+	return setupConfig(t, addr, config.RedisConfig{Host: host, Port: port})
 }
 
-func newManager(t *testing.T, addr string) *redis.Manager {
+// setupConfig is setupAddr for any target: one node, a Cluster or Sentinel.
+func setupConfig(t *testing.T, addr string, cfg config.RedisConfig) *bundle {
+	t.Helper()
+	m := newManagerConfig(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return &bundle{addr: addr, cfg: cfg, m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
+}
+
+// another returns a second manager for the bundle's Redis, as another
+// process would have.
+func (b *bundle) another(t testing.TB) *redis.Manager { return newManagerConfig(t, b.cfg) }
+
+func newManager(t testing.TB, addr string) *redis.Manager {
 	t.Helper()
 	host, port := splitAddr(t, addr)
-	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
+	return newManagerConfig(t, config.RedisConfig{Host: host, Port: port})
+}
+
+func newManagerConfig(t testing.TB, cfg config.RedisConfig) *redis.Manager {
+	t.Helper()
+	m := redis.NewManager(&cfg, logger.Nop())
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }

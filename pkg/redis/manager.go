@@ -222,5 +222,6 @@ func (m *Manager) Close() error {
 	}
 	m.closed = true
 	m.mu.Unlock()
+	m.queue.pipe.close()
 	return m.client.Close()
 }

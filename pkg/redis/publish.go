@@ -2,10 +2,11 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
+
+	json "github.com/goccy/go-json"
 
 	"goweb/pkg/redis/internal/envelope"
 	"goweb/pkg/redis/internal/keys"
@@ -88,7 +89,7 @@ func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]
 	case due > 0:
 		err = q.schedule(ctx, topic, []interface{}{due, entry})
 	default:
-		err = q.client.LPush(ctx, keys.Pending(topic), entry).Err()
+		err = q.pipe.push(ctx, topic, entry)
 	}
 	if err != nil {
 		return "", err

@@ -30,6 +30,7 @@ type RedisQueue struct {
 
 	known sync.Map // topic -> struct{}: already in the topic registry
 	wake  *wakeHub
+	pipe  *autoPipe
 }
 
 func newQueue(m *Manager) *RedisQueue {
@@ -42,6 +43,7 @@ func newQueue(m *Manager) *RedisQueue {
 		MaxPayload: DefaultMaxPayload,
 	}
 	q.wake = newWakeHub(q)
+	q.pipe = newAutoPipe(m.client)
 	return q
 }
 

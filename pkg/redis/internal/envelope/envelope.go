@@ -11,7 +11,7 @@ package envelope
 
 import (
 	"bytes"
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
 	"strconv"

@@ -46,7 +46,7 @@ func TestDecodeRejects(t *testing.T) {
 		`{"id":"` + strings.Repeat("x", 300) + `","data":{}}`: `"id" must be 1 to`,
 		`{"data":{},"ts":-1}`:           `"ts" must not be negative`,
 		`{"data":{},"attempt":-2}`:      `"attempt" must not be negative`,
-		`{"data":{},"headers":{"a":1}}`: `field "headers"`,
+		`{"data":{},"headers":{"a":1}}`: `field "headers`,
 		`{"data":{}`:                    "not valid JSON",
 	} {
 		_, err := Decode([]byte(entry))

@@ -1,0 +1,147 @@
+package redis
+
+import (
+	"context"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/keys"
+)
+
+// autoPipe coalesces concurrent single publishes: whatever publishes arrive
+// while earlier ones are on the wire go out together, one LPUSH per topic in
+// one pipeline. Concurrent publishers then cost Redis and the network a
+// fraction of a round trip each, while a lone publisher still sees one
+// round trip. Each publish returns only once its own entry is stored.
+type autoPipe struct {
+	client goredis.UniversalClient
+	reqs   chan *pushReq
+
+	mu      sync.Mutex
+	started bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+type pushReq struct {
+	topic string
+	entry []byte
+	done  chan error
+}
+
+const (
+	autoPipeFlushers = 4   // pipelines in flight at once
+	autoPipeMax      = 512 // publishes per pipeline
+)
+
+func newAutoPipe(client goredis.UniversalClient) *autoPipe {
+	// Unbuffered: a request is handed straight to a flusher, so none can be
+	// left in a buffer when the flushers stop.
+	return &autoPipe{client: client, reqs: make(chan *pushReq), stop: make(chan struct{})}
+}
+
+var pushReqPool = sync.Pool{New: func() any { return &pushReq{done: make(chan error, 1)} }}
+
+// push stores entry at the tail of topic's pending list.
+func (p *autoPipe) push(ctx context.Context, topic string, entry []byte) error {
+	if !p.ensureStarted() {
+		return ErrClosed
+	}
+	r := pushReqPool.Get().(*pushReq)
+	r.topic, r.entry = topic, entry
+	select {
+	case p.reqs <- r:
+	case <-p.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Wait even if ctx ends: the request is on its way and r is reused.
+	err := <-r.done
+	r.entry = nil
+	pushReqPool.Put(r)
+	return err
+}
+
+// ensureStarted starts the flushers on first use; false once closed.
+func (p *autoPipe) ensureStarted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.stop:
+		return false
+	default:
+	}
+	if !p.started {
+		p.started = true
+		p.wg.Add(autoPipeFlushers)
+		for i := 0; i < autoPipeFlushers; i++ {
+			go p.flushLoop()
+		}
+	}
+	return true
+}
+
+func (p *autoPipe) close() {
+	p.mu.Lock()
+	select {
+	case <-p.stop:
+		p.mu.Unlock()
+		return
+	default:
+	}
+	close(p.stop)
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+func (p *autoPipe) flushLoop() {
+	defer p.wg.Done()
+	batch := make([]*pushReq, 0, autoPipeMax)
+	for {
+		select {
+		case r := <-p.reqs:
+			batch = append(batch[:0], r)
+		case <-p.stop:
+			return
+		}
+	drain:
+		for len(batch) < autoPipeMax {
+			select {
+			case r := <-p.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		p.flush(batch)
+	}
+}
+
+func (p *autoPipe) flush(batch []*pushReq) {
+	ctx := context.Background() // bounded by the client's read/write timeouts
+	if len(batch) == 1 {
+		r := batch[0]
+		r.done <- p.client.LPush(ctx, keys.Pending(r.topic), r.entry).Err()
+		return
+	}
+	// One LPUSH per topic, entries in arrival order.
+	order := make([]string, 0, 4)
+	byTopic := make(map[string][]interface{}, 4)
+	for _, r := range batch {
+		if _, ok := byTopic[r.topic]; !ok {
+			order = append(order, r.topic)
+		}
+		byTopic[r.topic] = append(byTopic[r.topic], r.entry)
+	}
+	pipe := p.client.Pipeline()
+	cmds := make(map[string]*goredis.IntCmd, len(order))
+	for _, t := range order {
+		cmds[t] = pipe.LPush(ctx, keys.Pending(t), byTopic[t]...)
+	}
+	_, _ = pipe.Exec(ctx) // errors are per command
+	for _, r := range batch {
+		r.done <- cmds[r.topic].Err()
+	}
+}

@@ -1,0 +1,318 @@
+package redistest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Sentinel is a master, one replica and three sentinels watching them with
+// a quorum of 2, all private processes on loopback ports.
+type Sentinel struct {
+	// Data holds the master and the replica in start order; which one is
+	// master changes on failover (see Master).
+	Data      []*Server
+	Sentinels []*Server
+	name      string
+}
+
+// MasterName is the name the sentinels monitor.
+const MasterName = "mymaster"
+
+// StartSentinel starts a Sentinel setup, waits until every sentinel sees
+// the master, the replica and the other sentinels, and stops it at cleanup.
+func StartSentinel(t testing.TB) *Sentinel {
+	t.Helper()
+	s, err := NewSentinel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// MustStartSentinel is StartSentinel for TestMain and programs: it panics
+// on failure, and the caller calls Stop.
+func MustStartSentinel() *Sentinel {
+	s, err := NewSentinel()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewSentinel starts a Sentinel setup; the caller calls Stop.
+func NewSentinel() (*Sentinel, error) {
+	s := &Sentinel{name: MasterName}
+	fail := func(err error) (*Sentinel, error) {
+		s.Stop()
+		return nil, err
+	}
+	// Diskless sync without delay: the replica is in sync in milliseconds.
+	fast := []string{"--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"}
+	master, err := StartServer(Options{Args: fast})
+	if err != nil {
+		return fail(err)
+	}
+	s.Data = append(s.Data, master)
+	replica, err := StartServer(Options{Args: append(fast, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))})
+	if err != nil {
+		return fail(err)
+	}
+	s.Data = append(s.Data, replica)
+	// Sentinels learn the replica from the master's first INFO, so start
+	// them once the replica is attached.
+	if err := waitFor(10*time.Second, func(ctx context.Context) error {
+		return replicaInSync(ctx, replica)
+	}); err != nil {
+		return fail(fmt.Errorf("redistest: replica %s did not sync: %w: %s", replica.Addr, err, replica.logTail()))
+	}
+	for i := 0; i < 3; i++ {
+		sn, err := startSentinelProcess(s.name, master.Port)
+		if err != nil {
+			return fail(err)
+		}
+		s.Sentinels = append(s.Sentinels, sn)
+	}
+	if err := s.WaitReady(20 * time.Second); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+func replicaInSync(ctx context.Context, s *Server) error {
+	cl := s.client()
+	defer cl.Close()
+	link, err := Info(ctx, cl, "replication", "master_link_status")
+	if err != nil {
+		return err
+	}
+	if link != "up" {
+		return fmt.Errorf("master_link_status:%s", link)
+	}
+	return nil
+}
+
+func (s *Server) client() *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: time.Second, PoolSize: 1})
+}
+
+// startSentinelProcess runs redis-server --sentinel with a config file of
+// its own: sentinel mode needs one and rewrites it.
+func startSentinelProcess(name string, masterPort int) (*Server, error) {
+	dir, err := os.MkdirTemp("", "redistest-sentinel-*")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Dir: dir, ownDir: true}
+	for try := 0; try < 5; try++ {
+		if s.Port, err = FreePort(); err != nil {
+			break
+		}
+		conf := fmt.Sprintf(`port %d
+bind 127.0.0.1
+protected-mode no
+daemonize no
+dir %s
+logfile redis.log
+sentinel monitor %s 127.0.0.1 %d 2
+sentinel down-after-milliseconds %s 1000
+sentinel failover-timeout %s 5000
+sentinel parallel-syncs %s 1
+`, s.Port, dir, name, masterPort, name, name, name)
+		path := filepath.Join(dir, "sentinel.conf")
+		if err = os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			break
+		}
+		if err = s.startWith(path, "--sentinel"); err == nil {
+			return s, nil
+		}
+	}
+	s.removeDir()
+	return nil, err
+}
+
+// startWith is start for a server whose settings are in a config file.
+func (s *Server) startWith(args ...string) error {
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
+	cmd := exec.Command("redis-server", args...)
+	cmd.Dir = s.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("redistest: start redis-server: %w", err)
+	}
+	s.cmd = cmd
+	s.exited = make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
+	err := waitFor(10*time.Second, func(ctx context.Context) error {
+		select {
+		case <-s.exited:
+			return errExited
+		default:
+		}
+		return s.ping()
+	})
+	if err != nil {
+		s.Kill()
+		return fmt.Errorf("redistest: redis-server %v on %s: %w: %s", args, s.Addr, err, s.logTail())
+	}
+	return nil
+}
+
+var errExited = errors.New("process exited")
+
+// waitFor polls check until it returns nil, an errExited, or timeout.
+func waitFor(timeout time.Duration, check func(ctx context.Context) error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := check(ctx)
+		cancel()
+		if err == nil || errors.Is(err, errExited) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %v: %w", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitReady waits until every sentinel sees a master it considers up, a
+// replica that is up, and the other two sentinels, so that a failover can
+// be authorised.
+func (s *Sentinel) WaitReady(timeout time.Duration) error {
+	err := waitFor(timeout, func(ctx context.Context) error {
+		for _, sn := range s.Sentinels {
+			if err := s.sentinelReady(ctx, sn); err != nil {
+				return fmt.Errorf("sentinel %s: %w", sn.Addr, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redistest: sentinels not ready: %w; logs: %s", err, s.logTails())
+	}
+	return nil
+}
+
+func (s *Sentinel) sentinelReady(ctx context.Context, sn *Server) error {
+	c := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr, MaxRetries: -1, DialTimeout: time.Second, PoolSize: 1})
+	defer c.Close()
+	m, err := c.Master(ctx, s.name).Result()
+	if err != nil {
+		return err
+	}
+	if m["flags"] != "master" {
+		return fmt.Errorf("master flags %q", m["flags"])
+	}
+	reps, err := c.Replicas(ctx, s.name).Result()
+	if err != nil {
+		return err
+	}
+	up := 0
+	for _, r := range reps {
+		if r["flags"] == "slave" && r["master-link-status"] == "ok" {
+			up++
+		}
+	}
+	if up == 0 {
+		return fmt.Errorf("no replica up among %d", len(reps))
+	}
+	others, err := c.Sentinels(ctx, s.name).Result()
+	if err != nil {
+		return err
+	}
+	if len(others) < len(s.Sentinels)-1 {
+		return fmt.Errorf("knows %d other sentinels", len(others))
+	}
+	return nil
+}
+
+// SentinelAddrs returns the sentinels' addresses, for REDIS_SENTINEL_ADDRS.
+func (s *Sentinel) SentinelAddrs() []string {
+	addrs := make([]string, len(s.Sentinels))
+	for i, sn := range s.Sentinels {
+		addrs[i] = sn.Addr
+	}
+	return addrs
+}
+
+// MasterName returns the monitored master's name, for REDIS_SENTINEL_MASTER.
+func (s *Sentinel) MasterName() string { return s.name }
+
+// MasterAddr asks the sentinels for the current master's address.
+func (s *Sentinel) MasterAddr(ctx context.Context) (string, error) {
+	var errs []error
+	for _, sn := range s.Sentinels {
+		if sn.cmd == nil {
+			continue
+		}
+		c := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr, MaxRetries: -1, DialTimeout: time.Second, PoolSize: 1})
+		hp, err := c.GetMasterAddrByName(ctx, s.name).Result()
+		c.Close()
+		if err == nil && len(hp) == 2 {
+			return net.JoinHostPort(hp[0], hp[1]), nil
+		}
+		errs = append(errs, err)
+	}
+	return "", fmt.Errorf("redistest: no sentinel names the master: %w", errors.Join(errs...))
+}
+
+// Master returns the data server the sentinels currently name master.
+func (s *Sentinel) Master(ctx context.Context) (*Server, error) {
+	addr, err := s.MasterAddr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range s.Data {
+		if d.Addr == addr {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("redistest: sentinels name %s, which is not ours", addr)
+}
+
+// KillMaster SIGKILLs the current master and returns it. The sentinels
+// notice after 1 s and promote the replica a moment later.
+func (s *Sentinel) KillMaster() (*Server, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := s.Master(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.Kill()
+	return m, nil
+}
+
+// Stop kills every process and removes their directories.
+func (s *Sentinel) Stop() {
+	for _, sn := range s.Sentinels {
+		sn.Stop()
+	}
+	for _, d := range s.Data {
+		d.Stop()
+	}
+}
+
+func (s *Sentinel) logTails() string {
+	var out string
+	for _, p := range append(append([]*Server(nil), s.Sentinels...), s.Data...) {
+		out += fmt.Sprintf("[%s: %s] ", p.Addr, p.logTail())
+	}
+	return out
+}

@@ -38,7 +38,7 @@ type consumer struct {
 	jobs  chan *delivery
 	acks  chan string
 
-	stopping   atomic.Bool   // stop starting handlers, hand entries back
+	stopping   atomic.Bool // stop starting handlers, hand entries back
 	handlerCtx context.Context
 	hardStop   context.CancelFunc // cancels running handlers after the shutdown timeout
 	ackStop    chan struct{}      // closed when no more acks will be sent

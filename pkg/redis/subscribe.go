@@ -68,7 +68,9 @@ func WithBatchSize(n int) SubscribeOption { return func(o *subscribeOptions) { o
 
 // WithBatchWait sets how long SubscribeBatch waits to fill a batch after its
 // first message. Defaults to 100ms.
-func WithBatchWait(d time.Duration) SubscribeOption { return func(o *subscribeOptions) { o.batchWait = d } }
+func WithBatchWait(d time.Duration) SubscribeOption {
+	return func(o *subscribeOptions) { o.batchWait = d }
+}
 
 // WithRecoveryWindow bounds how long the messages of a consumer that died
 // (SIGKILL, OOM, lost network) stay in flight before other consumers put them
@@ -91,7 +93,9 @@ func WithMiddleware(mw ...Middleware) SubscribeOption {
 
 // WithObserver calls fn after each message is settled, e.g. for metrics. fn
 // runs on the consumer's goroutines and must be fast.
-func WithObserver(fn func(Event)) SubscribeOption { return func(o *subscribeOptions) { o.observer = fn } }
+func WithObserver(fn func(Event)) SubscribeOption {
+	return func(o *subscribeOptions) { o.observer = fn }
+}
 
 // Outcome is what happened to a message after a delivery.
 type Outcome string

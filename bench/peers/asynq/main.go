@@ -81,6 +81,8 @@ type env struct {
 	short   bool
 	rdb     *redis.Client
 	version string
+	// retiring tracks servers and child processes still shutting down; see retire.
+	retiring sync.WaitGroup
 }
 
 // size picks the full or the -short value.
@@ -96,7 +98,7 @@ func main() {
 	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|all")
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
-	child := flag.Bool("child-consume", false, "internal: run as a consumer child process")
+	child := flag.String("child-consume", "", "internal: run as a consumer child process on this queue")
 	flag.Parse()
 	log.SetOutput(os.Stderr)
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -104,8 +106,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "-redis host:port is required")
 		os.Exit(2)
 	}
-	if *child {
-		if err := childConsume(*addr); err != nil {
+	if *child != "" {
+		if err := childConsume(*addr, *child); err != nil {
 			log.Fatalf("child: %v", err)
 		}
 		return
@@ -146,6 +148,9 @@ func main() {
 		var all [][]metric
 		for r := 0; r < max(*runs, 1); r++ {
 			log.Printf("%s: run %d/%d", w.name, r+1, *runs)
+			if r > 0 {
+				e.quiesce() // a repeat reuses the queue names of the run before
+			}
 			if err := e.flush(); err != nil {
 				log.Fatal(err)
 			}
@@ -159,6 +164,7 @@ func main() {
 			_ = out.Encode(line{impl, e.version, w.name, m.Name, round3(m.Value), m.Unit, m.Note})
 		}
 	}
+	e.quiesce()
 	_ = e.flush()
 }
 
@@ -217,6 +223,22 @@ func medians(runs [][]metric) []metric {
 // ---------------------------------------------------------------- redis helpers
 
 func (e *env) flush() error { return e.rdb.FlushAll(context.Background()).Err() }
+
+// retire shuts a server (or child process) down in the background. An asynq
+// server that found its queues empty sleeps up to 1.5 s before it notices the
+// shutdown; to keep the -short run short the harness goes on meanwhile. So
+// that a retiring server can never take later tasks, every workload step uses
+// its own queue names; workloads that read global Redis stats (memory, idle)
+// and repeated runs first wait for all retiring servers with quiesce.
+func (e *env) retire(stop func()) {
+	e.retiring.Add(1)
+	go func() {
+		defer e.retiring.Done()
+		stop()
+	}()
+}
+
+func (e *env) quiesce() { e.retiring.Wait() }
 
 func (e *env) info(section string) (map[string]string, error) {
 	s, err := e.rdb.Info(context.Background(), section).Result()
@@ -279,9 +301,10 @@ func newServer(addr string, queues []string, conc int) *asynq.Server {
 	})
 }
 
+// queueNames returns k queue names: prefix itself for k == 1, else prefix-i.
 func queueNames(prefix string, k int) []string {
 	if k == 1 {
-		return []string{benchQueue}
+		return []string{prefix}
 	}
 	qs := make([]string, k)
 	for i := range qs {
@@ -356,37 +379,36 @@ func (e *env) consume(n int, queues []string, conc int) (time.Duration, error) {
 	})); err != nil {
 		return 0, err
 	}
-	defer srv.Shutdown()
+	defer e.retire(srv.Shutdown)
 	select {
 	case <-cd.done:
 		return time.Since(start), nil
-	case <-time.After(5 * time.Minute):
+	case <-time.After(2 * time.Minute):
 		return 0, errors.New("consume timed out")
 	}
 }
 
-// warmup publishes and consumes a few messages, untimed, then flushes.
+// warmup publishes and consumes a few messages, untimed.
 func (e *env) warmup() error {
-	if _, err := e.publish(warmupMsgs, []string{benchQueue}); err != nil {
+	q := []string{"warmup"}
+	if _, err := e.publish(warmupMsgs, q); err != nil {
 		return err
 	}
-	if _, err := e.consume(warmupMsgs, []string{benchQueue}, concurrency); err != nil {
-		return err
-	}
-	return e.flush()
+	_, err := e.consume(warmupMsgs, q, concurrency)
+	return err
 }
 
 func rate(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
 
-// stampedRun starts an idle worker whose handler records, in ms,
-// mono()-at-handler-start minus the stamp returned by stampOf, then runs
-// publish and waits until n messages arrived or the deadline passed.
-func (e *env) stampedRun(n int, deadline time.Duration, stampOf func(order) int64,
+// stampedRun starts a worker on queue q whose handler records, in ms,
+// mono()-at-handler-start minus the stamp returned by stampOf, lets it settle,
+// then runs publish and waits until n messages arrived or the deadline passed.
+func (e *env) stampedRun(q string, n int, settle, deadline time.Duration, stampOf func(order) int64,
 	publish func(*asynq.Client) error) ([]float64, error) {
 	var mu sync.Mutex
 	samples := make([]float64, 0, n)
 	cd := newCountdown(n)
-	srv := newServer(e.addr, []string{benchQueue}, concurrency)
+	srv := newServer(e.addr, []string{q}, concurrency)
 	if err := srv.Start(asynq.HandlerFunc(func(_ context.Context, t *asynq.Task) error {
 		now := mono()
 		var o order
@@ -401,8 +423,8 @@ func (e *env) stampedRun(n int, deadline time.Duration, stampOf func(order) int6
 	})); err != nil {
 		return nil, err
 	}
-	defer srv.Shutdown()
-	time.Sleep(time.Second) // let the worker settle into its idle state
+	defer e.retire(srv.Shutdown)
+	time.Sleep(settle)
 
 	c := asynq.NewClient(e.redisOpt())
 	defer c.Close()
@@ -478,14 +500,14 @@ func (e *env) throughput() ([]metric, error) {
 func (e *env) latency() ([]metric, error) {
 	n := e.size(1000, 300)
 	const every = 5 * time.Millisecond
-	samples, err := e.stampedRun(n, 30*time.Second, func(o order) int64 { return o.SentNs },
+	samples, err := e.stampedRun("latency", n, time.Second, 30*time.Second, func(o order) int64 { return o.SentNs },
 		func(c *asynq.Client) error {
 			start := time.Now()
 			for i := range n {
 				time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
 				o := newOrder()
 				o.SentNs = mono()
-				if _, err := c.Enqueue(asynq.NewTask(taskType, o.payload()), asynq.Queue(benchQueue)); err != nil {
+				if _, err := c.Enqueue(asynq.NewTask(taskType, o.payload()), asynq.Queue("latency")); err != nil {
 					return err
 				}
 			}
@@ -499,7 +521,7 @@ func (e *env) latency() ([]metric, error) {
 
 func (e *env) delay() ([]metric, error) {
 	n := e.size(400, 200)
-	samples, err := e.stampedRun(n, 30*time.Second, func(o order) int64 { return o.DueNs },
+	samples, err := e.stampedRun("delay", n, 0, 30*time.Second, func(o order) int64 { return o.DueNs },
 		func(c *asynq.Client) error {
 			for range n {
 				d := time.Second + rand.N(2*time.Second)
@@ -507,7 +529,7 @@ func (e *env) delay() ([]metric, error) {
 				o := newOrder()
 				o.DueNs = int64(now.Sub(t0) + d)
 				if _, err := c.Enqueue(asynq.NewTask(taskType, o.payload()),
-					asynq.Queue(benchQueue), asynq.ProcessAt(now.Add(d))); err != nil {
+					asynq.Queue("delay"), asynq.ProcessAt(now.Add(d))); err != nil {
 					return err
 				}
 			}
@@ -525,11 +547,15 @@ func (e *env) delay() ([]metric, error) {
 
 func (e *env) memory() ([]metric, error) {
 	n := e.size(50000, 10000)
+	e.quiesce()
+	if err := e.flush(); err != nil {
+		return nil, err
+	}
 	before, err := e.usedMemory()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.publish(n, []string{benchQueue}); err != nil {
+	if _, err := e.publish(n, []string{"memory"}); err != nil {
 		return nil, err
 	}
 	after, err := e.usedMemory()
@@ -541,6 +567,7 @@ func (e *env) memory() ([]metric, error) {
 
 func (e *env) idle() ([]metric, error) {
 	window := time.Duration(e.size(10, 5)) * time.Second
+	e.quiesce()
 	srv := newServer(e.addr, queueNames("idle", 5), concurrency)
 	if err := srv.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })); err != nil {
 		return nil, err
@@ -567,10 +594,7 @@ func (e *env) scale() ([]metric, error) {
 	}
 	var ms []metric
 	for _, k := range []int{1, 10, 100} {
-		if err := e.flush(); err != nil {
-			return nil, err
-		}
-		qs := queueNames("bench", k)
+		qs := queueNames(fmt.Sprintf("topics%d", k), k)
 		if _, err := e.publish(n, qs); err != nil {
 			return nil, err
 		}
@@ -582,13 +606,11 @@ func (e *env) scale() ([]metric, error) {
 			fmt.Sprintf("one server, Queues map of %d, Concurrency=50", k)})
 	}
 	for _, p := range []int{1, 2, 4} {
-		if err := e.flush(); err != nil {
+		q := fmt.Sprintf("procs%d", p)
+		if _, err := e.publish(n, []string{q}); err != nil {
 			return nil, err
 		}
-		if _, err := e.publish(n, []string{benchQueue}); err != nil {
-			return nil, err
-		}
-		d, err := e.consumeChildren(n, p)
+		d, err := e.consumeChildren(n, p, q)
 		if err != nil {
 			return nil, err
 		}
@@ -600,10 +622,10 @@ func (e *env) scale() ([]metric, error) {
 
 // ---------------------------------------------------------------- child processes
 
-// consumeChildren spawns p consumer processes, waits until each is ready,
-// tells them to start and polls the queue's processed counter until n tasks
-// are done. The children are stopped by closing their stdin.
-func (e *env) consumeChildren(n, p int) (time.Duration, error) {
+// consumeChildren spawns p consumer processes on queue q, waits until each is
+// ready, tells them to start and polls the queue's processed counter until n
+// tasks are done. The children are stopped by closing their stdin.
+func (e *env) consumeChildren(n, p int, q string) (time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
@@ -616,15 +638,15 @@ func (e *env) consumeChildren(n, p int) (time.Duration, error) {
 	defer func() {
 		for _, k := range kids {
 			k.stdin.Close()
-		}
-		for _, k := range kids {
-			if err := k.cmd.Wait(); err != nil {
-				log.Printf("child: %v", err)
-			}
+			e.retire(func() {
+				if err := k.cmd.Wait(); err != nil {
+					log.Printf("child: %v", err)
+				}
+			})
 		}
 	}()
 	for range p {
-		cmd := exec.Command(self, "-child-consume", "-redis", e.addr)
+		cmd := exec.Command(self, "-child-consume", q, "-redis", e.addr)
 		cmd.Stderr = os.Stderr
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
@@ -643,7 +665,7 @@ func (e *env) consumeChildren(n, p int) (time.Duration, error) {
 		}
 	}
 	ctx := context.Background()
-	key := "asynq:{" + benchQueue + "}:processed"
+	key := "asynq:{" + q + "}:processed"
 	start := time.Now()
 	for _, k := range kids {
 		if _, err := io.WriteString(k.stdin, "go\n"); err != nil {
@@ -658,7 +680,7 @@ func (e *env) consumeChildren(n, p int) (time.Duration, error) {
 		if done >= n {
 			return time.Since(start), nil
 		}
-		if time.Since(start) > 5*time.Minute {
+		if time.Since(start) > 2*time.Minute {
 			return 0, fmt.Errorf("children processed %d/%d", done, n)
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -667,8 +689,8 @@ func (e *env) consumeChildren(n, p int) (time.Duration, error) {
 
 // childConsume is the body of a consumer child process: "ready" on stdout,
 // start on a line from stdin, shut down when stdin closes.
-func childConsume(addr string) error {
-	srv := newServer(addr, []string{benchQueue}, concurrency)
+func childConsume(addr, queue string) error {
+	srv := newServer(addr, []string{queue}, concurrency)
 	in := bufio.NewReader(os.Stdin)
 	fmt.Println("ready")
 	if _, err := in.ReadString('\n'); err != nil {

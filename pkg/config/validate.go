@@ -182,3 +182,7 @@ func parseFormat(s string) (string, error) {
 	}
 	return "", errLogFormat
 }
+
+// KnownKeys returns the dotted keys this package defines and validates, in
+// a new slice. Programs add their own keys on top (the service's worker.*).
+func KnownKeys() []string { return slices.Clone(knownKeys) }

@@ -1,0 +1,226 @@
+// Package app wires the gateway worker together: configuration, Redis
+// (with the embedded default), handlers, consumers, metrics and the HTTP
+// endpoints. main only builds an App and runs it:
+//
+//	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+//	defer stop()
+//	a, err := app.New(ctx, app.Options{})
+//	if err != nil { ... }
+//	err = a.Run(ctx) // returns after a graceful shutdown once ctx is cancelled
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/handlers"
+	"goweb/services/gateway-worker/internal/httpapi"
+	"goweb/services/gateway-worker/internal/metrics"
+	"goweb/services/gateway-worker/internal/settings"
+	"goweb/services/gateway-worker/internal/worker"
+)
+
+// RegisterFunc registers handlers of topics besides the built-in ones.
+type RegisterFunc func(r worker.Registrar, m *redis.Manager, log logger.Logger)
+
+// Options configure New.
+type Options struct {
+	// Config is the configuration. Defaults to config.New().
+	Config *config.Config
+	// Log is the logger. Defaults to NewLogger(Config).
+	Log logger.Logger
+	// Register adds handlers for more topics; they are consumed by default
+	// along with the predefined ones.
+	Register []RegisterFunc
+	// LocalRedis is where a Redis is looked for when none is configured.
+	// Defaults to DefaultLocalRedis.
+	LocalRedis string
+}
+
+// App is a configured gateway worker, ready to Run.
+type App struct {
+	log      logger.Logger
+	settings *settings.Settings
+	redis    *redisTarget
+	manager  *redis.Manager
+	pool     *worker.Pool
+	ready    *httpapi.Readiness
+	http     *http.Server
+	listener net.Listener
+	schedule func(context.Context) // nil when cleanup is not scheduled
+}
+
+// NewLogger returns the service logger: JSON unless log.format (LOG_FORMAT)
+// is text, at log.level (LOG_LEVEL).
+func NewLogger(cfg *config.Config) logger.Logger {
+	return logger.NewWithOptions(logger.Options{
+		Name: httpapi.ServiceName, Level: cfg.GetString("log.level"), Format: cfg.GetString("log.format"),
+	})
+}
+
+// New validates the configuration, picks Redis (starting the embedded one
+// if that is the default), registers handlers and listens on the HTTP
+// port. Any error names what is wrong; nothing is left running.
+func New(ctx context.Context, opts Options) (_ *App, err error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.New()
+	}
+	log := opts.Log
+	if log == nil {
+		log = NewLogger(cfg)
+	}
+	// Report configuration errors before starting anything.
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.redis, err = chooseRedis(ctx, cfg.GetRedisConfig(), cmpOr(opts.LocalRedis, DefaultLocalRedis), log)
+	if err != nil {
+		return nil, err
+	}
+	a.manager = redis.NewManager(&a.redis.cfg, log)
+	if err := a.manager.Err(); err != nil {
+		return nil, err
+	}
+
+	insp := a.manager.Inspector()
+	reg := &worker.Registry{}
+	// The retention is set below, once the settings are read; the settings
+	// need the registered topics first.
+	cleaner := handlers.NewCleaner(insp, settings.DefaultDeadRetention, log)
+	handlers.Register(reg, log, cleaner)
+	for _, register := range opts.Register {
+		register(reg, a.manager, log)
+	}
+	if err := reg.Err(); err != nil {
+		return nil, err
+	}
+	if a.settings, err = settings.Load(cfg, reg.Topics()); err != nil {
+		return nil, err
+	}
+	a.settings.Redis = a.redis.cfg
+	cleaner.Retention = a.settings.DeadRetention
+
+	m := metrics.New(insp, a.settings.TopicNames())
+	subs := make([]worker.Registration, 0, len(a.settings.Topics))
+	for _, t := range a.settings.Topics {
+		g, _ := reg.Lookup(t.Name)
+		g.Options = slices.Concat(g.Options, t.SubscribeOptions(), m.SubscribeOptions(),
+			[]redis.SubscribeOption{redis.WithShutdownTimeout(a.settings.ShutdownTimeout)})
+		subs = append(subs, g)
+	}
+	a.pool = worker.NewPool(a.manager.GetQueue(), log, subs)
+	if a.settings.CleanupInterval > 0 && slices.Contains(a.settings.TopicNames(), handlers.TopicSystemCleanup) {
+		pub := m.CountPublishes(a.manager.GetQueue())
+		a.schedule = func(ctx context.Context) { handlers.Schedule(ctx, pub, a.settings.CleanupInterval, log) }
+	}
+
+	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
+	a.http = &http.Server{
+		Handler: httpapi.NewHandler(httpapi.Deps{
+			Ready:      a.ready,
+			Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
+			Stats:      insp.Stats,
+			Prometheus: m.Handler(),
+			Started:    time.Now(),
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	addr := net.JoinHostPort("", strconv.Itoa(a.settings.Port))
+	if a.listener, err = net.Listen("tcp", addr); err != nil {
+		return nil, fmt.Errorf("http: listen on %s (APP_PORT): %w", addr, err)
+	}
+	log.Info("starting gateway-worker", "config", a.settings, "embedded_redis", a.redis.embedded != nil)
+	pctx, pcancel := context.WithTimeout(ctx, time.Second)
+	defer pcancel()
+	if err := a.manager.Ping(pctx); err != nil {
+		log.Warn("Redis is not reachable; consumers keep retrying and /ready answers 503 until it is", "error", err)
+	}
+	return a, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Addr returns the HTTP listen address.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Run serves HTTP and consumes until ctx is cancelled, then shuts down:
+// consumers stop taking messages and finish in-flight ones within the
+// shutdown timeout, handing the rest back to the queue; then HTTP closes.
+// It returns nil after a clean shutdown.
+func (a *App) Run(ctx context.Context) error {
+	defer a.close()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- a.http.Serve(a.listener) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { a.pool.Run(runCtx) })
+	if a.schedule != nil {
+		wg.Go(func() { a.schedule(runCtx) })
+	}
+	a.log.Info("gateway-worker running", "addr", a.Addr(), "topics", a.pool.Topics())
+
+	var err error
+	select {
+	case <-runCtx.Done():
+	case err = <-httpErr:
+		err = fmt.Errorf("http: %w", err)
+	}
+	a.ready.Stopping()
+	a.log.Info("shutting down: finishing in-flight messages", "timeout", a.settings.ShutdownTimeout.String())
+	cancel()
+	wg.Wait()
+
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if serr := a.http.Shutdown(sctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	}
+	if herr := <-httpErr; err == nil && !errors.Is(herr, http.ErrServerClosed) {
+		err = fmt.Errorf("http: %w", herr)
+	}
+	a.log.Info("gateway-worker stopped")
+	return err
+}
+
+// close releases Redis and the embedded server. The listener is New's
+// last step and is closed by Run.
+func (a *App) close() {
+	if a.manager != nil {
+		_ = a.manager.Close()
+	}
+	if a.redis != nil && a.redis.embedded != nil {
+		a.redis.embedded.Close()
+	}
+}
+
+// Healthcheck GETs /healthz of the worker on this host, for the container
+// HEALTHCHECK.
+func Healthcheck(ctx context.Context, cfg *config.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return httpapi.Probe(ctx, fmt.Sprintf("http://127.0.0.1:%d/healthz", cfg.GetInt("app.port")))
+}

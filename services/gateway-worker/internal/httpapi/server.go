@@ -1,0 +1,145 @@
+// Package httpapi serves the worker's HTTP endpoints: /healthz (liveness),
+// /ready (readiness) and /metrics (JSON for people, Prometheus text for
+// scrapers).
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"goweb/pkg/redis"
+)
+
+// ServiceName is the service field of every response.
+const ServiceName = "gateway-worker"
+
+// Deps are what the endpoints report on.
+type Deps struct {
+	// Ready decides /ready.
+	Ready *Readiness
+	// Consumers returns how many consumers run and the topics consumed.
+	Consumers func() (active int, topics []string)
+	// Stats reads one topic's queue state for /metrics.
+	Stats func(ctx context.Context, topic string) (*redis.TopicStats, error)
+	// Prometheus serves the Prometheus exposition of /metrics.
+	Prometheus http.Handler
+	// Started is when the service started, for uptime.
+	Started time.Time
+}
+
+type server struct{ Deps }
+
+type route struct {
+	path    string
+	handler http.HandlerFunc
+}
+
+func (s *server) routes() []route {
+	return []route{
+		{"/healthz", s.healthz},
+		{"/ready", s.ready},
+		{"/metrics", s.metrics},
+	}
+}
+
+// Routes returns the paths the server answers, for checks of the
+// deployment manifests.
+func Routes() []string {
+	var paths []string
+	for _, r := range (&server{}).routes() {
+		paths = append(paths, r.path)
+	}
+	return paths
+}
+
+// NewHandler returns the HTTP handler of the endpoints.
+func NewHandler(d Deps) http.Handler {
+	s := &server{d}
+	mux := http.NewServeMux()
+	for _, r := range s.routes() {
+		mux.HandleFunc("GET "+r.path, r.handler)
+	}
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// healthz is liveness only: it must not depend on Redis, or an outage
+// would make Kubernetes restart every pod.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{
+		"status": "ok", "service": ServiceName, "timestamp": time.Now().UTC().Format(time.RFC3339),
+	})
+}
+
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	consumers, err := s.Ready.Check(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+			"status": "not_ready", "service": ServiceName, "consumers": consumers, "reason": err.Error(),
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "service": ServiceName, "consumers": consumers})
+}
+
+// wantsPrometheus reports whether the client asked for the text exposition
+// format: ?format=prometheus, or an Accept header naming text/plain or
+// OpenMetrics as a scraper sends. Browsers and curl (*/*) get JSON.
+func wantsPrometheus(r *http.Request) bool {
+	if r.URL.Query().Get("format") == "prometheus" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/plain") || strings.Contains(accept, "application/openmetrics-text")
+}
+
+// metricsJSON is the seed's /metrics document plus queue state.
+type metricsJSON struct {
+	Service       string             `json:"service"`
+	Status        string             `json:"status"`
+	Uptime        string             `json:"uptime"`
+	UptimeSeconds int64              `json:"uptime_seconds"`
+	Consumers     consumersJSON      `json:"consumers"`
+	Queues        []redis.TopicStats `json:"queues"`
+	QueueError    string             `json:"queue_error,omitempty"`
+}
+
+type consumersJSON struct {
+	Active int      `json:"active"`
+	Topics []string `json:"topics"`
+}
+
+func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
+	if wantsPrometheus(r) {
+		s.Prometheus.ServeHTTP(w, r)
+		return
+	}
+	active, topics := s.Consumers()
+	up := time.Since(s.Started).Truncate(time.Second)
+	doc := metricsJSON{
+		Service: ServiceName, Status: "running",
+		Uptime: up.String(), UptimeSeconds: int64(up.Seconds()),
+		Consumers: consumersJSON{Active: active, Topics: topics},
+		Queues:    []redis.TopicStats{},
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	for _, t := range topics {
+		st, err := s.Stats(ctx, t)
+		if err != nil {
+			doc.Queues, doc.QueueError = []redis.TopicStats{}, err.Error()
+			break
+		}
+		doc.Queues = append(doc.Queues, *st)
+	}
+	writeJSON(w, http.StatusOK, doc)
+}

@@ -1,0 +1,126 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/goleak"
+
+	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/metrics"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type downStats struct{}
+
+func (downStats) Stats(context.Context, string) (*redis.TopicStats, error) {
+	return nil, errors.New("down")
+}
+
+// value returns the sum of the series of family name with label
+// topic=topic (any topic if empty); histograms count observations.
+func value(t *testing.T, m *metrics.Metrics, name, topic string) float64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, found := 0.0, false
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			if topic != "" && label(mt, "topic") != topic {
+				continue
+			}
+			found = true
+			sum += mt.GetCounter().GetValue() + mt.GetGauge().GetValue() + float64(mt.GetHistogram().GetSampleCount())
+		}
+	}
+	if !found {
+		t.Fatalf("no %s{topic=%q}", name, topic)
+	}
+	return sum
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(downStats{}, []string{"a"})
+	boom := errors.New("boom")
+	for _, e := range []redis.Event{
+		{Topic: "a", ID: "1", Outcome: redis.OutcomeProcessed, Duration: time.Millisecond},
+		{Topic: "a", ID: "2", Outcome: redis.OutcomeRetried, Err: boom},
+		{Topic: "a", ID: "2", Outcome: redis.OutcomeDead, Err: boom},
+		{Topic: "a", ID: "3", Outcome: redis.OutcomeRequeued},
+	} {
+		m.Observe(e)
+	}
+	for name, want := range map[string]float64{
+		"gateway_worker_messages_processed_total":     1,
+		"gateway_worker_messages_failed_total":        2,
+		"gateway_worker_messages_retried_total":       1,
+		"gateway_worker_messages_dead_lettered_total": 1,
+		"gateway_worker_messages_requeued_total":      1,
+		"gateway_worker_handler_duration_seconds":     4,
+		"gateway_worker_redis_up":                     0,
+	} {
+		if got := value(t, m, name, ""); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestInFlightMiddleware(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(downStats{}, []string{"a"})
+	var during float64
+	h := m.InFlight(func(context.Context, *redis.Message) error {
+		during = value(t, m, "gateway_worker_messages_in_flight", "a")
+		return nil
+	})
+	if err := h(context.Background(), &redis.Message{Topic: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if after := value(t, m, "gateway_worker_messages_in_flight", "a"); during != 1 || after != 0 {
+		t.Errorf("in flight during %v, after %v", during, after)
+	}
+}
+
+type fakePublisher struct{ err error }
+
+func (f fakePublisher) Publish(context.Context, string, map[string]interface{}, ...redis.PublishOption) error {
+	return f.err
+}
+
+func TestCountPublishes(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(downStats{}, []string{"a"})
+	_ = m.CountPublishes(fakePublisher{}).Publish(context.Background(), "a", nil)
+	_ = m.CountPublishes(fakePublisher{redis.ErrDuplicate}).Publish(context.Background(), "a", nil)
+	fams, _ := m.Registry().Gather()
+	got := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() == "gateway_worker_messages_published_total" {
+			for _, mt := range f.GetMetric() {
+				got[label(mt, "result")] = mt.Counter.GetValue()
+			}
+		}
+	}
+	if got["ok"] != 1 || got["duplicate"] != 1 {
+		t.Errorf("published %v", got)
+	}
+}

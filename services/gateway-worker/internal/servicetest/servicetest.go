@@ -1,0 +1,116 @@
+// Package servicetest holds what the gateway worker's test packages share:
+// a TestMain with a private redis-server and a goroutine leak check, and a
+// few helpers.
+//
+//	func TestMain(m *testing.M) { servicetest.Main(m) }
+package servicetest
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+)
+
+// Redis is the package's redis-server, started by Main.
+var Redis *redistest.Server
+
+// Main starts Redis, runs the tests, stops Redis, runs after and fails
+// the run if a goroutine outlives the tests.
+func Main(m *testing.M, after ...func()) {
+	Redis = redistest.MustStartMain()
+	code := m.Run()
+	Redis.Stop()
+	for _, f := range after {
+		f()
+	}
+	if code == 0 && leaked() {
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// leaked reports goroutines left behind. go-redis lets a reconnect
+// goroutine of a closed client sleep out its last second, so the check is
+// retried for a while before it counts.
+func leaked() bool {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		err := goleak.Find()
+		if err == nil {
+			return false
+		}
+		if time.Now().After(deadline) {
+			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// RedisConfig returns settings for the server at addr.
+func RedisConfig(addr string) config.RedisConfig {
+	host, p, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(p)
+	return config.RedisConfig{Host: host, Port: port, Configured: true}
+}
+
+// Manager returns a manager for addr, closed at cleanup.
+func Manager(t testing.TB, addr string) *redis.Manager {
+	t.Helper()
+	rc := RedisConfig(addr)
+	rc.DialTimeout = 200 * time.Millisecond
+	m := redis.NewManager(&rc, logger.Nop())
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// Eventually polls cond until it holds, failing the test after d.
+func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Ctx returns a context cancelled at the end of the test.
+func Ctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Buffer is an io.Writer safe for concurrent use, for collecting logs and
+// process output.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

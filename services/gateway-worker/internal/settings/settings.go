@@ -1,0 +1,206 @@
+// Package settings turns the configuration (environment and YAML, read by
+// goweb/pkg/config) into the gateway worker's validated settings.
+//
+// Besides the keys pkg/config documents (app.port, log.*, shutdown.timeout,
+// redis.*, worker.topics), the worker reads:
+//
+//	worker:
+//	  topics: [order.reminder, payment.retry]  # WORKER_TOPICS=a,b; defaults to every registered topic
+//	  concurrency: 10          # WORKER_CONCURRENCY, handlers at once per topic
+//	  max_retries: 3           # WORKER_MAX_RETRIES, retries before dead-lettering
+//	  handler_timeout: 0s      # WORKER_HANDLER_TIMEOUT, 0 means no limit
+//	  topic_options:           # per topic, overriding the three above
+//	    payment.retry:
+//	      concurrency: 2       # WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY
+//	      max_retries: 5
+//	      handler_timeout: 10s
+//	cleanup:
+//	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION, age after which system.cleanup drops dead letters
+//	  interval: 1h             # CLEANUP_INTERVAL, how often a system.cleanup is scheduled; 0 disables
+//
+// Load reports every bad value at once, each naming its key and
+// environment variable.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"goweb/pkg/config"
+	"goweb/pkg/redis"
+)
+
+// Defaults of the worker's own keys.
+const (
+	DefaultDeadRetention   = 7 * 24 * time.Hour
+	DefaultCleanupInterval = time.Hour
+)
+
+// Keys of the worker's own settings.
+const (
+	KeyTopics          = "worker.topics"
+	KeyConcurrency     = "worker.concurrency"
+	KeyMaxRetries      = "worker.max_retries"
+	KeyHandlerTimeout  = "worker.handler_timeout"
+	KeyTopicOptions    = "worker.topic_options"
+	KeyDeadRetention   = "cleanup.dead_retention"
+	KeyCleanupInterval = "cleanup.interval"
+)
+
+// Topic is how one topic is consumed.
+type Topic struct {
+	Name           string
+	Concurrency    int
+	MaxRetries     int
+	HandlerTimeout time.Duration // 0: no limit
+}
+
+// SubscribeOptions returns the topic's settings as queue options.
+func (t Topic) SubscribeOptions() []redis.SubscribeOption {
+	opts := []redis.SubscribeOption{redis.WithConcurrency(t.Concurrency), redis.WithMaxRetries(t.MaxRetries)}
+	if t.HandlerTimeout > 0 {
+		opts = append(opts, redis.WithHandlerTimeout(t.HandlerTimeout))
+	}
+	return opts
+}
+
+// Settings are the worker's effective settings.
+type Settings struct {
+	Port            int
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	Topics          []Topic
+	DeadRetention   time.Duration
+	CleanupInterval time.Duration
+	Redis           config.RedisConfig
+}
+
+// TopicNames returns the names of the consumed topics, in order.
+func (s *Settings) TopicNames() []string {
+	names := make([]string, len(s.Topics))
+	for i, t := range s.Topics {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// Load reads and validates the settings. registered lists the topics that
+// have a handler: they are the default topic list, and worker.topics may
+// name only those.
+func Load(cfg *config.Config, registered []string) (*Settings, error) {
+	r := reader{cfg: cfg}
+	if err := cfg.Validate(); err != nil {
+		r.errs = append(r.errs, err)
+	}
+	s := &Settings{
+		Port:            cfg.GetInt("app.port"),
+		LogLevel:        cfg.GetString("log.level"),
+		LogFormat:       cfg.GetString("log.format"),
+		ShutdownTimeout: cfg.GetDuration("shutdown.timeout"),
+		Redis:           cfg.GetRedisConfig(),
+		DeadRetention:   readValue(&r, KeyDeadRetention, DefaultDeadRetention, cfg.GetDurationE, atLeast(time.Millisecond)),
+		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, atLeast(time.Duration(0))),
+	}
+	def := Topic{
+		Concurrency:    readValue(&r, KeyConcurrency, redis.DefaultConcurrency, cfg.GetIntE, atLeast(1)),
+		MaxRetries:     readValue(&r, KeyMaxRetries, redis.DefaultMaxRetries, cfg.GetIntE, atLeast(0)),
+		HandlerTimeout: readValue(&r, KeyHandlerTimeout, 0, cfg.GetDurationE, atLeast(time.Duration(0))),
+	}
+	for _, name := range r.topics(registered) {
+		t := def
+		t.Name = name
+		key := func(opt string) string { return KeyTopicOptions + "." + name + "." + opt }
+		t.Concurrency = readValue(&r, key("concurrency"), t.Concurrency, cfg.GetIntE, atLeast(1))
+		t.MaxRetries = readValue(&r, key("max_retries"), t.MaxRetries, cfg.GetIntE, atLeast(0))
+		t.HandlerTimeout = readValue(&r, key("handler_timeout"), t.HandlerTimeout, cfg.GetDurationE, atLeast(time.Duration(0)))
+		s.Topics = append(s.Topics, t)
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// reader collects every problem so an operator fixes them in one go.
+type reader struct {
+	cfg  *config.Config
+	errs []error
+}
+
+func (r *reader) fail(key, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("config: %s (%s): %s", key, config.EnvName(key), fmt.Sprintf(format, args...)))
+}
+
+func (r *reader) topics(registered []string) []string {
+	if !r.cfg.IsSet(KeyTopics) {
+		return registered
+	}
+	var out []string
+	for _, name := range r.cfg.GetStringSlice(KeyTopics) {
+		switch {
+		case redis.ValidateTopic(name) != nil:
+			r.fail(KeyTopics, "%v", redis.ValidateTopic(name))
+		case !slices.Contains(registered, name):
+			r.fail(KeyTopics, "topic %q has no handler (registered: %s)", name, strings.Join(registered, ", "))
+		case slices.Contains(out, name):
+			r.fail(KeyTopics, "topic %q is listed twice", name)
+		default:
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 && len(r.errs) == 0 {
+		r.fail(KeyTopics, "no topics to consume")
+	}
+	return out
+}
+
+// readValue returns key's value, or def when it is not set or is bad (a
+// bad value is recorded in r).
+func readValue[T int | time.Duration](r *reader, key string, def T, get func(string) (T, error), check func(T) string) T {
+	if !r.cfg.IsSet(key) {
+		return def
+	}
+	v, err := get(key)
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return def
+	}
+	if problem := check(v); problem != "" {
+		r.fail(key, "%v %s", v, problem)
+		return def
+	}
+	return v
+}
+
+func atLeast[T int | time.Duration](low T) func(T) string {
+	return func(v T) string {
+		if v < low {
+			return fmt.Sprintf("must be at least %v", low)
+		}
+		return ""
+	}
+}
+
+// LogValue logs the settings with secrets redacted (RedisConfig redacts
+// itself).
+func (s *Settings) LogValue() slog.Value {
+	topics := make([]any, len(s.Topics))
+	for i, t := range s.Topics {
+		topics[i] = slog.Group(t.Name, "concurrency", t.Concurrency, "max_retries", t.MaxRetries, "handler_timeout", t.HandlerTimeout.String())
+	}
+	return slog.GroupValue(
+		slog.Int("port", s.Port),
+		slog.String("log_level", s.LogLevel),
+		slog.String("log_format", s.LogFormat),
+		slog.String("shutdown_timeout", s.ShutdownTimeout.String()),
+		slog.String("dead_retention", s.DeadRetention.String()),
+		slog.String("cleanup_interval", s.CleanupInterval.String()),
+		slog.Group("topics", topics...),
+		slog.Any("redis", s.Redis),
+	)
+}

@@ -1,0 +1,121 @@
+package settings_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"goweb/pkg/config"
+	"goweb/services/gateway-worker/internal/settings"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var registered = []string{"order.reminder", "payment.retry", "system.cleanup"}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	s, err := settings.Load(config.NewFromMap(nil), registered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Port != 8084 || s.ShutdownTimeout != 25*time.Second || s.DeadRetention != settings.DefaultDeadRetention {
+		t.Errorf("defaults: port %d, shutdown %v, retention %v", s.Port, s.ShutdownTimeout, s.DeadRetention)
+	}
+	if got := strings.Join(s.TopicNames(), ","); got != strings.Join(registered, ",") {
+		t.Errorf("topics = %s, want every registered topic", got)
+	}
+	want := settings.Topic{Name: "order.reminder", Concurrency: 10, MaxRetries: 3}
+	if s.Topics[0] != want {
+		t.Errorf("topic = %+v, want %+v", s.Topics[0], want)
+	}
+}
+
+func TestTopicOptions(t *testing.T) {
+	t.Parallel()
+	cfg := config.NewFromMap(map[string]any{
+		"worker": map[string]any{
+			"topics":          "payment.retry, order.reminder", // the WORKER_TOPICS form
+			"concurrency":     4,
+			"handler_timeout": "30s",
+			"topic_options": map[string]any{
+				"payment.retry": map[string]any{"concurrency": 2, "max_retries": 5},
+			},
+		},
+		"cleanup": map[string]any{"dead_retention": "48h", "interval": "0"},
+	})
+	s, err := settings.Load(cfg, registered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []settings.Topic{
+		{Name: "payment.retry", Concurrency: 2, MaxRetries: 5, HandlerTimeout: 30 * time.Second},
+		{Name: "order.reminder", Concurrency: 4, MaxRetries: 3, HandlerTimeout: 30 * time.Second},
+	}
+	for i, w := range want {
+		if s.Topics[i] != w {
+			t.Errorf("topic %d = %+v, want %+v", i, s.Topics[i], w)
+		}
+	}
+	if s.DeadRetention != 48*time.Hour || s.CleanupInterval != 0 {
+		t.Errorf("cleanup: retention %v interval %v", s.DeadRetention, s.CleanupInterval)
+	}
+}
+
+// Every bad value is reported at once, each naming its key and variable.
+func TestErrorsNameTheKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		values map[string]any
+		want   []string
+	}{
+		{"zero concurrency", map[string]any{"worker.concurrency": 0}, []string{"worker.concurrency (WORKER_CONCURRENCY)", "at least 1"}},
+		{"not a number", map[string]any{"worker.max_retries": "three"}, []string{"worker.max_retries", "not a valid integer"}},
+		{"negative timeout", map[string]any{"worker.handler_timeout": "-1s"}, []string{"WORKER_HANDLER_TIMEOUT", "at least 0s"}},
+		{"bad duration", map[string]any{"cleanup.dead_retention": "a week"}, []string{"cleanup.dead_retention", "not a valid duration"}},
+		{"unknown topic", map[string]any{"worker.topics": "order.reminder,nope"}, []string{"WORKER_TOPICS", `"nope" has no handler`}},
+		{"invalid topic", map[string]any{"worker.topics": "bad topic"}, []string{"WORKER_TOPICS", "invalid topic"}},
+		{"duplicate topic", map[string]any{"worker.topics": "order.reminder,order.reminder"}, []string{"listed twice"}},
+		{"per-topic", map[string]any{"worker.topic_options.payment.retry.concurrency": -1},
+			[]string{"worker.topic_options.payment.retry.concurrency (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY)"}},
+		{"config package keys", map[string]any{"app.port": 70000}, []string{"app.port", "not a valid port"}},
+		{"several", map[string]any{"worker.concurrency": 0, "worker.max_retries": -2}, []string{"WORKER_CONCURRENCY", "WORKER_MAX_RETRIES"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := settings.Load(config.NewFromMap(tt.values), registered)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"REDIS_HOST", "APP_PORT", "CONFIG_FILE", "WORKER_TOPICS", "WORKER_CONCURRENCY",
+		"CLEANUP_DEAD_RETENTION", "WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRIES"} {
+		if !settings.IsEnvName(name) {
+			t.Errorf("IsEnvName(%q) = false", name)
+		}
+	}
+	for _, name := range []string{"REDIS_HOSTNAME", "WORKER_TOPIC_OPTIONS__CONCURRENCY", "WORKER_TOPIC_OPTIONS_X_COLOR", "PORT"} {
+		if settings.IsEnvName(name) {
+			t.Errorf("IsEnvName(%q) = true", name)
+		}
+	}
+	for _, key := range []string{"worker.topic_options.payment.retry.handler_timeout", "cleanup.interval", "redis.password"} {
+		if !settings.IsKey(key) {
+			t.Errorf("IsKey(%q) = false", key)
+		}
+	}
+}

@@ -280,18 +280,16 @@ func (c *chaos) finish(drain time.Duration) map[string]outcome {
 // awaitRedialers makes the test's cleanup wait, last, for go-redis' pool
 // re-dialers to exit. A pool that failed to dial a killed server probes it
 // once a second and notices its pool was closed only after a sleep, which
-// goleak in TestMain would otherwise report as a leak.
+// goleak in TestMain would otherwise report as a leak. It cannot tell its
+// own test's re-dialers from a parallel test's, so it only waits, boundedly;
+// a real leak is still goleak's to report.
 func awaitRedialers(t *testing.T) {
 	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		buf := make([]byte, 1<<20)
-		for {
+		for time.Now().Before(deadline) {
 			n := runtime.Stack(buf, true)
 			if !strings.Contains(string(buf[:n]), "(*ConnPool).tryDial") {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("go-redis re-dialers still running 5s after the clients closed")
 				return
 			}
 			time.Sleep(20 * time.Millisecond)

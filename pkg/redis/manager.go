@@ -127,7 +127,7 @@ func UniversalOptions(c *config.RedisConfig) (*goredis.UniversalOptions, error) 
 		o.Addrs = []string{net.JoinHostPort(host, strconv.Itoa(port))}
 	}
 	if useTLS {
-		tc, err := tlsConfig(c, o.Addrs[0])
+		tc, err := tlsConfig(c)
 		if err != nil {
 			return nil, err
 		}
@@ -136,11 +136,11 @@ func UniversalOptions(c *config.RedisConfig) (*goredis.UniversalOptions, error) 
 	return o, nil
 }
 
-func tlsConfig(c *config.RedisConfig, addr string) (*tls.Config, error) {
+// tlsConfig leaves ServerName empty: the TLS dial then checks each node's
+// certificate against that node's own host, which Cluster and Sentinel
+// (many nodes behind one config) need.
+func tlsConfig(c *config.RedisConfig) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSInsecureSkipVerify} //nolint:gosec // opt-in
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		tc.ServerName = host
-	}
 	if c.TLSCAFile != "" {
 		pem, err := os.ReadFile(c.TLSCAFile)
 		if err != nil {

@@ -31,7 +31,7 @@ type consumer struct {
 	id    string
 	o     *subscribeOptions
 
-	pending, claim, inflight, seq, consumers, stats, delayed, dead string
+	pending, claim, inflight, consumers, stats, delayed, dead string
 
 	block goredis.UniversalClient // one connection for BLMOVE
 	slots chan struct{}           // fetched but unsettled entries, bounded
@@ -47,13 +47,24 @@ type consumer struct {
 	mu       sync.Mutex
 	handBack []string // tokens to return to the head of the queue
 
-	// Owned by the fetch loop: the highest token of the last fetch that
-	// returned entries, and whether a fetch failed since (see fetch.lua).
-	lastToken   int64
-	fetchFailed bool
+	// Owned by the fetch loop: the next in-flight token to hand out, and
+	// the token ranges of fetches that failed recently (see fetch.lua).
+	nextToken int64
+	unsure    []tokenRange
 
 	redisErrs *throttle
 }
+
+// tokenRange is the tokens [from, to) reserved by one fetch call, kept
+// after the call failed until expires, in case it ran in Redis anyway.
+type tokenRange struct {
+	from, to int64
+	expires  time.Time
+}
+
+// unsureFor is how long a failed fetch is suspected of running late in
+// Redis: longer than go-redis' retries of a command that timed out.
+const unsureFor = 30 * time.Second
 
 type delivery struct {
 	token string
@@ -63,11 +74,10 @@ type delivery struct {
 func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, outstanding int) *consumer {
 	id := q.ids.next()
 	c := &consumer{
-		q: q, topic: topic, id: id, o: o,
+		q: q, topic: topic, id: id, o: o, nextToken: 1,
 		pending:   keys.Pending(topic),
 		claim:     keys.Claim(topic, id),
 		inflight:  keys.Inflight(topic, id),
-		seq:       keys.Seq(topic),
 		consumers: keys.Consumers(topic),
 		stats:     keys.Stats(topic),
 		delayed:   keys.Delayed(topic),
@@ -215,8 +225,9 @@ func (c *consumer) fetchLoop(ctx context.Context) {
 		got, err := c.fetch(ctx, n)
 		c.releaseSlots(n - got)
 		if err != nil {
-			c.fetchFailed = true
-			println("DEBUG fetch error", err.Error())
+			// Fetch again rather than block: an entry a blocking move just
+			// put on the claim list is only taken by a fetch.
+			drained = false
 			if ctx.Err() != nil {
 				return
 			}
@@ -230,7 +241,8 @@ func (c *consumer) fetchLoop(ctx context.Context) {
 
 // waitForEntry blocks until an entry is pending and moves it to this
 // consumer's claim list, where the next fetch picks it up. It returns false
-// on timeout or error.
+// on timeout. On error it returns true after a pause, because the move may
+// have happened with its reply lost: only a fetch would take that entry.
 func (c *consumer) waitForEntry(ctx context.Context) bool {
 	err := c.block.BLMove(ctx, c.pending, c.claim, "RIGHT", "LEFT", c.o.blockTimeout).Err()
 	switch {
@@ -239,30 +251,29 @@ func (c *consumer) waitForEntry(ctx context.Context) bool {
 	case errors.Is(err, goredis.Nil), ctx.Err() != nil:
 		return false
 	default:
-		println("DEBUG blmove error", err.Error())
 		c.redisErrs.log("waiting for messages failed", err, "topic", c.topic)
 		sleepCtx(ctx, time.Second)
-		return false
+		return ctx.Err() == nil
 	}
 }
 
+// fetch takes up to n entries. Tokens are this consumer's own, never
+// reused while it lives, so an ack can never settle another fetch's entry,
+// even after a failover rolled Redis back.
 func (c *consumer) fetch(ctx context.Context, n int) (int, error) {
-	lease := c.q.now().Add(c.lease()).UnixMilli()
-	reclaimAbove := ""
-	if c.fetchFailed {
-		reclaimAbove = strconv.FormatInt(c.lastToken, 10)
+	from := c.nextToken
+	c.nextToken += int64(n)
+	args := []interface{}{n, c.q.now().Add(c.lease()).UnixMilli(), c.id, from}
+	now := time.Now()
+	c.unsure = slices.DeleteFunc(c.unsure, func(r tokenRange) bool { return now.After(r.expires) })
+	for _, r := range c.unsure {
+		args = append(args, r.from, r.to)
 	}
 	res, err := scripts.Fetch.Run(ctx, c.q.client,
-		[]string{c.pending, c.claim, c.inflight, c.seq, c.consumers},
-		n, lease, c.id, reclaimAbove).StringSlice()
+		[]string{c.pending, c.claim, c.inflight, c.consumers}, args...).StringSlice()
 	if err != nil {
+		c.unsure = append(c.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, err
-	}
-	c.fetchFailed = false
-	if len(res) > 0 {
-		// The last fetch's highest token, not the highest ever: if Redis
-		// lost its data and the counter restarted, tokens start low again.
-		c.lastToken, _ = strconv.ParseInt(res[len(res)-2], 10, 64)
 	}
 	for i := 0; i+1 < len(res); i += 2 {
 		c.jobs <- &delivery{token: res[i], entry: res[i+1]}

@@ -9,7 +9,6 @@
 //	{mq:T}:consumers          ZSET  consumer ids scored by lease expiry (unix ms)
 //	{mq:T}:inflight:<cid>     HASH  token -> entry, what consumer cid is handling
 //	{mq:T}:claim:<cid>        LIST  entries a blocking move handed to cid, not yet in inflight
-//	{mq:T}:seq                STRING counter for in-flight tokens and generated ids
 //	{mq:T}:stats              HASH  processed/failed/retried/dead totals
 //	{mq:T}:dedup              ZSET  publish de-duplication keys scored by expiry
 //	{mq:T}:done               ZSET  ids marked processed by the idempotency middleware, scored by expiry
@@ -53,9 +52,6 @@ func Inflight(topic, cid string) string { return tagged(topic, "inflight:"+cid) 
 
 // Claim is the list a blocking move fills for consumer cid.
 func Claim(topic, cid string) string { return tagged(topic, "claim:"+cid) }
-
-// Seq is the counter for tokens and generated ids.
-func Seq(topic string) string { return tagged(topic, "seq") }
 
 // Stats is the hash of counters.
 func Stats(topic string) string { return tagged(topic, "stats") }

@@ -1,0 +1,75 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis/redistest"
+)
+
+// Redis is down for 11 s. The workers stay up, log a handful of lines
+// rather than one per retry, and resume by themselves when it is back.
+func TestRedisDown(t *testing.T) {
+	const outage = 11 * time.Second
+	srv := startRedis(t)
+	m := newManager(t, srv.Addr, logger.Nop())
+	topic := redistest.Topic(t)
+	o := workerOpts{concurrency: 8, recovery: 3 * time.Second}
+	ws := []*worker{startWorker(t, "w0", srv.Addr, topic, o), startWorker(t, "w1", srv.Addr, topic, o)}
+	for _, w := range ws {
+		w.consumerID(t)
+	}
+	ids := publishAll(t, m.GetQueue(), topic, 1000, 100)
+	eventually(t, 10*time.Second, "the first messages", func() bool { return handled(ws...) >= 1000 })
+
+	linesBefore := make([]int, len(ws))
+	for i, w := range ws {
+		linesBefore[i] = w.logLines()
+	}
+	srv.Kill()
+	time.Sleep(outage) // the outage itself
+	outageLines := 0
+	for i, w := range ws {
+		if !w.alive() {
+			t.Fatalf("%s exited while Redis was down:\n%s", w.name, tail(w.stderr, 10))
+		}
+		n := w.logLines() - linesBefore[i]
+		outageLines += n
+		t.Logf("%s logged %d lines during the %v outage", w.name, n, outage)
+		if n >= 50 {
+			t.Errorf("%s logged %d lines during the outage, want fewer than 50:\n%s", w.name, n, tail(w.stderr, 10))
+		}
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	// Redis ran without persistence, so the topic starts empty again.
+	ids = append(ids, publishAll(t, m.GetQueue(), topic, 1000, 100)...)
+	var resume time.Duration
+	eventually(t, 15*time.Second, "the workers to resume", func() bool {
+		if handled(ws...) > 1000 {
+			resume = time.Since(restarted)
+			return true
+		}
+		return false
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for handled(ws...) < 2000 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := handled(ws...); n < 2000 {
+		s := stats(t, m, topic)
+		keys, _ := m.Client().Keys(context.Background(), "*").Result()
+		t.Fatalf("only %d of 2000 handled: pending=%d in_flight=%d delayed=%d consumers=%d; keys %v",
+			n, s.Pending, s.InFlight, s.Delayed, s.Consumers, keys)
+	}
+	for _, w := range ws {
+		w.stop(t, 10*time.Second)
+	}
+	count(ids, readSeen(t, ws...)).summary(t, "Redis down 11s (2 workers)", "resume_after_restart", resume,
+		fmt.Sprintf("log_lines_during_outage=%d", outageLines))
+}

@@ -349,7 +349,7 @@ func (e *env) publish(n int, queues []string) (time.Duration, error) {
 	}
 }
 
-// countdown is closed-over by handlers: done is closed when n calls happened.
+// countdown is shared by handlers: done is closed by the n-th hit.
 type countdown struct {
 	left atomic.Int64
 	done chan struct{}
@@ -572,7 +572,7 @@ func (e *env) idle() ([]metric, error) {
 	if err := srv.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })); err != nil {
 		return nil, err
 	}
-	defer srv.Shutdown()
+	defer e.retire(srv.Shutdown)
 	time.Sleep(3 * time.Second)
 	if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
 		return nil, err

@@ -23,6 +23,8 @@ import (
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/admin"
+	"goweb/services/gateway-worker/internal/dashboard"
 	"goweb/services/gateway-worker/internal/handlers"
 	"goweb/services/gateway-worker/internal/httpapi"
 	"goweb/services/gateway-worker/internal/metrics"
@@ -139,6 +141,10 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			Stats:      insp.Stats,
 			Prometheus: m.Handler(),
 			Started:    time.Now(),
+			Handlers: map[string]http.Handler{
+				"/v1/":           admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log}),
+				"GET /dashboard": dashboard.Handler(),
+			},
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}

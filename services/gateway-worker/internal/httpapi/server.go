@@ -28,6 +28,9 @@ type Deps struct {
 	Prometheus http.Handler
 	// Started is when the service started, for uptime.
 	Started time.Time
+	// Handlers are more endpoints by http.ServeMux pattern, such as the
+	// admin API ("/v1/") and the dashboard ("GET /dashboard").
+	Handlers map[string]http.Handler
 }
 
 type server struct{ Deps }
@@ -61,6 +64,9 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
 		mux.HandleFunc("GET "+r.path, r.handler)
+	}
+	for pattern, h := range d.Handlers {
+		mux.Handle(pattern, h)
 	}
 	return mux
 }

@@ -11,7 +11,7 @@ import (
 // (worker.topic_options.<topic>.<option>): pkg/config's and the worker's own.
 var keys = append(config.KnownKeys(),
 	KeyTopics, KeyConcurrency, KeyMaxRetries, KeyHandlerTimeout,
-	KeyDeadRetention, KeyCleanupInterval,
+	KeyDeadRetention, KeyCleanupInterval, KeyAdminToken,
 )
 
 // EnvNames returns the environment variables the service reads, sorted.

@@ -17,6 +17,8 @@
 //	cleanup:
 //	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION, age after which system.cleanup drops dead letters
 //	  interval: 1h             # CLEANUP_INTERVAL, how often a system.cleanup is scheduled; 0 disables
+//	admin:
+//	  token: ...               # ADMIN_TOKEN, bearer token of the admin API (/v1); empty disables it
 //
 // Load reports every bad value at once, each naming its key and
 // environment variable.
@@ -49,6 +51,7 @@ const (
 	KeyTopicOptions    = "worker.topic_options"
 	KeyDeadRetention   = "cleanup.dead_retention"
 	KeyCleanupInterval = "cleanup.interval"
+	KeyAdminToken      = "admin.token"
 )
 
 // Topic is how one topic is consumed.
@@ -77,8 +80,25 @@ type Settings struct {
 	Topics          []Topic
 	DeadRetention   time.Duration
 	CleanupInterval time.Duration
+	AdminToken      Secret // empty: the admin API is disabled
 	Redis           config.RedisConfig
 }
+
+// Secret is a setting never to be printed: fmt and slog show it masked.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "xxxxx"
+}
+
+// GoString masks %#v too.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// LogValue masks it in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // TopicNames returns the names of the consumed topics, in order.
 func (s *Settings) TopicNames() []string {
@@ -105,6 +125,8 @@ func Load(cfg *config.Config, registered []string) (*Settings, error) {
 		Redis:           cfg.GetRedisConfig(),
 		DeadRetention:   readValue(&r, KeyDeadRetention, DefaultDeadRetention, cfg.GetDurationE, atLeast(time.Millisecond)),
 		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, atLeast(time.Duration(0))),
+		// A token from a file or a secret often ends in a newline.
+		AdminToken: Secret(strings.TrimSpace(cfg.GetString(KeyAdminToken))),
 	}
 	def := Topic{
 		Concurrency:    readValue(&r, KeyConcurrency, redis.DefaultConcurrency, cfg.GetIntE, atLeast(1)),
@@ -200,6 +222,7 @@ func (s *Settings) LogValue() slog.Value {
 		slog.String("shutdown_timeout", s.ShutdownTimeout.String()),
 		slog.String("dead_retention", s.DeadRetention.String()),
 		slog.String("cleanup_interval", s.CleanupInterval.String()),
+		slog.Bool("admin_api", s.AdminToken != ""),
 		slog.Group("topics", topics...),
 		slog.Any("redis", s.Redis),
 	)

@@ -1,6 +1,8 @@
 package settings_test
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +119,32 @@ func TestEnvNames(t *testing.T) {
 		if !settings.IsKey(key) {
 			t.Errorf("IsKey(%q) = false", key)
 		}
+	}
+}
+
+// The admin token is read from ADMIN_TOKEN (admin.token) and never
+// printed: not in the startup log line, not by fmt.
+func TestAdminTokenIsSecret(t *testing.T) {
+	t.Parallel()
+	const token = "tok-3f9a1c"
+	s, err := settings.Load(config.NewFromMap(map[string]any{"admin.token": token + "\n"}), registered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.AdminToken != token {
+		t.Errorf("AdminToken = %q", string(s.AdminToken))
+	}
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("starting", "config", s)
+	for _, out := range []string{logged.String(), fmt.Sprintf("%v %+v %#v %s", s, *s, *s, s.AdminToken)} {
+		if strings.Contains(out, token) {
+			t.Errorf("token printed: %s", out)
+		}
+	}
+	if !strings.Contains(logged.String(), `"admin_api":true`) {
+		t.Errorf("log line does not say the admin API is on: %s", logged.String())
+	}
+	if !settings.IsEnvName("ADMIN_TOKEN") || !settings.IsKey("admin.token") {
+		t.Error("ADMIN_TOKEN / admin.token not known")
 	}
 }

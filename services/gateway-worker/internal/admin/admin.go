@@ -1,0 +1,222 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxBatch     = 1000
+	DefaultTimeout      = 5 * time.Second
+)
+
+// Limits of request values.
+const (
+	// MaxDelay bounds delay, delay_ms, process_at and dedup_ttl: a larger
+	// value is almost certainly a unit mistake.
+	MaxDelay = 10 * 365 * 24 * time.Hour
+	// MaxDeadLimit bounds the limit of a dead-letter listing.
+	MaxDeadLimit = 1000
+	// DefaultDeadLimit is the limit of a dead-letter listing without one.
+	DefaultDeadLimit = 50
+	// MaxRequeueIDs bounds the ids of one requeue request.
+	MaxRequeueIDs = 1000
+	// maxKeyLen bounds dedup keys and the ids of a requeue request.
+	maxKeyLen = 1024
+	// maxIDLen is the queue's limit on message ids.
+	maxIDLen = 256
+)
+
+// Options configure New.
+type Options struct {
+	// Token is the bearer token every request must carry. Empty disables
+	// the API: every endpoint answers 403.
+	Token string
+	// Log receives mutations, refused requests and Redis errors (never the
+	// token). Defaults to logger.Nop().
+	Log logger.Logger
+	// MaxBodyBytes bounds a request body; a larger one is answered 413.
+	// Defaults to DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+	// MaxBatch bounds the messages of one batch publish. Defaults to
+	// DefaultMaxBatch.
+	MaxBatch int
+	// Timeout bounds the Redis work of one request. Defaults to
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+// WithDefaults returns a copy of o with zero fields set to their defaults.
+func (o Options) WithDefaults() Options {
+	if o.Log == nil {
+		o.Log = logger.Nop()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	return o
+}
+
+type api struct {
+	Options
+	queue *redis.RedisQueue
+	insp  *redis.Inspector
+	token [sha256.Size]byte // the token's hash, so comparing never depends on its length
+}
+
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+func (a *api) routes() []route {
+	return []route{
+		{http.MethodGet, "/v1/topics", a.listTopics},
+		{http.MethodGet, "/v1/topics/{topic}", a.getTopic},
+		{http.MethodPost, "/v1/topics/{topic}/messages", a.publish},
+		{http.MethodPost, "/v1/topics/{topic}/messages:batch", a.publishBatch},
+		{http.MethodGet, "/v1/topics/{topic}/dead", a.listDead},
+		{http.MethodDelete, "/v1/topics/{topic}/dead", a.purgeDead},
+		{http.MethodPost, "/v1/topics/{topic}/dead/requeue", a.requeueDead},
+	}
+}
+
+// New returns the API's handler, which answers every path under /v1/.
+func New(m *redis.Manager, opts Options) http.Handler {
+	a := &api{Options: opts.WithDefaults(), queue: m.GetQueue(), insp: m.Inspector()}
+	a.token = sha256.Sum256([]byte(a.Token))
+	mux := http.NewServeMux()
+	allow := map[string][]string{}
+	var paths []string
+	for _, r := range a.routes() {
+		mux.HandleFunc(r.method+" "+r.path, r.handler)
+		if allow[r.path] == nil {
+			paths = append(paths, r.path)
+		}
+		allow[r.path] = append(allow[r.path], r.method)
+	}
+	// Without these the mux would answer a wrong method or path in plain
+	// text; clients get JSON errors everywhere.
+	for _, p := range paths {
+		methods := strings.Join(allow[p], ", ")
+		mux.HandleFunc(p, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed: use "+methods)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+	return a.authorize(mux)
+}
+
+// authorize lets a request through only with the configured token.
+func (a *api) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Token == "" {
+			writeError(w, http.StatusForbidden, "admin API disabled: set ADMIN_TOKEN")
+			return
+		}
+		got, ok := bearer(r)
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], a.token[:]) != 1 {
+			a.Log.Warn("admin: refused a request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway-worker admin"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// ctx bounds a request's Redis work, so a hung Redis cannot pile up
+// requests.
+func (a *api) ctx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), a.Timeout)
+}
+
+// topic returns the path's topic, or answers 400 and returns false.
+func topic(w http.ResponseWriter, r *http.Request) (string, bool) {
+	t := r.PathValue("topic")
+	if err := redis.ValidateTopic(t); err != nil {
+		writeError(w, http.StatusBadRequest, "topic: "+err.Error())
+		return "", false
+	}
+	return t, true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type errorJSON struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorJSON{Error: msg})
+}
+
+// queueError answers an error of the queue library: the caller's mistakes
+// are 4xx; anything else is Redis failing, answered 503 with a generic
+// message (the log has the cause; clients never see addresses or
+// credentials).
+func (a *api) queueError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, redis.ErrDuplicate):
+		writeError(w, http.StatusConflict, "dedup_key: a message with this key was published within its dedup_ttl; nothing was published")
+	case errors.Is(err, redis.ErrPayloadTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "data: "+err.Error())
+	case errors.Is(err, redis.ErrInvalidTopic):
+		writeError(w, http.StatusBadRequest, "topic: "+err.Error())
+	case errors.Is(err, redis.ErrInvalidOption):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		a.Log.Warn("admin: queue error", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "queue unavailable: Redis did not answer; try again later")
+	}
+}
+
+// requestError is a bad request body, answered with its status.
+type requestError struct {
+	code int
+	msg  string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *requestError {
+	return &requestError{code: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}

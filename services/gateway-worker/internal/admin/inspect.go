@@ -1,0 +1,178 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+
+	"goweb/pkg/redis"
+)
+
+type topicsJSON struct {
+	Topics []redis.TopicStats `json:"topics"`
+}
+
+func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	stats, err := a.insp.AllStats(ctx)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, topicsJSON{Topics: stats})
+}
+
+type topicJSON struct {
+	Stats     *redis.TopicStats    `json:"stats"`
+	Consumers []redis.ConsumerInfo `json:"consumers"`
+}
+
+// getTopic answers for any valid name: a topic nobody used yet has zero
+// counts, as it would a moment after its first publish is consumed.
+func (a *api) getTopic(w http.ResponseWriter, r *http.Request) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	stats, err := a.insp.Stats(ctx, t)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	cons, err := a.insp.Consumers(ctx, t)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	if cons == nil {
+		cons = []redis.ConsumerInfo{}
+	}
+	writeJSON(w, http.StatusOK, topicJSON{Stats: stats, Consumers: cons})
+}
+
+type deadJSON struct {
+	Topic       string             `json:"topic"`
+	Total       int64              `json:"total"`
+	Offset      int                `json:"offset"`
+	Limit       int                `json:"limit"`
+	DeadLetters []redis.DeadLetter `json:"dead_letters"`
+}
+
+func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	offset, err := queryInt(q.Get("offset"), "offset", 0, 0, 1<<31-1)
+	if err != nil {
+		a.requestError(w, err)
+		return
+	}
+	limit, err := queryInt(q.Get("limit"), "limit", DefaultDeadLimit, 1, MaxDeadLimit)
+	if err != nil {
+		a.requestError(w, err)
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	stats, err := a.insp.Stats(ctx, t)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	dead, err := a.insp.DeadLetters(ctx, t, offset, limit)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: dead})
+}
+
+// queryInt parses a query parameter between low and high, def when absent.
+func queryInt(s, name string, def, low, high int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < low || n > high {
+		return 0, badRequest("%s: %q is not an integer between %d and %d", name, truncate(s, 32), low, high)
+	}
+	return n, nil
+}
+
+type requeueRequest struct {
+	IDs []string `json:"ids"`
+	All bool     `json:"all"`
+}
+
+type requeuedJSON struct {
+	Requeued int `json:"requeued"`
+}
+
+func (req *requeueRequest) validate() error {
+	switch {
+	case req.All && req.IDs != nil:
+		return badRequest("ids, all: give one, not both")
+	case !req.All && len(req.IDs) == 0:
+		// Never let an empty list mean "all": RequeueDead reads it so.
+		return badRequest("ids: required, 1 to %d dead-letter ids (or {\"all\":true})", MaxRequeueIDs)
+	case len(req.IDs) > MaxRequeueIDs:
+		return badRequest("ids: %d ids, at most %d in one request", len(req.IDs), MaxRequeueIDs)
+	}
+	for i, id := range req.IDs {
+		if id == "" || len(id) > maxKeyLen {
+			return badRequest("ids[%d]: must be 1 to %d bytes", i, maxKeyLen)
+		}
+	}
+	return nil
+}
+
+func (a *api) requeueDead(w http.ResponseWriter, r *http.Request) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	var req requeueRequest
+	if err := a.decodeBody(w, r, &req); err != nil {
+		a.requestError(w, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		a.requestError(w, err)
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	n, err := a.insp.RequeueDead(ctx, t, req.IDs...)
+	if n > 0 {
+		a.Log.Info("admin: requeued dead letters", "topic", t, "requeued", n, "all", req.All)
+	}
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, requeuedJSON{Requeued: n})
+}
+
+type purgedJSON struct {
+	Purged int64 `json:"purged"`
+}
+
+func (a *api) purgeDead(w http.ResponseWriter, r *http.Request) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	n, err := a.insp.PurgeDead(ctx, t)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	a.Log.Info("admin: purged dead letters", "topic", t, "purged", n)
+	writeJSON(w, http.StatusOK, purgedJSON{Purged: n})
+}

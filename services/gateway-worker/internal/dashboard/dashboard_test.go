@@ -1,0 +1,335 @@
+package dashboard_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+	"goweb/services/gateway-worker/internal/admin"
+	"goweb/services/gateway-worker/internal/app"
+	"goweb/services/gateway-worker/internal/dashboard"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+func TestMain(m *testing.M) { servicetest.Main(m) }
+
+const token = "dashboard-test-token"
+
+func TestPage(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	dashboard.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/dashboard", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" || !strings.Contains(body, "<title>") {
+		t.Fatalf("GET /dashboard: %d %s", rec.Code, rec.Header())
+	}
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !regexp.MustCompile(`script-src 'sha256-[A-Za-z0-9+/]{43}='; style-src 'sha256-[A-Za-z0-9+/]{43}='`).MatchString(csp) {
+		t.Errorf("CSP %q", csp)
+	}
+	// No CDN: the machines running it may have no internet.
+	if m := regexp.MustCompile(`(src|href)="(https?:)?//`).FindString(body); m != "" {
+		t.Errorf("the page loads something from elsewhere: %s", m)
+	}
+}
+
+// chromium returns the browser to drive. CI installs it, so a missing
+// browser fails the test rather than skipping it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Fatal("no Chromium found in PATH (tried chromium, chromium-browser, google-chrome, headless-shell): " +
+		"install it with `apt-get install -y chromium`; .ci/run does")
+	return ""
+}
+
+// browser returns a chromedp context for a headless Chromium that works as
+// root in a container. The cleanup cancels the tab and then the allocator,
+// which waits for the browser process to exit, so no goroutine outlives
+// the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// Start the browser now, so its start-up is not charged to a step.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// startApp runs the whole service with the admin token, consuming only
+// user.notification, so the test's topic keeps its messages.
+func startApp(t *testing.T) (baseURL string, m *redis.Manager) {
+	t.Helper()
+	host, redisPort, _ := net.SplitHostPort(servicetest.Redis.Addr)
+	appPort, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.NewFromMap(map[string]any{
+		"redis.host": host, "redis.port": redisPort, "app.port": appPort,
+		"worker.topics": "user.notification", "admin.token": token, "shutdown.timeout": "2s",
+	})
+	a, err := app.New(context.Background(), app.Options{Config: cfg, Log: logger.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("app: %v", err)
+		}
+	})
+	return "http://127.0.0.1:" + strconv.Itoa(appPort), servicetest.Manager(t, servicetest.Redis.Addr)
+}
+
+// seed gives topic two dead letters (dl-1, dl-2), failed by a real
+// consumer, and then three pending messages.
+func seed(t *testing.T, m *redis.Manager, topic string) {
+	t.Helper()
+	ctx := servicetest.Ctx(t)
+	q := m.GetQueue()
+	for _, id := range []string{"dl-1", "dl-2"} {
+		if _, err := q.Enqueue(ctx, topic, map[string]any{"order_id": id}, redis.WithID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var settled atomic.Int32
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- q.Subscribe(sctx, topic, func(context.Context, *redis.Message) error {
+			return redis.SkipRetry(errors.New("smtp: connection refused"))
+		}, redis.WithObserver(func(redis.Event) { settled.Add(1) }))
+	}()
+	servicetest.Eventually(t, 20*time.Second, "two dead letters", func() bool { return settled.Load() == 2 })
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := q.Enqueue(ctx, topic, map[string]any{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitJS polls a JavaScript expression in the page until it is true.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))
+}
+
+// css selects the first element matching a CSS selector.
+type css = chromedp.CSS
+
+func cellIs(topic, field, want string) string {
+	return `(document.querySelector('tr[data-topic="` + topic + `"] td[data-field="` + field + `"]') || {}).textContent === "` + want + `"`
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
+	base, m := startApp(t)
+	topic := redistest.Topic(t)
+	seed(t, m, topic)
+	insp := m.Inspector()
+	ctx := browser(t)
+
+	// A confirm (before a purge) blocks the click that opened it, so a
+	// goroutine answers it, as accept says. It ends with the tab.
+	var accept atomic.Bool
+	var dialogs atomic.Int32
+	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range opening {
+			if err != nil {
+				return
+			}
+			dialogs.Add(1)
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
+		}
+	}()
+
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(css("main")))
+			t.Fatalf("%s: %v\npage:\n%s", step, err, html)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.TextContent(css(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	// Without a token, the page says why it shows nothing, and stops asking.
+	run("error without a token",
+		chromedp.Navigate(base+"/dashboard"),
+		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
+		waitJS(`document.getElementById("status").textContent.startsWith("Paused")`),
+	)
+	banner := text("#error")
+	if !strings.Contains(banner, "401") || !strings.Contains(banner, "token") {
+		t.Errorf("error banner without a token: %q", banner)
+	}
+
+	// With the token: the topic's row with its counts, and no error.
+	run("counts with the token",
+		chromedp.SendKeys(css("#token"), token),
+		chromedp.Click(css("#save-token")),
+		waitJS(cellIs(topic, "pending", "3")+" && "+cellIs(topic, "dead", "2")+" && "+cellIs(topic, "failed", "2")+
+			" && "+cellIs(topic, "processed", "0")+" && "+cellIs(topic, "delayed", "0")+" && "+cellIs(topic, "in_flight", "0")),
+		waitJS(`document.getElementById("error").hidden`),
+	)
+
+	// The dead letters with their reason, attempt and entry.
+	run("open the dead letters",
+		chromedp.Click(css(`button.open-dead[data-topic="`+topic+`"]`)),
+		waitJS(`document.querySelectorAll("#dead-rows tr").length === 2`),
+	)
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#dead-rows tr")].map(r => `+
+		`r.dataset.id + "|" + r.querySelector('[data-field="reason"]').textContent + "|" + `+
+		`r.querySelector('[data-field="attempt"]').textContent + "|" + r.querySelector('[data-field="entry"]').textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(rows) // both failed at about the same time
+	if len(rows) != 2 || !strings.HasPrefix(rows[0], "dl-1|skip retry: smtp: connection refused|1|{") ||
+		!strings.Contains(rows[1], `"data":{"order_id":"dl-2"}`) {
+		t.Errorf("dead-letter rows: %q", rows)
+	}
+	if path := os.Getenv("DASHBOARD_SCREENSHOT"); path != "" { // for a look by eye
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(path, png, 0o644)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+
+	// Requeue one: it leaves the dead letters for the pending list.
+	run("requeue dl-1",
+		chromedp.Click(css(`#dead-rows tr[data-id="dl-1"] button.requeue`)),
+		waitJS(`document.querySelectorAll("#dead-rows tr").length === 1`),
+		waitJS(`document.getElementById("notice").textContent.includes("Requeued 1")`),
+		waitJS(cellIs(topic, "pending", "4")+" && "+cellIs(topic, "dead", "1")),
+	)
+	st, err := insp.Stats(servicetest.Ctx(t), topic)
+	if err != nil || st.Pending != 4 || st.Dead != 1 {
+		t.Fatalf("after requeue: %+v, %v", st, err)
+	}
+	dead, err := insp.DeadLetters(servicetest.Ctx(t), topic, 0, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != "dl-2" {
+		t.Fatalf("dead letters after requeueing dl-1: %+v, %v", dead, err)
+	}
+
+	// Purge asks first: cancelling keeps the dead letters, accepting drops them.
+	run("purge, cancelled", chromedp.Click(css("#purge")))
+	servicetest.Eventually(t, 10*time.Second, "the confirm", func() bool { return dialogs.Load() == 1 })
+	time.Sleep(300 * time.Millisecond) // nothing to wait for: nothing may happen
+	if st, _ := insp.Stats(servicetest.Ctx(t), topic); st == nil || st.Dead != 1 {
+		t.Fatalf("a cancelled purge purged: %+v", st)
+	}
+	accept.Store(true)
+	run("purge, confirmed",
+		chromedp.Click(css("#purge")),
+		waitJS(`document.getElementById("notice").textContent.includes("Purged 1")`),
+		waitJS(cellIs(topic, "dead", "0")+` && document.getElementById("no-dead").hidden === false`),
+	)
+	if st, _ := insp.Stats(servicetest.Ctx(t), topic); st == nil || st.Dead != 0 || st.Pending != 4 {
+		t.Fatalf("after purge: %+v", st)
+	}
+
+	// Forgetting the token brings the error back.
+	run("forget the token",
+		chromedp.Click(css("#forget-token")),
+		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
+	)
+}
+
+// The page shows the API's refusals: 403 with no ADMIN_TOKEN, 503 when
+// Redis does not answer.
+func TestDashboardErrors(t *testing.T) {
+	t.Parallel()
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := servicetest.Manager(t, "127.0.0.1:"+strconv.Itoa(port))
+	up := servicetest.Manager(t, servicetest.Redis.Addr)
+	ctx := browser(t)
+	for _, tc := range []struct {
+		name string
+		api  http.Handler
+		want string
+	}{
+		{"disabled", admin.New(up, admin.Options{}), "403 Forbidden: admin API disabled: set ADMIN_TOKEN"},
+		{"redis down", admin.New(down, admin.Options{Token: token, Timeout: time.Second}), "503 Service Unavailable: queue unavailable"},
+	} {
+		mux := http.NewServeMux()
+		mux.Handle("GET /dashboard", dashboard.Handler())
+		mux.Handle("/v1/", tc.api)
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chromedp.Do(sctx,
+			chromedp.Navigate(srv.URL+"/dashboard"),
+			waitJS(`!document.getElementById("error").hidden`),
+			chromedp.SendKeys(css("#token"), token),
+			chromedp.Click(css("#save-token")),
+			waitJS(`!document.getElementById("error").hidden && document.getElementById("error").dataset.status !== "401"`),
+		)
+		var banner string
+		if err == nil {
+			banner, err = chromedp.Run(sctx, chromedp.TextContent(css("#error")))
+		}
+		cancel()
+		if err != nil || !strings.HasPrefix(banner, tc.want) {
+			t.Errorf("%s: banner %q, %v", tc.name, banner, err)
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"goweb/bench/internal/result"
+	"goweb/pkg/redis"
+)
+
+func (e *env) throughput() ([]result.Metric, error) {
+	n := e.size(50000, 10000)
+	topics := []string{"bench"}
+	if err := e.warmup(); err != nil {
+		return nil, err
+	}
+	m, err := e.manager()
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	q := m.GetQueue()
+	cpu := e.cpuMeter()
+	single, err := publish(q, n, topics)
+	if err != nil {
+		return nil, err
+	}
+	cpu.report(fmt.Sprintf("publish %d msgs, %d goroutines", n, publishers), n)
+	if err := e.flush(); err != nil {
+		return nil, err
+	}
+	cpu = e.cpuMeter()
+	batch, err := publishBatch(q, n, topics)
+	if err != nil {
+		return nil, err
+	}
+	cpu.report(fmt.Sprintf("publish batch %d msgs", n), n)
+	if err := e.flush(); err != nil {
+		return nil, err
+	}
+	if _, err := publishBatch(q, n, topics); err != nil { // backlog, untimed
+		return nil, err
+	}
+	cons, err := e.consume(n, topics, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	return []result.Metric{
+		{Name: "publish_single_msgs_per_s", Value: rate(n, single), Unit: "msg/s"},
+		{Name: "publish_batch_msgs_per_s", Value: rate(n, batch), Unit: "msg/s", Note: fmt.Sprintf("PublishBatch, %d per call", batchSize)},
+		{Name: "consume_msgs_per_s", Value: rate(n, cons), Unit: "msg/s"},
+	}, nil
+}
+
+// stampedRun subscribes to topic with a handler that records, in ms,
+// mono()-at-handler-start minus the stamp under key, lets the consumer
+// settle, runs publish and waits until n messages arrived or the deadline
+// passed.
+func (e *env) stampedRun(topic, key string, n int, settle, deadline time.Duration,
+	publish func(*redis.RedisQueue) error) ([]float64, error) {
+	var mu sync.Mutex
+	samples := make([]float64, 0, n)
+	cd := newCountdown(n)
+	s, err := e.subscribe([]string{topic}, concurrency, func(_ context.Context, msg *redis.Message) error {
+		now := mono()
+		st, ok := stamp(msg.Data, key)
+		if !ok {
+			return redis.SkipRetry(fmt.Errorf("message without %s", key))
+		}
+		mu.Lock()
+		samples = append(samples, float64(now-st)/1e6)
+		mu.Unlock()
+		cd.hit()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
+	time.Sleep(settle)
+
+	m, err := e.manager()
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	start := time.Now()
+	if err := publish(m.GetQueue()); err != nil {
+		return nil, err
+	}
+	select {
+	case <-cd.done:
+	case <-time.After(deadline - time.Since(start)):
+		log.Printf("deadline reached: %d/%d messages arrived", n-int(cd.left.Load()), n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]float64(nil), samples...), nil
+}
+
+func (e *env) latency() ([]result.Metric, error) {
+	n := e.size(1000, 300)
+	const every = 5 * time.Millisecond
+	samples, err := e.stampedRun("latency", "sent_ns", n, time.Second, 30*time.Second, func(q *redis.RedisQueue) error {
+		ctx := context.Background()
+		start := time.Now()
+		for i := range n {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
+			o := order()
+			o["sent_ns"] = mono()
+			if err := q.Publish(ctx, "latency", o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pctMetrics("pickup", samples, fmt.Sprintf("default options, WithConcurrency(%d)", concurrency)), nil
+}
+
+func (e *env) delay() ([]result.Metric, error) {
+	n := e.size(400, 200)
+	samples, err := e.stampedRun("delay", "due_ns", n, 0, 30*time.Second, func(q *redis.RedisQueue) error {
+		ctx := context.Background()
+		for range n {
+			d := time.Second + rand.N(2*time.Second)
+			o := order()
+			o["due_ns"] = mono() + int64(d)
+			if err := q.PublishWithDelay(ctx, "delay", o, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ms := pctMetrics("delay_late", samples, fmt.Sprintf("PublishWithDelay, WithConcurrency(%d)", concurrency))
+	if len(samples) < n {
+		ms = append(ms, result.Metric{Name: "delay_received", Value: float64(len(samples)), Unit: "msgs",
+			Note: fmt.Sprintf("of %d within 30 s", n)})
+	}
+	return ms, nil
+}
+
+func (e *env) memory() ([]result.Metric, error) {
+	n := e.size(50000, 10000)
+	m, err := e.manager()
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	before, err := e.usedMemory()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := publish(m.GetQueue(), n, []string{"memory"}); err != nil {
+		return nil, err
+	}
+	after, err := e.usedMemory()
+	if err != nil {
+		return nil, err
+	}
+	return []result.Metric{{Name: "bytes_per_msg", Value: float64(after-before) / float64(n), Unit: "B"}}, nil
+}
+
+func (e *env) idle() ([]result.Metric, error) {
+	window := time.Duration(e.size(10, 5)) * time.Second
+	const k = 5
+	s, err := e.subscribe(topicNames("idle", k), concurrency/k, func(context.Context, *redis.Message) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
+	time.Sleep(3 * time.Second)
+	if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	time.Sleep(window)
+	calls, perCmd, err := e.commandCalls()
+	if err != nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	log.Printf("idle: commands/s by command: %s", describeCalls(perCmd, secs))
+	return []result.Metric{{Name: "idle_cmds_per_s", Value: float64(calls) / secs, Unit: "cmd/s",
+		Note: fmt.Sprintf("one Manager, %d topics, WithConcurrency(%d) each", k, concurrency/k)}}, nil
+}
+
+func describeCalls(perCmd map[string]int64, secs float64) string {
+	names := make([]string, 0, len(perCmd))
+	for n := range perCmd {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return perCmd[names[i]] > perCmd[names[j]] })
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s=%.2f ", n, float64(perCmd[n])/secs)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func (e *env) scale() ([]result.Metric, error) {
+	n := e.size(50000, 10000)
+	if err := e.warmup(); err != nil {
+		return nil, err
+	}
+	m, err := e.manager()
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	q := m.GetQueue()
+	var ms []result.Metric
+	for _, k := range []int{1, 10, 100} {
+		topics := topicNames(fmt.Sprintf("topics%d", k), k)
+		conc := max(1, concurrency/k)
+		if _, err := publishBatch(q, n, topics); err != nil {
+			return nil, err
+		}
+		if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
+			return nil, err
+		}
+		d, err := e.consume(n, topics, conc)
+		if err != nil {
+			return nil, err
+		}
+		// Redis commands per message show where the cost per topic goes.
+		if calls, perCmd, err := e.commandCalls(); err == nil {
+			log.Printf("scale: %d topics: %.2f Redis commands per message (%s per message)",
+				k, float64(calls)/float64(n), describeCalls(perCmd, float64(n)))
+		}
+		ms = append(ms, result.Metric{Name: fmt.Sprintf("scale_topics_%d_msgs_per_s", k), Value: rate(n, d), Unit: "msg/s",
+			Note: fmt.Sprintf("one Manager, %d Subscribe x WithConcurrency(%d) (total %d)", k, conc, k*conc)})
+		if err := e.flush(); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range []int{1, 2, 4} {
+		topic := fmt.Sprintf("procs%d", p)
+		if _, err := publishBatch(q, n, []string{topic}); err != nil {
+			return nil, err
+		}
+		d, err := e.consumeChildren(m, n, p, topic)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, result.Metric{Name: fmt.Sprintf("scale_procs_%d_msgs_per_s", p), Value: rate(n, d), Unit: "msg/s",
+			Note: fmt.Sprintf("child processes, WithConcurrency(%d) each, done = Inspector Processed", concurrency)})
+		if err := e.flush(); err != nil {
+			return nil, err
+		}
+	}
+	return ms, nil
+}

@@ -1,0 +1,67 @@
+// Package result is the output contract shared by the benchmark programs:
+// one JSON object per metric and line, as described in bench/peers/README.md.
+package result
+
+import (
+	"math"
+	"sort"
+)
+
+// Line is one output record. The field order is the documented one.
+type Line struct {
+	Impl     string  `json:"impl"`
+	Version  string  `json:"version"`
+	Workload string  `json:"workload"`
+	Metric   string  `json:"metric"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Metric is one figure of one run of a workload.
+type Metric struct {
+	Name  string
+	Value float64
+	Unit  string
+	Note  string
+}
+
+// Medians merges repeated runs: for each metric, in first-seen order, the
+// median of the values the runs reported for it.
+func Medians(runs [][]Metric) []Metric {
+	var order []Metric
+	vals := map[string][]float64{}
+	for _, ms := range runs {
+		for _, m := range ms {
+			if _, seen := vals[m.Name]; !seen {
+				order = append(order, m)
+			}
+			vals[m.Name] = append(vals[m.Name], m.Value)
+		}
+	}
+	for i := range order {
+		order[i].Value = Median(vals[order[i].Name])
+	}
+	return order
+}
+
+// Median of a non-empty slice; it sorts v.
+func Median(v []float64) float64 {
+	sort.Float64s(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// Percentiles returns the nearest-rank p50, p99 and max of a non-empty
+// slice; it sorts v.
+func Percentiles(v []float64) (p50, p99, mx float64) {
+	sort.Float64s(v)
+	rank := func(p float64) float64 { return v[max(int(math.Ceil(p*float64(len(v))))-1, 0)] }
+	return rank(0.50), rank(0.99), v[len(v)-1]
+}
+
+// Round3 rounds to three decimals, as every harness prints.
+func Round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -34,7 +34,8 @@ type consumer struct {
 	pending, claim, inflight, consumers, stats, delayed, dead string
 
 	block goredis.UniversalClient // one connection for BLMOVE
-	slots chan struct{}           // fetched but unsettled entries, bounded
+	win   *window
+	slots chan struct{} // win.slots: a token per entry that may be taken
 	jobs  chan *delivery
 	acks  chan string
 
@@ -71,7 +72,12 @@ type delivery struct {
 	entry string
 }
 
-func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, outstanding int) *consumer {
+// newConsumer makes a consumer holding at most outstanding entries, or, when
+// maxPrefetch > 0, o.concurrency plus an adaptive prefetch of up to
+// maxPrefetch.
+func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, maxPrefetch, outstanding int) *consumer {
+	win := newWindow(o.concurrency, maxPrefetch, outstanding)
+	outstanding = cap(win.slots)
 	id := q.ids.next()
 	c := &consumer{
 		q: q, topic: topic, id: id, o: o, nextToken: 1,
@@ -82,15 +88,13 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, outstanding 
 		stats:     keys.Stats(topic),
 		delayed:   keys.Delayed(topic),
 		dead:      keys.Dead(topic),
-		slots:     make(chan struct{}, outstanding),
+		win:       win,
+		slots:     win.slots,
 		jobs:      make(chan *delivery, outstanding),
 		acks:      make(chan string, outstanding),
 		ackStop:   make(chan struct{}),
 		ackDone:   make(chan struct{}),
 		redisErrs: newThrottle(q.log, 10*time.Second),
-	}
-	for i := 0; i < outstanding; i++ {
-		c.slots <- struct{}{}
 	}
 	return c
 }
@@ -201,13 +205,13 @@ func (c *consumer) releaseSlots(n int) {
 
 func (c *consumer) fetchLoop(ctx context.Context) {
 	defer close(c.jobs)
-	// With a backlog, fetch in batches of at least a quarter of the
-	// outstanding limit: fewer, larger round trips, while the prefetched
-	// rest keeps the workers busy. When idle, one free slot is enough.
-	batch := max(1, cap(c.slots)/4)
 	drained := false
 	for {
-		least := batch
+		// With a backlog, fetch in batches of at least a quarter of the
+		// window: fewer, larger round trips, while the prefetched rest
+		// keeps the workers busy. When idle, one free slot is enough.
+		c.win.adjust()
+		least := max(1, c.win.size()/4)
 		if drained {
 			least = 1
 		}
@@ -405,6 +409,7 @@ func (c *consumer) call(ctx context.Context, fn func(context.Context) error) (er
 
 // settle records the outcome of a handled delivery.
 func (c *consumer) settle(d *delivery, msg *Message, err error, dur time.Duration) {
+	c.win.observe(dur)
 	ev := Event{Topic: c.topic, ID: msg.ID, Attempt: msg.Attempt, Duration: dur, Err: err}
 	switch {
 	case err == nil:

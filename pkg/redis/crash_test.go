@@ -42,16 +42,18 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), childEnv+"=1", "GW_CHILD_HOST="+host,
 		"GW_CHILD_PORT="+strconv.Itoa(port), "GW_CHILD_TOPIC="+b.topic)
+	// The child dies with the test binary, whatever happens to the test.
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
 	// The child takes everything.
 	eventually(t, 10*time.Second, "child to take all messages", func() bool {
 		n, _ := b.m.Client().LLen(b.ctx, "mq:"+b.topic).Result()
 		return n == 0
 	})
 	_ = child.Process.Signal(syscall.SIGKILL)
-	_ = child.Wait()
 	killed := time.Now()
 
 	var mu sync.Mutex

@@ -183,7 +183,7 @@ func (q *RedisQueue) Subscribe(ctx context.Context, topic string, handler Messag
 	for i := len(o.middleware) - 1; i >= 0; i-- {
 		handler = o.middleware[i](handler)
 	}
-	c := q.newConsumer(topic, o, o.concurrency*2)
+	c := q.newConsumer(topic, o, max(o.concurrency, 64), 0)
 	return c.run(ctx, func(wctx context.Context) { c.singleWorker(wctx, handler) })
 }
 
@@ -197,6 +197,6 @@ func (q *RedisQueue) SubscribeBatch(ctx context.Context, topic string, handler B
 	if err != nil {
 		return err
 	}
-	c := q.newConsumer(topic, o, (o.concurrency+1)*o.batchSize)
+	c := q.newConsumer(topic, o, 0, (o.concurrency+1)*o.batchSize)
 	return c.run(ctx, func(wctx context.Context) { c.batchWorker(wctx, handler) })
 }

@@ -76,6 +76,7 @@ func startWorker(t *testing.T, name, addr, topic string, o workerOpts) *worker {
 	args := append([]string{"-addr", addr, "-topic", topic, "-out", w.out}, o.args()...)
 	w.cmd = exec.Command(workerBin, args...)
 	w.cmd.Stderr = errf
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
 	if err := w.cmd.Start(); err != nil {
 		errf.Close()
 		t.Fatal(err)

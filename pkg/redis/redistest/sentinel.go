@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -142,21 +140,12 @@ sentinel parallel-syncs %s 1
 	return nil, err
 }
 
-// startWith is start for a server whose settings are in a config file.
+// startWith starts redis-server with args and waits until it answers.
 func (s *Server) startWith(args ...string) error {
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
-	cmd := exec.Command("redis-server", args...)
-	cmd.Dir = s.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("redistest: start redis-server: %w", err)
+	if err := s.spawn(args); err != nil {
+		return err
 	}
-	s.cmd = cmd
-	s.exited = make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(s.exited)
-	}()
 	err := waitFor(10*time.Second, func(ctx context.Context) error {
 		select {
 		case <-s.exited:

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -137,25 +136,10 @@ func (s *Server) startTLS(f *TLSFiles, extra []string) error {
 		"--tls-key-file", f.Key,
 		"--tls-ca-cert-file", f.CA,
 		"--tls-auth-clients", "no",
-		"--bind", "127.0.0.1",
-		"--dir", s.Dir,
-		"--save", "",
-		"--appendonly", "no",
-		"--daemonize", "no",
-		"--protected-mode", "no",
-		"--logfile", "redis.log",
-	}, extra...)
-	cmd := exec.Command("redis-server", args...)
-	cmd.Dir = s.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("redistest: start redis-server: %w", err)
+	}, append(s.baseArgs(), extra...)...)
+	if err := s.spawn(args); err != nil {
+		return err
 	}
-	s.cmd, s.exited = cmd, make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(s.exited)
-	}()
 	pool := x509.NewCertPool()
 	caPEM, err := os.ReadFile(f.CA)
 	if err != nil {

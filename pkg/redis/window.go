@@ -1,0 +1,84 @@
+package redis
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// window bounds how many entries a consumer holds (running plus
+// prefetched), and sizes its prefetch to its handlers' speed: enough to keep
+// the workers busy for prefetchHorizon. Fast handlers get a deep prefetch,
+// so a fetch round trip moves many messages; slow ones get a shallow one,
+// so a process does not sit on messages that other consumers could start.
+//
+// The slots channel holds one token per entry that may be taken. The fetch
+// loop keeps reserved tokens out of circulation to shrink the window below
+// its capacity; only the fetch loop touches reserved.
+type window struct {
+	slots       chan struct{}
+	workers     int          // entries that can run at once
+	maxPrefetch int          // 0: a fixed window of cap(slots)
+	reserved    int          // tokens held back by the fetch loop
+	avgNanos    atomic.Int64 // moving average of handler run time
+}
+
+// prefetchHorizon is how much work, in handler time, a consumer prefetches.
+const prefetchHorizon = 20 * time.Millisecond
+
+func newWindow(workers, maxPrefetch, fixed int) *window {
+	size := fixed
+	if maxPrefetch > 0 {
+		size = workers + maxPrefetch
+	}
+	w := &window{slots: make(chan struct{}, size), workers: workers, maxPrefetch: maxPrefetch}
+	for i := 0; i < size; i++ {
+		w.slots <- struct{}{}
+	}
+	return w
+}
+
+// observe records one handler run time.
+func (w *window) observe(d time.Duration) {
+	old := w.avgNanos.Load()
+	if old == 0 {
+		w.avgNanos.Store(int64(d) + 1)
+		return
+	}
+	w.avgNanos.Store(old - old/8 + int64(d)/8 + 1) // racy updates only blur the average
+}
+
+// prefetch is how many entries to hold beyond the running ones.
+func (w *window) prefetch() int {
+	avg := w.avgNanos.Load()
+	if avg <= 0 {
+		return min(w.workers, w.maxPrefetch)
+	}
+	p := int64(w.workers) * int64(prefetchHorizon) / avg
+	return int(max(1, min(p, int64(w.maxPrefetch))))
+}
+
+// size is the current limit on entries held.
+func (w *window) size() int {
+	if w.maxPrefetch == 0 {
+		return cap(w.slots)
+	}
+	return w.workers + w.prefetch()
+}
+
+// adjust moves tokens in or out of the reserve to match size. It never
+// blocks: tokens in use come back later and are reserved then.
+func (w *window) adjust() {
+	want := cap(w.slots) - w.size()
+	for w.reserved > want {
+		w.slots <- struct{}{}
+		w.reserved--
+	}
+	for w.reserved < want {
+		select {
+		case <-w.slots:
+			w.reserved++
+		default:
+			return
+		}
+	}
+}

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"runtime"
 	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -18,8 +19,10 @@ type autoPipe struct {
 	client goredis.UniversalClient
 	reqs   chan *pushReq
 
-	mu      sync.Mutex
+	mu      sync.RWMutex // held for reading while a request is sent
+	startMu sync.Mutex
 	started bool
+	closed  bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -31,30 +34,32 @@ type pushReq struct {
 }
 
 const (
-	autoPipeFlushers = 4   // pipelines in flight at once
+	autoPipeFlushers = 2   // pipelines in flight at once
 	autoPipeMax      = 512 // publishes per pipeline
 )
 
 func newAutoPipe(client goredis.UniversalClient) *autoPipe {
-	// Unbuffered: a request is handed straight to a flusher, so none can be
-	// left in a buffer when the flushers stop.
-	return &autoPipe{client: client, reqs: make(chan *pushReq), stop: make(chan struct{})}
+	return &autoPipe{client: client, reqs: make(chan *pushReq, autoPipeMax), stop: make(chan struct{})}
 }
 
 var pushReqPool = sync.Pool{New: func() any { return &pushReq{done: make(chan error, 1)} }}
 
 // push stores entry at the tail of topic's pending list.
 func (p *autoPipe) push(ctx context.Context, topic string, entry []byte) error {
-	if !p.ensureStarted() {
-		return ErrClosed
-	}
 	r := pushReqPool.Get().(*pushReq)
 	r.topic, r.entry = topic, entry
+	// The read lock keeps close from draining the queue while this send is
+	// under way, so no request is left unanswered in the buffer.
+	p.mu.RLock()
+	if !p.ensureStarted() {
+		p.mu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case p.reqs <- r:
-	case <-p.stop:
-		return ErrClosed
+		p.mu.RUnlock()
 	case <-ctx.Done():
+		p.mu.RUnlock()
 		return ctx.Err()
 	}
 	// Wait even if ctx ends: the request is on its way and r is reused.
@@ -64,15 +69,14 @@ func (p *autoPipe) push(ctx context.Context, topic string, entry []byte) error {
 	return err
 }
 
-// ensureStarted starts the flushers on first use; false once closed.
+// ensureStarted starts the flushers on first use; false once closed. The
+// caller holds p.mu for reading.
 func (p *autoPipe) ensureStarted() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.stop:
+	if p.closed {
 		return false
-	default:
 	}
+	p.startMu.Lock()
+	defer p.startMu.Unlock()
 	if !p.started {
 		p.started = true
 		p.wg.Add(autoPipeFlushers)
@@ -83,16 +87,16 @@ func (p *autoPipe) ensureStarted() bool {
 	return true
 }
 
+// close stops the flushers once they have sent what is queued.
 func (p *autoPipe) close() {
 	p.mu.Lock()
-	select {
-	case <-p.stop:
+	if p.closed {
 		p.mu.Unlock()
 		return
-	default:
 	}
-	close(p.stop)
+	p.closed = true
 	p.mu.Unlock()
+	close(p.stop)
 	p.wg.Wait()
 }
 
@@ -104,19 +108,35 @@ func (p *autoPipe) flushLoop() {
 		case r := <-p.reqs:
 			batch = append(batch[:0], r)
 		case <-p.stop:
+			// Nothing can be sent any more; answer what is queued.
+			if batch = p.drain(batch[:0]); len(batch) > 0 {
+				p.flush(batch)
+				continue
+			}
 			return
 		}
-	drain:
-		for len(batch) < autoPipeMax {
-			select {
-			case r := <-p.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
+		batch = p.drain(batch)
+		if len(batch) == 1 {
+			// Let publishers that are about to send run first: on few
+			// CPUs they are often runnable but not yet scheduled.
+			runtime.Gosched()
+			batch = p.drain(batch)
 		}
 		p.flush(batch)
 	}
+}
+
+// drain adds the requests already waiting, up to autoPipeMax.
+func (p *autoPipe) drain(batch []*pushReq) []*pushReq {
+	for len(batch) < autoPipeMax {
+		select {
+		case r := <-p.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (p *autoPipe) flush(batch []*pushReq) {

@@ -2,7 +2,9 @@ package gatewayworker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,5 +194,19 @@ func TestConfigError(t *testing.T) {
 	}
 	if !strings.Contains(p.out.String(), "WORKER_CONCURRENCY") {
 		t.Errorf("output does not name WORKER_CONCURRENCY:\n%s", p.out)
+	}
+}
+
+// An argument the binary does not know is refused before anything starts.
+func TestUnknownArgument(t *testing.T) {
+	t.Parallel()
+	bin := build(t, "./services/gateway-worker/cmd/server")
+	out, err := exec.Command(bin, "--port=1").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want status 2", err)
+	}
+	if !strings.Contains(string(out), `unknown argument "--port=1"`) || !strings.Contains(string(out), "usage:") {
+		t.Errorf("output %q does not explain", out)
 	}
 }

@@ -102,14 +102,5 @@ func subscribe(t *testing.T, b *bundle, h redis.MessageHandler, opts ...redis.Su
 	return stop
 }
 
-// eventually polls cond until it is true or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// eventually waits for cond; see redistest.Eventually.
+var eventually = redistest.Eventually

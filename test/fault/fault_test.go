@@ -294,17 +294,8 @@ func startRedis(t *testing.T, args ...string) *redistest.Server {
 	return redistest.Start(t, args...)
 }
 
-// eventually polls cond until it is true or d has passed.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// eventually waits for cond; see redistest.Eventually.
+var eventually = redistest.Eventually
 
 // entryIDs extracts the ids of raw queue entries.
 func entryIDs(entries []string) []string {

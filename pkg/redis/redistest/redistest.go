@@ -288,3 +288,17 @@ func Info(ctx context.Context, c redis.Cmdable, section, field string) (string, 
 	}
 	return "", fmt.Errorf("redistest: INFO %s has no %s", section, field)
 }
+
+// Eventually polls cond every few milliseconds until it is true, and fails
+// the test when d passes first. Tests wait on conditions, never on bare
+// sleeps.
+func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

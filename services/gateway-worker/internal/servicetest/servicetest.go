@@ -77,16 +77,7 @@ func Manager(t testing.TB, addr string) *redis.Manager {
 }
 
 // Eventually polls cond until it holds, failing the test after d.
-func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var Eventually = redistest.Eventually
 
 // Ctx returns a context cancelled at the end of the test.
 func Ctx(t testing.TB) context.Context {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -18,6 +20,7 @@ import (
 type autoPipe struct {
 	client goredis.UniversalClient
 	reqs   chan *pushReq
+	active atomic.Int64 // publishes under way
 
 	mu      sync.RWMutex // held for reading while a request is sent
 	startMu sync.Mutex
@@ -34,8 +37,9 @@ type pushReq struct {
 }
 
 const (
-	autoPipeFlushers = 2   // pipelines in flight at once
+	autoPipeFlushers = 1   // one pipeline in flight: gather counts on it
 	autoPipeMax      = 512 // publishes per pipeline
+	autoPipeLinger   = 200 * time.Microsecond
 )
 
 func newAutoPipe(client goredis.UniversalClient) *autoPipe {
@@ -46,6 +50,8 @@ var pushReqPool = sync.Pool{New: func() any { return &pushReq{done: make(chan er
 
 // push stores entry at the tail of topic's pending list.
 func (p *autoPipe) push(ctx context.Context, topic string, entry []byte) error {
+	p.active.Add(1)
+	defer p.active.Add(-1)
 	r := pushReqPool.Get().(*pushReq)
 	r.topic, r.entry = topic, entry
 	// The read lock keeps close from draining the queue while this send is
@@ -115,15 +121,23 @@ func (p *autoPipe) flushLoop() {
 			}
 			return
 		}
-		batch = p.drain(batch)
-		if len(batch) == 1 {
-			// Let publishers that are about to send run first: on few
-			// CPUs they are often runnable but not yet scheduled.
-			runtime.Gosched()
-			batch = p.drain(batch)
-		}
-		p.flush(batch)
+		p.flush(p.gather(batch))
 	}
+}
+
+// gather waits, briefly, for the other publishes under way to join the
+// batch: like a group commit, one round trip then carries them all. A lone
+// publisher never waits.
+func (p *autoPipe) gather(batch []*pushReq) []*pushReq {
+	batch = p.drain(batch)
+	deadline := time.Now().Add(autoPipeLinger)
+	for len(batch) < int(p.active.Load()) && len(batch) < autoPipeMax && time.Now().Before(deadline) {
+		// Publishers that are about to send are often runnable but not
+		// yet scheduled on few CPUs: let them run.
+		runtime.Gosched()
+		batch = p.drain(batch)
+	}
+	return batch
 }
 
 // drain adds the requests already waiting, up to autoPipeMax.

@@ -19,7 +19,7 @@ import (
 )
 
 // maxFetch bounds one fetch script call, so a call never holds Redis long.
-const maxFetch = 200
+const maxFetch = 500
 
 // consumer is one Subscribe call: a fetch loop that takes entries in
 // batches, worker goroutines that run the handler, an ack loop that settles

@@ -100,6 +100,7 @@ func TestInvalidArguments(t *testing.T) {
 		"zero concurrency":    b.q.Subscribe(b.ctx, b.topic, h, redis.WithConcurrency(0)),
 		"negative retries":    b.q.Subscribe(b.ctx, b.topic, h, redis.WithMaxRetries(-1)),
 		"tiny window":         b.q.Subscribe(b.ctx, b.topic, h, redis.WithRecoveryWindow(time.Millisecond)),
+		"negative prefetch":   b.q.Subscribe(b.ctx, b.topic, h, redis.WithPrefetch(-2)),
 		"bad id":              b.q.Publish(b.ctx, b.topic, nil, redis.WithID("has space")),
 		"dedup without ttl":   b.q.Publish(b.ctx, b.topic, nil, redis.WithDedupKey("k", 0)),
 		"batch with id":       b.q.PublishBatch(b.ctx, b.topic, []map[string]interface{}{{}}, redis.WithID("x")),
@@ -117,5 +118,27 @@ func TestInvalidArguments(t *testing.T) {
 	}
 	if s := stats(t, b); s.Pending != 0 {
 		t.Errorf("a refused publish left %d entries", s.Pending)
+	}
+}
+
+// The prefetch is capped by WithPrefetch: with 0 a consumer holds only the
+// messages its handlers are running, so other consumers can take the rest.
+func TestPrefetchCap(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ prefetch, want int64 }{{0, 2}, {1, 3}} {
+		b := setup(t)
+		publishN(t, b, 20)
+		release := make(chan struct{})
+		stop := subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
+			<-release
+			return nil
+		}, redis.WithConcurrency(2), redis.WithPrefetch(int(tc.prefetch)))
+		eventually(t, 5*time.Second, "the consumer to take its share", func() bool { return stats(t, b).InFlight == tc.want })
+		time.Sleep(100 * time.Millisecond) // give it the chance to take more, which it must not
+		if s := stats(t, b); s.InFlight != tc.want || s.Pending != 20-tc.want {
+			t.Errorf("WithPrefetch(%d): %+v, want %d in flight", tc.prefetch, s, tc.want)
+		}
+		close(release)
+		_ = stop()
 	}
 }

@@ -20,7 +20,9 @@ import (
 // and processing resumes soon after SIGCONT. The consumer runs in the test
 // process so that its goroutines can be counted.
 func TestRedisHang(t *testing.T) {
-	const hang = 3 * time.Second
+	// Longer than go-redis' four tries of a command with a 1s read timeout, so
+	// the timeouts surface instead of a late retry succeeding.
+	const hang = 5 * time.Second
 	srv := startRedis(t)
 	var logs syncBuffer
 	m := newManager(t, srv.Addr, logger.NewWithOptions(logger.Options{Format: "json", Output: &logs}))
@@ -102,7 +104,7 @@ func TestRedisHang(t *testing.T) {
 	t.Logf("goroutines: %d before, peak %d during the hang, %d after; slowest Publish %v; publishes failed: %d; consumer logged %d timeouts",
 		baseline, peak, after, time.Duration(slowest.Load()).Round(time.Millisecond), pubs.failed.Load(), timeouts)
 	if timeouts == 0 {
-		t.Errorf("the consumer logged no timeout during a 3s hang with a 1s read timeout; its log:\n%s", logs.String())
+		t.Errorf("the consumer logged no timeout during a %v hang with a 1s read timeout; its log:\n%s", hang, logs.String())
 	}
 	// go-redis retries a timed-out command up to 3 times, so a call is bounded
 	// by about 4 read timeouts plus backoff, not by the hang.
@@ -125,7 +127,7 @@ func TestRedisHang(t *testing.T) {
 		s := stats(t, m, topic)
 		t.Logf("pending=%d in_flight=%d delayed=%d dead=%d consumers=%d", s.Pending, s.InFlight, s.Delayed, s.Dead, s.Consumers)
 	}
-	r.summary(t, "Redis SIGSTOP 3s (in-process consumer, 1s timeouts)", "resume_after_sigcont", resume, "")
+	r.summary(t, "Redis SIGSTOP 5s (in-process consumer, 1s timeouts)", "resume_after_sigcont", resume, "")
 }
 
 func handledIn(mu *sync.Mutex, seen map[string]int) int {

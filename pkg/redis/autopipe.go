@@ -131,11 +131,17 @@ func (p *autoPipe) flushLoop() {
 func (p *autoPipe) gather(batch []*pushReq) []*pushReq {
 	batch = p.drain(batch)
 	deadline := time.Now().Add(autoPipeLinger)
-	for len(batch) < int(p.active.Load()) && len(batch) < autoPipeMax && time.Now().Before(deadline) {
+	for idle := 0; idle < 2 && len(batch) < int(p.active.Load()) && len(batch) < autoPipeMax && time.Now().Before(deadline); {
 		// Publishers that are about to send are often runnable but not
-		// yet scheduled on few CPUs: let them run.
+		// yet scheduled on few CPUs: let them run, and go as soon as a
+		// round brings nobody new.
 		runtime.Gosched()
-		batch = p.drain(batch)
+		n := len(batch)
+		if batch = p.drain(batch); len(batch) == n {
+			idle++
+		} else {
+			idle = 0
+		}
 	}
 	return batch
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,28 +25,8 @@ func setupCluster(t *testing.T, c *redistest.Cluster) *bundle {
 func startCluster(t *testing.T, masters, replicas int) *redistest.Cluster {
 	t.Helper()
 	c := redistest.StartCluster(t, masters, replicas)
-	t.Cleanup(func() { assertNoCrossSlot(t, c) })
+	t.Cleanup(func() { c.AssertNoCrossSlot(t) })
 	return c
-}
-
-func assertNoCrossSlot(t *testing.T, c *redistest.Cluster) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, n := range c.Nodes {
-		if !n.Alive() {
-			continue
-		}
-		cl := n.Client(t)
-		stats, err := cl.Info(ctx, "errorstats").Result()
-		if err != nil {
-			t.Errorf("INFO errorstats on %s: %v", n.Addr, err)
-			continue
-		}
-		if strings.Contains(stats, "errorstat_CROSSSLOT") {
-			t.Errorf("node %s answered CROSSSLOT: %s", n.Addr, stats)
-		}
-	}
 }
 
 // TestBehaviourCluster runs the whole behaviour suite on a 3-master Redis

@@ -317,3 +317,25 @@ func tail(s string, lines int) string {
 	}
 	return strings.Join(ls, " | ")
 }
+
+// AssertNoCrossSlot fails the test if any live node ever answered CROSSSLOT
+// (INFO errorstats): an operation whose keys span slots would work on one
+// node and break on a cluster.
+func (c *Cluster) AssertNoCrossSlot(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, n := range c.Nodes {
+		if !n.Alive() {
+			continue
+		}
+		stats, err := n.Client(t).Info(ctx, "errorstats").Result()
+		if err != nil {
+			t.Errorf("INFO errorstats on %s: %v", n.Addr, err)
+			continue
+		}
+		if strings.Contains(stats, "errorstat_CROSSSLOT") {
+			t.Errorf("node %s answered CROSSSLOT: %s", n.Addr, stats)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -35,7 +36,6 @@ type consumer struct {
 
 	block goredis.UniversalClient // one connection for BLMOVE
 	win   *window
-	slots chan struct{} // win.slots: a token per entry that may be taken
 	jobs  chan *delivery
 	acks  chan string
 
@@ -89,7 +89,6 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, maxPrefetch,
 		delayed:   keys.Delayed(topic),
 		dead:      keys.Dead(topic),
 		win:       win,
-		slots:     win.slots,
 		jobs:      make(chan *delivery, outstanding),
 		acks:      make(chan string, outstanding),
 		ackStop:   make(chan struct{}),
@@ -174,35 +173,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	}
 }
 
-// acquire waits for at least least free slots and takes up to max of them.
-func (c *consumer) acquire(ctx context.Context, least, max int) int {
-	n := 0
-	for n < least {
-		select {
-		case <-c.slots:
-			n++
-		case <-ctx.Done():
-			c.releaseSlots(n)
-			return 0
-		}
-	}
-	for n < max {
-		select {
-		case <-c.slots:
-			n++
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-func (c *consumer) releaseSlots(n int) {
-	for i := 0; i < n; i++ {
-		c.slots <- struct{}{}
-	}
-}
-
 func (c *consumer) fetchLoop(ctx context.Context) {
 	defer close(c.jobs)
 	drained := false
@@ -215,19 +185,19 @@ func (c *consumer) fetchLoop(ctx context.Context) {
 		if drained {
 			least = 1
 		}
-		n := c.acquire(ctx, least, maxFetch)
+		n := c.win.acquire(ctx, least, maxFetch)
 		if n == 0 {
 			return
 		}
 		if drained && !c.waitForEntry(ctx) {
-			c.releaseSlots(n)
+			c.win.release(n)
 			if ctx.Err() != nil {
 				return
 			}
 			continue
 		}
 		got, err := c.fetch(ctx, n)
-		c.releaseSlots(n - got)
+		c.win.release(n - got)
 		if err != nil {
 			// Fetch again rather than block: an entry a blocking move just
 			// put on the claim list is only taken by a fetch.
@@ -418,7 +388,7 @@ func (c *consumer) settle(d *delivery, msg *Message, err error, dur time.Duratio
 		case <-c.ackStop: // abandoned after the shutdown timeout: redelivered later
 		}
 		ev.Outcome = OutcomeProcessed
-		c.releaseSlots(1)
+		c.win.release(1)
 	case c.handlerCtx.Err() != nil:
 		// Cancelled by shutdown, not the handler's fault: no attempt counted.
 		c.giveBack(d)
@@ -431,7 +401,7 @@ func (c *consumer) settle(d *delivery, msg *Message, err error, dur time.Duratio
 		c.q.log.Warn("handler failed, will retry", "topic", c.topic, "message_id", msg.ID, "attempt", msg.Attempt, "error", err)
 		c.retry(d, msg, err)
 		ev.Outcome = OutcomeRetried
-		c.releaseSlots(1)
+		c.win.release(1)
 	}
 	c.observe(ev)
 }
@@ -446,7 +416,7 @@ func (c *consumer) giveBack(d *delivery) {
 	c.mu.Lock()
 	c.handBack = append(c.handBack, d.token)
 	c.mu.Unlock()
-	c.releaseSlots(1)
+	c.win.release(1)
 	c.observe(Event{Topic: c.topic, Outcome: OutcomeRequeued})
 }
 
@@ -495,7 +465,7 @@ func (c *consumer) bury(d *delivery, id string, attempt int, reason string, hand
 	c.persist("dead-letter", func(ctx context.Context) error {
 		return scripts.Dead.Run(ctx, c.q.client, []string{c.inflight, c.dead, c.stats}, d.token, now, rec, c.o.maxDead, failed).Err()
 	})
-	c.releaseSlots(1)
+	c.win.release(1)
 	c.observe(Event{Topic: c.topic, ID: id, Attempt: attempt, Outcome: OutcomeDead, Err: cause})
 }
 
@@ -590,8 +560,10 @@ func (c *consumer) leaseLoop(ctx context.Context) {
 	}
 }
 
+// jitter spreads d by ±10%, so consumers started together do not renew and
+// reap in lockstep.
 func jitter(d time.Duration) time.Duration {
-	return d - d/10 + time.Duration(time.Now().UnixNano()%int64(d/5+1))
+	return d - d/10 + rand.N(d/5+1)
 }
 
 func (c *consumer) heartbeat(ctx context.Context) {

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 )
@@ -80,5 +81,36 @@ func (w *window) adjust() {
 		default:
 			return
 		}
+	}
+}
+
+// acquire waits for at least least free tokens and takes up to max of them.
+// It returns 0, holding nothing, when ctx ends first.
+func (w *window) acquire(ctx context.Context, least, max int) int {
+	n := 0
+	for n < least {
+		select {
+		case <-w.slots:
+			n++
+		case <-ctx.Done():
+			w.release(n)
+			return 0
+		}
+	}
+	for n < max {
+		select {
+		case <-w.slots:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// release returns n tokens: their entries are settled or handed back.
+func (w *window) release(n int) {
+	for i := 0; i < n; i++ {
+		w.slots <- struct{}{}
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
@@ -21,18 +19,7 @@ import (
 
 var srv *redistest.Server
 
-func TestMain(m *testing.M) {
-	srv = redistest.MustStartMain()
-	code := m.Run()
-	srv.Stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(redistest.RunTests(m, &srv, 0)) }
 
 // orderBody is the seed's order reminder, 103 bytes of JSON.
 func orderBody() map[string]interface{} {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
@@ -21,16 +19,7 @@ func TestMain(m *testing.M) {
 		runChild()
 		return
 	}
-	srv = redistest.MustStartMain()
-	code := m.Run()
-	srv.Stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(redistest.RunTests(m, &srv, 0))
 }
 
 // bundle is what most tests need: a manager on the shared server and a topic

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
@@ -29,34 +27,7 @@ var Redis *redistest.Server
 // Main starts Redis, runs the tests, stops Redis, runs after and fails
 // the run if a goroutine outlives the tests.
 func Main(m *testing.M, after ...func()) {
-	Redis = redistest.MustStartMain()
-	code := m.Run()
-	Redis.Stop()
-	for _, f := range after {
-		f()
-	}
-	if code == 0 && leaked() {
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// leaked reports goroutines left behind. go-redis lets a reconnect
-// goroutine of a closed client sleep out its last second, so the check is
-// retried for a while before it counts.
-func leaked() bool {
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		err := goleak.Find()
-		if err == nil {
-			return false
-		}
-		if time.Now().After(deadline) {
-			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
-			return true
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	os.Exit(redistest.RunTests(m, &Redis, 3*time.Second, after...))
 }
 
 // RedisConfig returns settings for the server at addr.

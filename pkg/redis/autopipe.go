@@ -18,9 +18,10 @@ import (
 // fraction of a round trip each, while a lone publisher still sees one
 // round trip. Each publish returns only once its own entry is stored.
 type autoPipe struct {
-	client goredis.UniversalClient
-	reqs   chan *pushReq
-	active atomic.Int64 // publishes under way
+	client   goredis.UniversalClient
+	reqs     chan *pushReq
+	active   atomic.Int64 // publishes under way
+	inflight atomic.Int64 // of those, publishes on the wire
 
 	mu      sync.RWMutex // held for reading while a request is sent
 	startMu sync.Mutex
@@ -37,7 +38,11 @@ type pushReq struct {
 }
 
 const (
-	autoPipeFlushers = 1   // one pipeline in flight: gather counts on it
+	// Two pipelines in flight: while one waits for its reply, the
+	// publishers not in it gather in the other. With one, every publisher
+	// waits out a round trip it is not part of; two gave about 15% more
+	// single publishes from 8 goroutines here, more gave nothing.
+	autoPipeFlushers = 2
 	autoPipeMax      = 512 // publishes per pipeline
 	autoPipeLinger   = 200 * time.Microsecond
 )
@@ -121,17 +126,20 @@ func (p *autoPipe) flushLoop() {
 			}
 			return
 		}
-		p.flush(p.gather(batch))
+		batch = p.gather(batch)
+		p.inflight.Add(int64(len(batch)))
+		p.flush(batch)
+		p.inflight.Add(-int64(len(batch)))
 	}
 }
 
-// gather waits, briefly, for the other publishes under way to join the
-// batch: like a group commit, one round trip then carries them all. A lone
-// publisher never waits.
+// gather waits, briefly, for the publishes under way and not yet on the
+// wire to join the batch: like a group commit, one round trip then carries
+// them all. A lone publisher never waits.
 func (p *autoPipe) gather(batch []*pushReq) []*pushReq {
 	batch = p.drain(batch)
 	deadline := time.Now().Add(autoPipeLinger)
-	for idle := 0; idle < 2 && len(batch) < int(p.active.Load()) && len(batch) < autoPipeMax && time.Now().Before(deadline); {
+	for idle := 0; idle < 2 && len(batch) < int(p.active.Load()-p.inflight.Load()) && len(batch) < autoPipeMax && time.Now().Before(deadline); {
 		// Publishers that are about to send are often runnable but not
 		// yet scheduled on few CPUs: let them run, and go as soon as a
 		// round brings nobody new.

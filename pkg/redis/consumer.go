@@ -546,13 +546,20 @@ func (c *consumer) release(ctx context.Context, cid string, force bool) (int, er
 		cid, now.UnixMilli(), f, tomb).Int()
 }
 
-// leaseLoop renews this consumer's lease and recovers the entries of
-// consumers whose lease ran out.
+// leaseLoop renews this consumer's lease every 2/5 of it, so one renewal
+// may fail or come late without losing the lease, and at every other
+// renewal recovers the entries of consumers whose lease ran out. A dead
+// consumer's lease ends at most one lease after its last renewal and is
+// found at most 2 × 1.1 × 2/5 of a lease later: 0.94 of the recovery window
+// in all. Each topic costs Redis 0.75 commands a second for this with the
+// default window.
 func (c *consumer) leaseLoop(ctx context.Context) {
-	every := c.lease() / 3
-	for {
+	every := c.lease() * 2 / 5
+	for i := 0; ; i++ {
 		c.heartbeat(ctx)
-		c.reap(ctx)
+		if i%2 == 0 {
+			c.reap(ctx)
+		}
 		sleepCtx(ctx, jitter(every))
 		if ctx.Err() != nil {
 			return

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
@@ -140,5 +142,43 @@ func TestPrefetchCap(t *testing.T) {
 		}
 		close(release)
 		_ = stop()
+	}
+}
+
+// A delayed entry whose wake-up was lost (here: added with a bare ZADD, as a
+// producer in another language may, while the pub/sub connection is cut)
+// is promoted as soon as the connection is back, not at the next periodic
+// check 5 s later.
+func TestLostWakeUpsRecoveredOnResubscribe(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t)
+	b := setupAddr(t, own.Addr)
+	var c collector
+	subscribe(t, b, c.handle)
+	// The scheduler learns of a due time a minute away and sleeps.
+	if err := b.q.PublishWithDelay(b.ctx, b.topic, map[string]interface{}{"late": true}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	admin := own.Client(t)
+	redistest.Eventually(t, 5*time.Second, "the wake-up subscription", func() bool {
+		n, err := admin.Do(b.ctx, "PUBSUB", "NUMSUB", "mq:wake").Slice()
+		return err == nil && len(n) == 2 && n[1] == int64(1)
+	})
+	time.Sleep(50 * time.Millisecond) // let it fall asleep; correctness does not depend on it
+	due := time.Now().Add(100 * time.Millisecond)
+	if err := admin.ZAdd(b.ctx, "{mq:"+b.topic+"}:delayed", goredis.Z{
+		Score: float64(due.UnixMilli()), Member: `{"id":"unannounced","data":{}}`,
+	}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Do(b.ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	redistest.Eventually(t, 10*time.Second, "the unannounced message", func() bool { return c.len() == 1 })
+	if late := time.Since(due); late > 2*time.Second {
+		t.Errorf("delivered %v after its due time: the resubscription did not wake the scheduler", late)
+	}
+	if got := c.all()[0].ID; got != "unannounced" {
+		t.Errorf("delivered %q, want the unannounced message", got)
 	}
 }

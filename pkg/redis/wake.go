@@ -41,7 +41,20 @@ func (h *wakeHub) announce(ctx context.Context, topic string) {
 func (h *wakeHub) notify(topic string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.subs[topic] {
+	wakeAll(h.subs[topic])
+}
+
+// notifyAll wakes every scheduler of this process.
+func (h *wakeHub) notifyAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, chans := range h.subs {
+		wakeAll(chans)
+	}
+}
+
+func wakeAll(chans map[chan struct{}]struct{}) {
+	for ch := range chans {
 		select {
 		case ch <- struct{}{}:
 		default: // already has a pending wake-up
@@ -89,16 +102,24 @@ func (h *wakeHub) join(topic string) (<-chan struct{}, func()) {
 func (h *wakeHub) listen(ps *goredis.PubSub, done chan struct{}) {
 	defer close(done)
 	for {
-		msg, err := ps.ReceiveMessage(context.Background())
+		msg, err := ps.Receive(context.Background())
 		if err != nil {
 			if errors.Is(err, goredis.ErrClosed) {
 				return
 			}
-			// ReceiveMessage reconnects by itself on the next call; pause so
-			// an outage does not spin.
+			// Receive reconnects and subscribes again by itself on the next
+			// call; pause so an outage does not spin.
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
-		h.notify(msg.Payload)
+		switch m := msg.(type) {
+		case *goredis.Message:
+			h.notify(m.Payload)
+		case *goredis.Subscription:
+			// (Re)subscribed: announcements made while the connection
+			// was down are lost, so every scheduler looks again now
+			// rather than at its next periodic check.
+			h.notifyAll()
+		}
 	}
 }

@@ -32,8 +32,8 @@ fmt: ## gofmt everything
 
 .PHONY: bench bench-short
 
-bench: ## compare with asynq and BullMQ on a private redis-server; writes docs/benchmarks-latest.md
-	$(GO) run ./bench/cmd/compare -runs 3 -scale-runs 1 -out docs/benchmarks-latest.md
+bench: ## compare with asynq and BullMQ on a private redis-server, 3 runs each; writes docs/benchmarks-latest.md
+	$(GO) run ./bench/cmd/compare -runs 3 -out docs/benchmarks-latest.md
 
 bench-short: ## the same comparison with small sizes, one run (under 2 minutes)
 	$(GO) run ./bench/cmd/compare -short -runs 1

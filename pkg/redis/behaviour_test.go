@@ -35,6 +35,7 @@ var behaviours = map[string]func(t *testing.T, b *bundle){
 	"DedupKey":                     testDedupKey,
 	"RequeueDeadLetters":           testRequeueDeadLetters,
 	"HeadersAndIDs":                testHeadersAndIDs,
+	"PeriodicOncePerTick":          testPeriodicOncePerTick,
 }
 
 func TestBehaviour(t *testing.T) {

@@ -255,12 +255,15 @@ func (c *consumer) fetch(ctx context.Context, n int) (int, error) {
 	return len(res) / 2, nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) {
+// sleepCtx waits for d; false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		return false
 	case <-t.C:
+		return true
 	}
 }
 

@@ -18,6 +18,14 @@
 //		return remind(ctx, msg.Data["order_id"])
 //	}, redis.WithConcurrency(20))
 //
+// # Periodic messages
+//
+// Periodic publishes on a cron schedule until its context ends. Run it in
+// every replica: each tick is published once across all of them.
+//
+//	go q.Periodic(ctx, "0 9 * * MON-FRI", "report.daily", map[string]interface{}{"kind": "sales"})
+//	go q.Periodic(ctx, "@every 10m", "cache.refresh", nil)
+//
 // # Guarantees
 //
 // Delivery is at least once and FIFO per topic; any number of processes may

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"goweb/pkg/config"
@@ -71,4 +72,23 @@ func ExampleSkipRetry() {
 	dead, _ := m.Inspector().DeadLetters(context.Background(), topic, 0, 10)
 	fmt.Println(len(dead), "dead letter:", dead[0].Reason)
 	// Output: 1 dead letter: skip retry: message x has no recipient
+}
+
+func ExampleRedisQueue_Periodic() {
+	redisConfig := exampleConfig()
+	m := redis.NewManager(&redisConfig, logger.Nop())
+	defer m.Close()
+	q := m.GetQueue()
+	ctx, cancel := context.WithCancel(context.Background())
+	topic := "example.periodic"
+
+	// Every replica runs the same schedule; each tick is published once.
+	go func() { _ = q.Periodic(ctx, "@every 1s", topic, map[string]interface{}{"report": "sales"}) }()
+
+	_ = q.Subscribe(ctx, topic, func(ctx context.Context, msg *redis.Message) error {
+		fmt.Println("report", msg.Data["report"], "for tick", strings.HasPrefix(msg.ID, "periodic-"))
+		cancel()
+		return nil
+	})
+	// Output: report sales for tick true
 }

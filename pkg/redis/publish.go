@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -69,6 +70,12 @@ func (q *RedisQueue) PublishWithDelay(ctx context.Context, topic string, data ma
 
 // Enqueue publishes data to topic and returns the message id.
 func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]interface{}, opts ...PublishOption) (string, error) {
+	id, err := q.enqueue(ctx, topic, data, opts)
+	q.observe(topic, 1, err)
+	return id, err
+}
+
+func (q *RedisQueue) enqueue(ctx context.Context, topic string, data map[string]interface{}, opts []PublishOption) (string, error) {
 	o, err := q.publishOptions(topic, opts)
 	if err != nil {
 		return "", err
@@ -103,6 +110,12 @@ func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]
 // PublishBatch sends many messages to topic in one round trip. Either all
 // are published or, on error, none is (one Redis command adds them all).
 func (q *RedisQueue) PublishBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) error {
+	err := q.publishBatch(ctx, topic, batch, opts)
+	q.observe(topic, len(batch), err)
+	return err
+}
+
+func (q *RedisQueue) publishBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts []PublishOption) error {
 	o, err := q.publishOptions(topic, opts)
 	if err != nil {
 		return err
@@ -224,4 +237,32 @@ func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byt
 		q.wake.announce(ctx, topic)
 	}
 	return nil
+}
+
+// PublishEvent describes the outcome of one publish call.
+type PublishEvent struct {
+	Topic    string
+	Messages int   // 1, or the size of a PublishBatch
+	Err      error // nil: published; ErrDuplicate: dropped by WithDedupKey
+}
+
+// ObservePublishes calls fn after every publish call of q (Publish,
+// PublishWithDelay, Enqueue, PublishBatch and the publishes of Periodic),
+// e.g. for metrics; nil stops it. fn runs on the publisher's goroutine and
+// must be fast. Calls rejected for their topic name are not reported, so
+// that bad input cannot add topics to metrics.
+func (q *RedisQueue) ObservePublishes(fn func(PublishEvent)) {
+	if fn == nil {
+		q.onPublish.Store(nil)
+		return
+	}
+	q.onPublish.Store(&fn)
+}
+
+func (q *RedisQueue) observe(topic string, n int, err error) {
+	fn := q.onPublish.Load()
+	if fn == nil || errors.Is(err, ErrInvalidTopic) {
+		return
+	}
+	(*fn)(PublishEvent{Topic: topic, Messages: n, Err: err})
 }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -28,9 +29,10 @@ type RedisQueue struct {
 	// DefaultMaxPayload. Set it before use.
 	MaxPayload int
 
-	known sync.Map // topic -> struct{}: already in the topic registry
-	wake  *wakeHub
-	pipe  *autoPipe
+	known     sync.Map // topic -> struct{}: already in the topic registry
+	wake      *wakeHub
+	pipe      *autoPipe
+	onPublish atomic.Pointer[func(PublishEvent)]
 }
 
 func newQueue(m *Manager) *RedisQueue {

@@ -79,6 +79,16 @@ func TestServiceOnCluster(t *testing.T) {
 	servicetest.Eventually(t, 15*time.Second, "a scheduled cleanup", func() bool {
 		return strings.Contains(p.out.String(), "cleanup done")
 	})
+	// Publishes over HTTP and the scheduled ones are counted.
+	_, _, prom := p.get("/metrics?format=prometheus", "")
+	for _, want := range []string{
+		`gateway_worker_messages_published_total{result="ok",topic="order.reminder"} 1`,
+		`gateway_worker_messages_published_total{result="ok",topic="system.cleanup"} `,
+	} {
+		if !strings.Contains(prom, want) {
+			t.Errorf("/metrics has no %q", want)
+		}
+	}
 	if code := p.stop(t); code != 0 {
 		t.Errorf("exit code %d after SIGTERM", code)
 	}

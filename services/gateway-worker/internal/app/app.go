@@ -128,9 +128,17 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		subs = append(subs, g)
 	}
 	a.pool = worker.NewPool(a.manager.GetQueue(), log, subs)
+	q := a.manager.GetQueue()
+	q.ObservePublishes(m.ObservePublish)
 	if a.settings.CleanupInterval > 0 && slices.Contains(a.settings.TopicNames(), handlers.TopicSystemCleanup) {
-		pub := m.CountPublishes(a.manager.GetQueue())
-		a.schedule = func(ctx context.Context) { handlers.Schedule(ctx, pub, a.settings.CleanupInterval, log) }
+		// Every replica runs the schedule; each interval's cleanup is
+		// published once for the fleet.
+		spec := "@every " + a.settings.CleanupInterval.String()
+		a.schedule = func(ctx context.Context) {
+			if err := q.Periodic(ctx, spec, handlers.TopicSystemCleanup, map[string]interface{}{"reason": "scheduled"}); err != nil {
+				log.Error("cleanup is not scheduled", "error", err)
+			}
+		}
 	}
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)

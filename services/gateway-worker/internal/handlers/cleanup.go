@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -86,31 +85,4 @@ func (c *Cleaner) Handle(ctx context.Context, msg *redis.Message) error {
 		"dead_letters_removed", dead, "markers_removed", markers,
 		"dead_letters_by_topic", rep.DeadLetters, "markers_by_topic", rep.Markers)
 	return err
-}
-
-// Publisher publishes a message; *redis.RedisQueue is one.
-type Publisher interface {
-	Publish(ctx context.Context, topic string, data map[string]interface{}, opts ...redis.PublishOption) error
-}
-
-// Schedule publishes a system.cleanup message every interval until ctx is
-// cancelled. Each interval's message carries the same de-duplication key
-// in every replica, so a fleet runs one cleanup per interval, not one per
-// pod.
-func Schedule(ctx context.Context, pub Publisher, every time.Duration, log logger.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		slot := time.Now().UnixNano() / int64(every)
-		err := pub.Publish(ctx, TopicSystemCleanup, map[string]interface{}{"reason": "scheduled"},
-			redis.WithDedupKey(fmt.Sprintf("scheduled-%d-%d", every.Milliseconds(), slot), every))
-		if err != nil && ctx.Err() == nil && !errors.Is(err, redis.ErrDuplicate) {
-			log.Warn("could not schedule cleanup", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -100,17 +100,13 @@ func TestInFlightMiddleware(t *testing.T) {
 	}
 }
 
-type fakePublisher struct{ err error }
-
-func (f fakePublisher) Publish(context.Context, string, map[string]interface{}, ...redis.PublishOption) error {
-	return f.err
-}
-
-func TestCountPublishes(t *testing.T) {
+func TestObservePublish(t *testing.T) {
 	t.Parallel()
 	m := metrics.New(downStats{}, []string{"a"})
-	_ = m.CountPublishes(fakePublisher{}).Publish(context.Background(), "a", nil)
-	_ = m.CountPublishes(fakePublisher{redis.ErrDuplicate}).Publish(context.Background(), "a", nil)
+	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 1})
+	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 1000})
+	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 1, Err: redis.ErrDuplicate})
+	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 3, Err: errors.New("connection refused")})
 	fams, _ := m.Registry().Gather()
 	got := map[string]float64{}
 	for _, f := range fams {
@@ -120,7 +116,7 @@ func TestCountPublishes(t *testing.T) {
 			}
 		}
 	}
-	if got["ok"] != 1 || got["duplicate"] != 1 {
-		t.Errorf("published %v", got)
+	if got["ok"] != 1001 || got["duplicate"] != 1 || got["error"] != 3 {
+		t.Errorf("published %v, want ok 1001, duplicate 1, error 3", got)
 	}
 }

@@ -124,7 +124,7 @@ func Load(cfg *config.Config, registered []string) (*Settings, error) {
 		ShutdownTimeout: cfg.GetDuration("shutdown.timeout"),
 		Redis:           cfg.GetRedisConfig(),
 		DeadRetention:   readValue(&r, KeyDeadRetention, DefaultDeadRetention, cfg.GetDurationE, atLeast(time.Millisecond)),
-		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, atLeast(time.Duration(0))),
+		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, zeroOrAtLeast(time.Second)),
 		// A token from a file or a secret often ends in a newline.
 		AdminToken: Secret(strings.TrimSpace(cfg.GetString(KeyAdminToken))),
 	}
@@ -203,6 +203,15 @@ func atLeast[T int | time.Duration](low T) func(T) string {
 	return func(v T) string {
 		if v < low {
 			return fmt.Sprintf("must be at least %v", low)
+		}
+		return ""
+	}
+}
+
+func zeroOrAtLeast(low time.Duration) func(time.Duration) string {
+	return func(v time.Duration) string {
+		if v != 0 && v < low {
+			return fmt.Sprintf("must be 0 (off) or at least %v", low)
 		}
 		return ""
 	}

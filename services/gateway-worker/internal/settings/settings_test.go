@@ -78,6 +78,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"not a number", map[string]any{"worker.max_retries": "three"}, []string{"worker.max_retries", "not a valid integer"}},
 		{"negative timeout", map[string]any{"worker.handler_timeout": "-1s"}, []string{"WORKER_HANDLER_TIMEOUT", "at least 0s"}},
 		{"bad duration", map[string]any{"cleanup.dead_retention": "a week"}, []string{"cleanup.dead_retention", "not a valid duration"}},
+		{"sub-second cleanup", map[string]any{"cleanup.interval": "500ms"}, []string{"cleanup.interval (CLEANUP_INTERVAL)", "0 (off) or at least 1s"}},
 		{"unknown topic", map[string]any{"worker.topics": "order.reminder,nope"}, []string{"WORKER_TOPICS", `"nope" has no handler`}},
 		{"invalid topic", map[string]any{"worker.topics": "bad topic"}, []string{"WORKER_TOPICS", "invalid topic"}},
 		{"duplicate topic", map[string]any{"worker.topics": "order.reminder,order.reminder"}, []string{"listed twice"}},

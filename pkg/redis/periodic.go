@@ -42,7 +42,7 @@ func ParseSchedule(spec string) (Schedule, error) {
 		}
 		return every(d), nil
 	}
-	s, err := cronParser.Parse(spec)
+	s, err := parseCron(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%w: schedule %q: %v", ErrInvalidOption, spec, err)
 	}
@@ -50,6 +50,18 @@ func ParseSchedule(spec string) (Schedule, error) {
 		return nil, fmt.Errorf("%w: schedule %q never fires", ErrInvalidOption, spec)
 	}
 	return s, nil
+}
+
+// parseCron is cronParser.Parse, which panics on some malformed specs
+// (robfig/cron v3.0.1 on "CRON_TZ=" without a schedule, found by
+// FuzzParseSchedule): a panic is a parse error too.
+func parseCron(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if recover() != nil {
+			s, err = nil, errors.New("malformed time zone prefix or fields")
+		}
+	}()
+	return cronParser.Parse(spec)
 }
 
 // every ticks on the multiples of itself since the Unix epoch.

@@ -178,3 +178,30 @@ func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 		return false
 	})
 }
+
+// FuzzParseSchedule: a spec (from code or configuration) either parses into
+// a schedule whose ticks move forward, or gives ErrInvalidOption; it never
+// panics.
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{
+		"@every 1s", "@every 90m", "@every 0s", "@every -1h", "@every", "0 9 * * MON-FRI", "*/10 * * * * *",
+		"@hourly", "@daily", "CRON_TZ=Asia/Shanghai 0 9 * * *", "TZ=UTC 0 0 1 1 *", "0 0 30 2 *", "61 * * * *",
+		"* * * * * * *", "1-60/0 * * * *", "CRON_TZ=", "TZ=", "@every 9999999h", "L * * * *", "?", "",
+	} {
+		f.Add(s)
+	}
+	from := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, spec string) {
+		s, err := redis.ParseSchedule(spec)
+		if err != nil {
+			if !errors.Is(err, redis.ErrInvalidOption) {
+				t.Fatalf("ParseSchedule(%q): %v, not ErrInvalidOption", spec, err)
+			}
+			return
+		}
+		next := s.Next(from)
+		if !next.IsZero() && !next.After(from) {
+			t.Fatalf("ParseSchedule(%q).Next(%v) = %v, not after it", spec, from, next)
+		}
+	})
+}

@@ -24,7 +24,7 @@ func TestServiceOnCluster(t *testing.T) {
 	bin := build(t, "./services/gateway-worker/cmd/server")
 	const token = "cluster-test-token"
 	p := startServer(t, bin, "REDIS_CLUSTER_ADDRS="+strings.Join(c.Addrs(), ","),
-		"ADMIN_TOKEN="+token, "CLEANUP_INTERVAL=1s", "LOG_FORMAT=text")
+		"ADMIN_TOKEN="+token, "CLEANUP_INTERVAL=1s", "LOG_FORMAT=text", "WORKER_PERIODIC=report.tick=@every 1s")
 	servicetest.Eventually(t, 20*time.Second, "/ready", func() bool {
 		code, _, _ := p.get("/ready", "")
 		return code == http.StatusOK
@@ -79,11 +79,17 @@ func TestServiceOnCluster(t *testing.T) {
 	servicetest.Eventually(t, 15*time.Second, "a scheduled cleanup", func() bool {
 		return strings.Contains(p.out.String(), "cleanup done")
 	})
+	// WORKER_PERIODIC publishes to a topic nobody consumes here.
+	servicetest.Eventually(t, 10*time.Second, "a periodic message", func() bool {
+		n, _ := c.Client(t).LLen(context.Background(), "mq:report.tick").Result()
+		return n >= 1
+	})
 	// Publishes over HTTP and the scheduled ones are counted.
 	_, _, prom := p.get("/metrics?format=prometheus", "")
 	for _, want := range []string{
 		`gateway_worker_messages_published_total{result="ok",topic="order.reminder"} 1`,
 		`gateway_worker_messages_published_total{result="ok",topic="system.cleanup"} `,
+		`gateway_worker_messages_published_total{result="ok",topic="report.tick"} `,
 	} {
 		if !strings.Contains(prom, want) {
 			t.Errorf("/metrics has no %q", want)

@@ -59,7 +59,7 @@ type App struct {
 	ready    *httpapi.Readiness
 	http     *http.Server
 	listener net.Listener
-	schedule func(context.Context) // nil when cleanup is not scheduled
+	periodic []settings.Periodic // the scheduled cleanup and worker.periodic
 }
 
 // NewLogger returns the service logger: JSON unless log.format (LOG_FORMAT)
@@ -128,17 +128,14 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		subs = append(subs, g)
 	}
 	a.pool = worker.NewPool(a.manager.GetQueue(), log, subs)
-	q := a.manager.GetQueue()
-	q.ObservePublishes(m.ObservePublish)
+	a.manager.GetQueue().ObservePublishes(m.ObservePublish)
+	// Every replica runs the schedules; each tick is published once for
+	// the fleet.
+	a.periodic = a.settings.Periodic
 	if a.settings.CleanupInterval > 0 && slices.Contains(a.settings.TopicNames(), handlers.TopicSystemCleanup) {
-		// Every replica runs the schedule; each interval's cleanup is
-		// published once for the fleet.
-		spec := "@every " + a.settings.CleanupInterval.String()
-		a.schedule = func(ctx context.Context) {
-			if err := q.Periodic(ctx, spec, handlers.TopicSystemCleanup, map[string]interface{}{"reason": "scheduled"}); err != nil {
-				log.Error("cleanup is not scheduled", "error", err)
-			}
-		}
+		a.periodic = append(a.periodic, settings.Periodic{
+			Topic: handlers.TopicSystemCleanup, Schedule: "@every " + a.settings.CleanupInterval.String(),
+		})
 	}
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
@@ -192,8 +189,13 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { httpErr <- a.http.Serve(a.listener) }()
 	var wg sync.WaitGroup
 	wg.Go(func() { a.pool.Run(runCtx) })
-	if a.schedule != nil {
-		wg.Go(func() { a.schedule(runCtx) })
+	for _, p := range a.periodic {
+		wg.Go(func() {
+			data := map[string]interface{}{"schedule": p.Schedule}
+			if err := a.manager.GetQueue().Periodic(runCtx, p.Schedule, p.Topic, data); err != nil {
+				a.log.Error("periodic publish not running", "topic", p.Topic, "schedule", p.Schedule, "error", err)
+			}
+		})
 	}
 	a.log.Info("gateway-worker running", "addr", a.Addr(), "topics", a.pool.Topics())
 

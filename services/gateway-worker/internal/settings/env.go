@@ -10,7 +10,7 @@ import (
 // keys lists every setting the service reads except the per-topic ones
 // (worker.topic_options.<topic>.<option>): pkg/config's and the worker's own.
 var keys = append(config.KnownKeys(),
-	KeyTopics, KeyConcurrency, KeyMaxRetries, KeyHandlerTimeout,
+	KeyTopics, KeyConcurrency, KeyMaxRetries, KeyHandlerTimeout, KeyPeriodic,
 	KeyDeadRetention, KeyCleanupInterval, KeyAdminToken,
 )
 

@@ -14,6 +14,10 @@
 //	      concurrency: 2       # WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY
 //	      max_retries: 5
 //	      handler_timeout: 10s
+//	  periodic: "report.daily=0 9 * * MON-FRI; cache.refresh=@every 10m"
+//	                           # WORKER_PERIODIC, <topic>=<schedule> pairs separated by ";":
+//	                           # publishes {"schedule": "<schedule>"} to each topic at every tick,
+//	                           # once per tick across replicas (redis.ParseSchedule gives the syntax)
 //	cleanup:
 //	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION, age after which system.cleanup drops dead letters
 //	  interval: 1h             # CLEANUP_INTERVAL, how often a system.cleanup is scheduled; 0 disables
@@ -49,6 +53,7 @@ const (
 	KeyMaxRetries      = "worker.max_retries"
 	KeyHandlerTimeout  = "worker.handler_timeout"
 	KeyTopicOptions    = "worker.topic_options"
+	KeyPeriodic        = "worker.periodic"
 	KeyDeadRetention   = "cleanup.dead_retention"
 	KeyCleanupInterval = "cleanup.interval"
 	KeyAdminToken      = "admin.token"
@@ -71,6 +76,12 @@ func (t Topic) SubscribeOptions() []redis.SubscribeOption {
 	return opts
 }
 
+// Periodic is a message the worker publishes on a schedule.
+type Periodic struct {
+	Topic    string
+	Schedule string // see redis.ParseSchedule
+}
+
 // Settings are the worker's effective settings.
 type Settings struct {
 	Port            int
@@ -78,6 +89,7 @@ type Settings struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 	Topics          []Topic
+	Periodic        []Periodic
 	DeadRetention   time.Duration
 	CleanupInterval time.Duration
 	AdminToken      Secret // empty: the admin API is disabled
@@ -133,6 +145,7 @@ func Load(cfg *config.Config, registered []string) (*Settings, error) {
 		MaxRetries:     readValue(&r, KeyMaxRetries, redis.DefaultMaxRetries, cfg.GetIntE, atLeast(0)),
 		HandlerTimeout: readValue(&r, KeyHandlerTimeout, 0, cfg.GetDurationE, atLeast(time.Duration(0))),
 	}
+	s.Periodic = r.periodic()
 	for _, name := range r.topics(registered) {
 		t := def
 		t.Name = name
@@ -177,6 +190,37 @@ func (r *reader) topics(registered []string) []string {
 	}
 	if len(out) == 0 && len(r.errs) == 0 {
 		r.fail(KeyTopics, "no topics to consume")
+	}
+	return out
+}
+
+// periodic reads worker.periodic: <topic>=<schedule> pairs separated by
+// semicolons (schedules contain spaces and commas).
+func (r *reader) periodic() []Periodic {
+	var out []Periodic
+	for _, entry := range strings.Split(r.cfg.GetString(KeyPeriodic), ";") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		topic, spec, ok := strings.Cut(entry, "=")
+		p := Periodic{Topic: strings.TrimSpace(topic), Schedule: strings.TrimSpace(spec)}
+		if !ok {
+			r.fail(KeyPeriodic, "%q is not <topic>=<schedule>", entry)
+			continue
+		}
+		if err := redis.ValidateTopic(p.Topic); err != nil {
+			r.fail(KeyPeriodic, "%v", err)
+			continue
+		}
+		if _, err := redis.ParseSchedule(p.Schedule); err != nil {
+			r.fail(KeyPeriodic, "%v", err)
+			continue
+		}
+		if slices.Contains(out, p) {
+			r.fail(KeyPeriodic, "%q is listed twice", entry)
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -233,6 +277,7 @@ func (s *Settings) LogValue() slog.Value {
 		slog.String("cleanup_interval", s.CleanupInterval.String()),
 		slog.Bool("admin_api", s.AdminToken != ""),
 		slog.Group("topics", topics...),
+		slog.Any("periodic", s.Periodic),
 		slog.Any("redis", s.Redis),
 	)
 }

@@ -66,6 +66,24 @@ func TestTopicOptions(t *testing.T) {
 	}
 }
 
+func TestPeriodic(t *testing.T) {
+	t.Parallel()
+	cfg := config.NewFromMap(map[string]any{
+		"worker": map[string]any{"periodic": " report.daily = 0 9 * * MON-FRI ;cache.refresh=@every 10m; "},
+	})
+	s, err := settings.Load(cfg, registered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []settings.Periodic{{"report.daily", "0 9 * * MON-FRI"}, {"cache.refresh", "@every 10m"}}
+	if fmt.Sprint(s.Periodic) != fmt.Sprint(want) {
+		t.Errorf("periodic = %+v, want %+v", s.Periodic, want)
+	}
+	if s, err := settings.Load(config.NewFromMap(nil), registered); err != nil || len(s.Periodic) != 0 {
+		t.Errorf("default periodic = %+v, %v; want none", s.Periodic, err)
+	}
+}
+
 // Every bad value is reported at once, each naming its key and variable.
 func TestErrorsNameTheKey(t *testing.T) {
 	t.Parallel()
@@ -78,6 +96,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"not a number", map[string]any{"worker.max_retries": "three"}, []string{"worker.max_retries", "not a valid integer"}},
 		{"negative timeout", map[string]any{"worker.handler_timeout": "-1s"}, []string{"WORKER_HANDLER_TIMEOUT", "at least 0s"}},
 		{"bad duration", map[string]any{"cleanup.dead_retention": "a week"}, []string{"cleanup.dead_retention", "not a valid duration"}},
+		{"periodic without =", map[string]any{"worker.periodic": "report.daily @daily"}, []string{"worker.periodic (WORKER_PERIODIC)", `"report.daily @daily" is not <topic>=<schedule>`}},
+		{"periodic topic", map[string]any{"worker.periodic": "bad topic=@daily"}, []string{"WORKER_PERIODIC", "invalid topic"}},
+		{"periodic schedule", map[string]any{"worker.periodic": "a=@every 1ms"}, []string{"WORKER_PERIODIC", `schedule "@every 1ms"`}},
+		{"periodic twice", map[string]any{"worker.periodic": "a=@daily;a=@daily"}, []string{"WORKER_PERIODIC", "listed twice"}},
 		{"sub-second cleanup", map[string]any{"cleanup.interval": "500ms"}, []string{"cleanup.interval (CLEANUP_INTERVAL)", "0 (off) or at least 1s"}},
 		{"unknown topic", map[string]any{"worker.topics": "order.reminder,nope"}, []string{"WORKER_TOPICS", `"nope" has no handler`}},
 		{"invalid topic", map[string]any{"worker.topics": "bad topic"}, []string{"WORKER_TOPICS", "invalid topic"}},

@@ -36,6 +36,7 @@ var behaviours = map[string]func(t *testing.T, b *bundle){
 	"RequeueDeadLetters":           testRequeueDeadLetters,
 	"HeadersAndIDs":                testHeadersAndIDs,
 	"PeriodicOncePerTick":          testPeriodicOncePerTick,
+	"InspectQueued":                testInspectQueued,
 }
 
 func TestBehaviour(t *testing.T) {

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -148,11 +147,8 @@ func (i *Inspector) AllStats(ctx context.Context) ([]TopicStats, error) {
 // DeadLetters returns up to limit dead letters of topic, newest first,
 // skipping offset.
 func (i *Inspector) DeadLetters(ctx context.Context, topic string, offset, limit int) ([]DeadLetter, error) {
-	if err := ValidateTopic(topic); err != nil {
+	if err := checkPage(topic, offset, limit); err != nil {
 		return nil, err
-	}
-	if offset < 0 || limit <= 0 {
-		return nil, fmt.Errorf("%w: offset must be >= 0 and limit > 0", ErrInvalidOption)
 	}
 	recs, err := i.q.client.ZRevRange(ctx, keys.Dead(topic), int64(offset), int64(offset+limit-1)).Result()
 	if err != nil {

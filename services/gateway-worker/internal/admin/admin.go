@@ -27,13 +27,14 @@ const (
 	// MaxDelay bounds delay, delay_ms, process_at and dedup_ttl: a larger
 	// value is almost certainly a unit mistake.
 	MaxDelay = 10 * 365 * 24 * time.Hour
-	// MaxDeadLimit bounds the limit of a dead-letter listing.
-	MaxDeadLimit = 1000
-	// DefaultDeadLimit is the limit of a dead-letter listing without one.
-	DefaultDeadLimit = 50
-	// MaxRequeueIDs bounds the ids of one requeue request.
-	MaxRequeueIDs = 1000
-	// maxKeyLen bounds dedup keys and the ids of a requeue request.
+	// MaxListLimit bounds the limit of a listing (dead letters, waiting
+	// messages).
+	MaxListLimit = 1000
+	// DefaultListLimit is the limit of a listing without one.
+	DefaultListLimit = 50
+	// MaxIDs bounds the ids of one request (requeue, delete, run).
+	MaxIDs = 1000
+	// maxKeyLen bounds dedup keys and the ids of a request.
 	maxKeyLen = 1024
 	// maxIDLen is the queue's limit on message ids.
 	maxIDLen = 256
@@ -96,6 +97,9 @@ func (a *api) routes() []route {
 		{http.MethodGet, "/v1/topics/{topic}/dead", a.listDead},
 		{http.MethodDelete, "/v1/topics/{topic}/dead", a.purgeDead},
 		{http.MethodPost, "/v1/topics/{topic}/dead/requeue", a.requeueDead},
+		{http.MethodGet, "/v1/topics/{topic}/messages", a.listMessages},
+		{http.MethodPost, "/v1/topics/{topic}/messages:delete", a.deleteMessages},
+		{http.MethodPost, "/v1/topics/{topic}/delayed:run", a.runDelayed},
 	}
 }
 

@@ -393,7 +393,7 @@ func TestBadInput(t *testing.T) {
 		{"requeue too many", "POST", requeue, `{"ids":[` + strings.TrimSuffix(strings.Repeat(`"x",`, 1001), ",") + `]}`, 400, "ids: 1001 ids, at most 1000"},
 		{"requeue unknown field", "POST", requeue, `{"id":"a"}`, 400, `unknown field \"id\"`},
 
-		{"wrong method", "GET", msgs, "", 405, "method not allowed: use POST"},
+		{"wrong method", "PUT", msgs, "", 405, "method not allowed: use POST, GET"},
 		{"wrong method on dead", "PUT", b.path("/dead"), "", 405, "use GET, DELETE"},
 		{"unknown path", "GET", "/v1/queues", "", 404, "no such endpoint: /v1/queues"},
 	}

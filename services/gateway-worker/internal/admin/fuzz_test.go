@@ -41,3 +41,5 @@ func fuzzBody(f *testing.F, suffix string) {
 func FuzzPublishBody(f *testing.F) { fuzzBody(f, "/messages") }
 func FuzzBatchBody(f *testing.F)   { fuzzBody(f, "/messages:batch") }
 func FuzzRequeueBody(f *testing.F) { fuzzBody(f, "/dead/requeue") }
+func FuzzDeleteBody(f *testing.F)  { fuzzBody(f, "/messages:delete") }
+func FuzzRunBody(f *testing.F)     { fuzzBody(f, "/delayed:run") }

@@ -65,13 +65,7 @@ func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	offset, err := queryInt(q.Get("offset"), "offset", 0, 0, 1<<31-1)
-	if err != nil {
-		a.requestError(w, err)
-		return
-	}
-	limit, err := queryInt(q.Get("limit"), "limit", DefaultDeadLimit, 1, MaxDeadLimit)
+	offset, limit, err := page(r)
 	if err != nil {
 		a.requestError(w, err)
 		return
@@ -89,6 +83,16 @@ func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: dead})
+}
+
+// page reads the offset and limit of a listing.
+func page(r *http.Request) (offset, limit int, err error) {
+	q := r.URL.Query()
+	if offset, err = queryInt(q.Get("offset"), "offset", 0, 0, 1<<31-1); err != nil {
+		return 0, 0, err
+	}
+	limit, err = queryInt(q.Get("limit"), "limit", DefaultListLimit, 1, MaxListLimit)
+	return offset, limit, err
 }
 
 // queryInt parses a query parameter between low and high, def when absent.
@@ -118,11 +122,18 @@ func (req *requeueRequest) validate() error {
 		return badRequest("ids, all: give one, not both")
 	case !req.All && len(req.IDs) == 0:
 		// Never let an empty list mean "all": RequeueDead reads it so.
-		return badRequest("ids: required, 1 to %d dead-letter ids (or {\"all\":true})", MaxRequeueIDs)
-	case len(req.IDs) > MaxRequeueIDs:
-		return badRequest("ids: %d ids, at most %d in one request", len(req.IDs), MaxRequeueIDs)
+		return badRequest("ids: required, 1 to %d dead-letter ids (or {\"all\":true})", MaxIDs)
 	}
-	for i, id := range req.IDs {
+	return checkIDs(req.IDs)
+}
+
+// checkIDs bounds the ids of a request (an empty list is the caller's to
+// judge).
+func checkIDs(ids []string) error {
+	if len(ids) > MaxIDs {
+		return badRequest("ids: %d ids, at most %d in one request", len(ids), MaxIDs)
+	}
+	for i, id := range ids {
 		if id == "" || len(id) > maxKeyLen {
 			return badRequest("ids[%d]: must be 1 to %d bytes", i, maxKeyLen)
 		}

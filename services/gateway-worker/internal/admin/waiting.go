@@ -1,0 +1,147 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"goweb/pkg/redis"
+)
+
+// The states of waiting messages a request may name.
+const (
+	statePending = "pending"
+	stateDelayed = "delayed"
+)
+
+type messagesJSON struct {
+	Topic    string                `json:"topic"`
+	State    string                `json:"state"`
+	Total    int64                 `json:"total"`
+	Offset   int                   `json:"offset"`
+	Limit    int                   `json:"limit"`
+	Messages []redis.QueuedMessage `json:"messages"`
+}
+
+// listMessages lists pending messages in delivery order, or delayed ones
+// soonest first (?state=delayed).
+func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	state := r.URL.Query().Get("state")
+	if state == "" {
+		state = statePending
+	}
+	if state != statePending && state != stateDelayed {
+		a.requestError(w, badRequest("state: %q is not pending or delayed", truncate(state, 32)))
+		return
+	}
+	offset, limit, err := page(r)
+	if err != nil {
+		a.requestError(w, err)
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	stats, err := a.insp.Stats(ctx, t)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	list, total := a.insp.Pending, stats.Pending
+	if state == stateDelayed {
+		list, total = a.insp.Delayed, stats.Delayed
+	}
+	msgs, err := list(ctx, t, offset, limit)
+	if err != nil {
+		a.queueError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messagesJSON{Topic: t, State: state, Total: total, Offset: offset, Limit: limit, Messages: msgs})
+}
+
+// idsRequest names waiting messages by id.
+type idsRequest struct {
+	State string   `json:"state"` // pending or delayed; messages:delete only
+	IDs   []string `json:"ids"`
+}
+
+func (req *idsRequest) validate() error {
+	if len(req.IDs) == 0 {
+		return badRequest("ids: required, 1 to %d message ids", MaxIDs)
+	}
+	return checkIDs(req.IDs)
+}
+
+type deletedJSON struct {
+	Deleted int `json:"deleted"`
+}
+
+// deleteMessages removes pending or delayed messages by id.
+func (a *api) deleteMessages(w http.ResponseWriter, r *http.Request) {
+	a.byIDs(w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
+		remove := a.insp.DeletePending
+		switch req.State {
+		case statePending:
+		case stateDelayed:
+			remove = a.insp.CancelDelayed
+		default:
+			return nil, badRequest("state: %q is not pending or delayed", truncate(req.State, 32))
+		}
+		n, err := remove(ctx, t, req.IDs...)
+		if n > 0 {
+			a.Log.Info("admin: deleted messages", "topic", t, "state", req.State, "deleted", n)
+		}
+		return deletedJSON{Deleted: n}, err
+	})
+}
+
+type movedJSON struct {
+	Moved int `json:"moved"`
+}
+
+// runDelayed makes delayed messages due now.
+func (a *api) runDelayed(w http.ResponseWriter, r *http.Request) {
+	a.byIDs(w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
+		if req.State != "" && req.State != stateDelayed {
+			return nil, badRequest("state: only delayed messages can be run now")
+		}
+		n, err := a.insp.RunDelayedNow(ctx, t, req.IDs...)
+		if n > 0 {
+			a.Log.Info("admin: ran delayed messages now", "topic", t, "moved", n)
+		}
+		return movedJSON{Moved: n}, err
+	})
+}
+
+// byIDs decodes and checks an idsRequest for the path's topic, runs act and
+// writes its answer.
+func (a *api) byIDs(w http.ResponseWriter, r *http.Request, act func(context.Context, string, *idsRequest) (any, error)) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	var req idsRequest
+	if err := a.decodeBody(w, r, &req); err != nil {
+		a.requestError(w, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		a.requestError(w, err)
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	res, err := act(ctx, t, &req)
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		a.requestError(w, err)
+	case err != nil:
+		a.queueError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
+}

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -142,30 +143,13 @@ func checkIDs(ids []string) error {
 }
 
 func (a *api) requeueDead(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	var req requeueRequest
-	if err := a.decodeBody(w, r, &req); err != nil {
-		a.requestError(w, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		a.requestError(w, err)
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	n, err := a.insp.RequeueDead(ctx, t, req.IDs...)
-	if n > 0 {
-		a.Log.Info("admin: requeued dead letters", "topic", t, "requeued", n, "all", req.All)
-	}
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, requeuedJSON{Requeued: n})
+	withBody(a, w, r, func(ctx context.Context, t string, req *requeueRequest) (any, error) {
+		n, err := a.insp.RequeueDead(ctx, t, req.IDs...)
+		if n > 0 {
+			a.Log.Info("admin: requeued dead letters", "topic", t, "requeued", n, "all", req.All)
+		}
+		return requeuedJSON{Requeued: n}, err
+	})
 }
 
 type purgedJSON struct {

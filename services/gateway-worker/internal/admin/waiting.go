@@ -81,7 +81,7 @@ type deletedJSON struct {
 
 // deleteMessages removes pending or delayed messages by id.
 func (a *api) deleteMessages(w http.ResponseWriter, r *http.Request) {
-	a.byIDs(w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
+	withBody(a, w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
 		remove := a.insp.DeletePending
 		switch req.State {
 		case statePending:
@@ -104,7 +104,7 @@ type movedJSON struct {
 
 // runDelayed makes delayed messages due now.
 func (a *api) runDelayed(w http.ResponseWriter, r *http.Request) {
-	a.byIDs(w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
+	withBody(a, w, r, func(ctx context.Context, t string, req *idsRequest) (any, error) {
 		if req.State != "" && req.State != stateDelayed {
 			return nil, badRequest("state: only delayed messages can be run now")
 		}
@@ -116,15 +116,19 @@ func (a *api) runDelayed(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// byIDs decodes and checks an idsRequest for the path's topic, runs act and
-// writes its answer.
-func (a *api) byIDs(w http.ResponseWriter, r *http.Request, act func(context.Context, string, *idsRequest) (any, error)) {
+// withBody decodes and validates the request body for the path's topic,
+// runs act and writes its answer: a *requestError from act is the
+// client's, any other error the queue's.
+func withBody[R any, P interface {
+	*R
+	validate() error
+}](a *api, w http.ResponseWriter, r *http.Request, act func(context.Context, string, P) (any, error)) {
 	t, ok := topic(w, r)
 	if !ok {
 		return
 	}
-	var req idsRequest
-	if err := a.decodeBody(w, r, &req); err != nil {
+	req := P(new(R))
+	if err := a.decodeBody(w, r, req); err != nil {
 		a.requestError(w, err)
 		return
 	}
@@ -134,7 +138,7 @@ func (a *api) byIDs(w http.ResponseWriter, r *http.Request, act func(context.Con
 	}
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	res, err := act(ctx, t, &req)
+	res, err := act(ctx, t, req)
 	var re *requestError
 	switch {
 	case errors.As(err, &re):

@@ -164,17 +164,10 @@ func cellIs(topic, field, want string) string {
 	return `(document.querySelector('tr[data-topic="` + topic + `"] td[data-field="` + field + `"]') || {}).textContent === "` + want + `"`
 }
 
-func TestDashboardInBrowser(t *testing.T) {
-	t.Parallel()
-	base, m := startApp(t)
-	topic := redistest.Topic(t)
-	seed(t, m, topic)
-	insp := m.Inspector()
-	ctx := browser(t)
-
-	// A confirm (before a purge) blocks the click that opened it, so a
-	// goroutine answers it, as accept says. It ends with the tab.
-	var accept atomic.Bool
+// answerDialogs answers every confirm of the tab as accept says when it
+// opens (a confirm blocks the click that opened it) and counts them. It
+// ends with the tab.
+func answerDialogs(ctx context.Context, accept *atomic.Bool) *atomic.Int32 {
 	var dialogs atomic.Int32
 	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
@@ -186,8 +179,13 @@ func TestDashboardInBrowser(t *testing.T) {
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
 		}
 	}()
+	return &dialogs
+}
 
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+// stepper returns a function that runs a named step's actions within 30 s
+// and fails the test with the page's HTML if they do not complete.
+func stepper(t *testing.T, ctx context.Context) func(string, ...chromedp.Action[chromedp.Void]) {
+	return func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -196,6 +194,19 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("%s: %v\npage:\n%s", step, err, html)
 		}
 	}
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
+	base, m := startApp(t)
+	topic := redistest.Topic(t)
+	seed(t, m, topic)
+	insp := m.Inspector()
+	ctx := browser(t)
+
+	var accept atomic.Bool // the confirm before a purge: cancelled, then accepted
+	dialogs := answerDialogs(ctx, &accept)
+	run := stepper(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.TextContent(css(sel)))
@@ -331,5 +342,56 @@ func TestDashboardErrors(t *testing.T) {
 		if err != nil || !strings.HasPrefix(banner, tc.want) {
 			t.Errorf("%s: banner %q, %v", tc.name, banner, err)
 		}
+	}
+}
+
+// The delayed messages of a topic: listed soonest first, run now, or
+// cancelled after a confirm.
+func TestDashboardDelayed(t *testing.T) {
+	t.Parallel()
+	base, m := startApp(t)
+	topic := redistest.Topic(t)
+	q := m.GetQueue()
+	for n, id := range []string{"dd-1", "dd-2"} {
+		if err := q.PublishWithDelay(servicetest.Ctx(t), topic, map[string]any{"n": n}, time.Duration(n+1)*time.Hour, redis.WithID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := browser(t)
+	var accept atomic.Bool
+	accept.Store(true)
+	dialogs := answerDialogs(ctx, &accept)
+	run := stepper(t, ctx)
+	rowIDs := `[...document.querySelectorAll("#delayed-rows tr")].map(r => r.dataset.id).join(",")`
+
+	run("open the delayed messages",
+		chromedp.Navigate(base+"/dashboard"),
+		chromedp.SendKeys(css("#token"), token),
+		chromedp.Click(css("#save-token")),
+		waitJS(cellIs(topic, "delayed", "2")+" && "+cellIs(topic, "pending", "0")),
+		chromedp.Click(css(`button.open-delayed[data-topic="`+topic+`"]`)),
+		waitJS(rowIDs+` === "dd-1,dd-2"`),
+	)
+	run("run dd-1 now",
+		chromedp.Click(css(`#delayed-rows tr[data-id="dd-1"] button.run-now`)),
+		waitJS(rowIDs+` === "dd-2"`),
+		waitJS(`document.getElementById("notice").textContent.includes("Moved 1")`),
+		waitJS(cellIs(topic, "delayed", "1")+" && "+cellIs(topic, "pending", "1")),
+	)
+	run("cancel dd-2",
+		chromedp.Click(css(`#delayed-rows tr[data-id="dd-2"] button.cancel-delayed`)),
+		waitJS(`document.getElementById("no-delayed").hidden === false`),
+		waitJS(`document.getElementById("notice").textContent.includes("Cancelled 1")`),
+		waitJS(cellIs(topic, "delayed", "0")),
+	)
+	if dialogs.Load() != 1 {
+		t.Errorf("%d confirms, want one before the cancel", dialogs.Load())
+	}
+	pending, err := m.Inspector().Pending(servicetest.Ctx(t), topic, 0, 10)
+	if err != nil || len(pending) != 1 || pending[0].ID != "dd-1" {
+		t.Fatalf("pending after the changes: %+v, %v", pending, err)
+	}
+	if st, _ := m.Inspector().Stats(servicetest.Ctx(t), topic); st == nil || st.Delayed != 0 {
+		t.Fatalf("delayed after cancelling: %+v", st)
 	}
 }

@@ -49,7 +49,8 @@
 //
 // # Operations
 //
-// Manager.Inspector reports counts per topic and lists, requeues and purges
-// dead letters. Idempotent is middleware that skips message ids already
-// handled.
+// Manager.Inspector reports counts per topic; lists, requeues and purges
+// dead letters; and lists pending and delayed messages, deletes them or runs
+// delayed ones now. ObservePublishes and WithObserver feed metrics.
+// Idempotent is middleware that skips message ids already handled.
 package redis

@@ -37,6 +37,7 @@ var behaviours = map[string]func(t *testing.T, b *bundle){
 	"HeadersAndIDs":                testHeadersAndIDs,
 	"PeriodicOncePerTick":          testPeriodicOncePerTick,
 	"InspectQueued":                testInspectQueued,
+	"InspectInFlight":              testInspectInFlight,
 }
 
 func TestBehaviour(t *testing.T) {

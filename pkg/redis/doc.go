@@ -50,7 +50,7 @@
 // # Operations
 //
 // Manager.Inspector reports counts per topic; lists, requeues and purges
-// dead letters; and lists pending and delayed messages, deletes them or runs
-// delayed ones now. ObservePublishes and WithObserver feed metrics.
+// dead letters; lists pending, delayed and in-flight messages; and deletes
+// waiting ones or runs delayed ones now. ObservePublishes and WithObserver feed metrics.
 // Idempotent is middleware that skips message ids already handled.
 package redis

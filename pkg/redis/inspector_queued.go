@@ -1,8 +1,10 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"goweb/pkg/redis/internal/envelope"
@@ -74,6 +76,50 @@ func (i *Inspector) Delayed(ctx context.Context, topic string, offset, limit int
 	for n, z := range zs {
 		out[n] = decodeQueued(z.Member.(string))
 		out[n].DueAt = time.UnixMilli(int64(z.Score))
+	}
+	return out, nil
+}
+
+// InFlightMessage is a message a consumer has taken and not yet settled:
+// running in a handler, or prefetched and waiting for one.
+type InFlightMessage struct {
+	QueuedMessage
+	Consumer string `json:"consumer"`
+	// LeaseExpiry is when the consumer's lease runs out unless renewed; a
+	// consumer past it is dead, and its messages return to pending.
+	LeaseExpiry time.Time `json:"lease_expiry"`
+}
+
+// InFlight returns up to limit in-flight messages of topic, consumer by
+// consumer, each consumer's in the order it took them.
+func (i *Inspector) InFlight(ctx context.Context, topic string, limit int) ([]InFlightMessage, error) {
+	if err := checkPage(topic, 0, limit); err != nil {
+		return nil, err
+	}
+	cons, err := i.Consumers(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	var out []InFlightMessage
+	for _, c := range cons {
+		if c.InFlight == 0 {
+			continue
+		}
+		held, err := i.q.client.HGetAll(ctx, keys.Inflight(topic, c.ID)).Result()
+		if err != nil {
+			return nil, err
+		}
+		tokens := make([]string, 0, len(held))
+		for t := range held {
+			tokens = append(tokens, t)
+		}
+		slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
+		for _, t := range tokens {
+			if len(out) == limit {
+				return out, nil
+			}
+			out = append(out, InFlightMessage{QueuedMessage: decodeQueued(held[t]), Consumer: c.ID, LeaseExpiry: c.LeaseExpiry})
+		}
 	}
 	return out, nil
 }

@@ -1,8 +1,10 @@
 package redis_test
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,5 +83,45 @@ func testInspectQueued(t *testing.T, b *bundle) {
 		if !errors.Is(err, redis.ErrInvalidOption) && !errors.Is(err, redis.ErrInvalidTopic) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// testInspectInFlight lists what a live consumer holds.
+func testInspectInFlight(t *testing.T, b *bundle) {
+	release := make(chan struct{})
+	var running atomic.Int32
+	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
+		running.Add(1)
+		<-release
+		return nil
+	}, redis.WithConcurrency(2))
+	defer close(release)
+	for _, id := range []string{"f1", "f2", "f3"} {
+		if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"id": id}, redis.WithID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insp := b.m.Inspector()
+	var held []redis.InFlightMessage
+	eventually(t, 10*time.Second, "two running and one prefetched", func() bool {
+		var err error
+		held, err = insp.InFlight(b.ctx, b.topic, 10)
+		return err == nil && running.Load() == 2 && len(held) == 3
+	})
+	got := []string{}
+	for _, m := range held {
+		got = append(got, m.ID)
+		if m.Consumer == "" || !m.LeaseExpiry.After(time.Now()) || m.Data["id"] != m.ID {
+			t.Errorf("in flight: %+v", m)
+		}
+	}
+	if strings.Join(got, ",") != "f1,f2,f3" {
+		t.Errorf("in flight %v, want f1,f2,f3 in the order taken", got)
+	}
+	if one, err := insp.InFlight(b.ctx, b.topic, 1); err != nil || len(one) != 1 {
+		t.Errorf("InFlight(limit 1) = %d, %v", len(one), err)
+	}
+	if _, err := insp.InFlight(b.ctx, b.topic, 0); !errors.Is(err, redis.ErrInvalidOption) {
+		t.Errorf("InFlight(limit 0): %v", err)
 	}
 }

@@ -32,6 +32,9 @@ const (
 	MaxListLimit = 1000
 	// DefaultListLimit is the limit of a listing without one.
 	DefaultListLimit = 50
+	// MaxInFlightOffset bounds the offset of an in-flight listing, which
+	// reads every message before it.
+	MaxInFlightOffset = 100000
 	// MaxIDs bounds the ids of one request (requeue, delete, run).
 	MaxIDs = 1000
 	// maxKeyLen bounds dedup keys and the ids of a request.

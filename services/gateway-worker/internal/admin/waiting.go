@@ -10,21 +10,23 @@ import (
 
 // The states of waiting messages a request may name.
 const (
-	statePending = "pending"
-	stateDelayed = "delayed"
+	statePending  = "pending"
+	stateDelayed  = "delayed"
+	stateInFlight = "in_flight"
 )
 
 type messagesJSON struct {
-	Topic    string                `json:"topic"`
-	State    string                `json:"state"`
-	Total    int64                 `json:"total"`
-	Offset   int                   `json:"offset"`
-	Limit    int                   `json:"limit"`
-	Messages []redis.QueuedMessage `json:"messages"`
+	Topic    string `json:"topic"`
+	State    string `json:"state"`
+	Total    int64  `json:"total"`
+	Offset   int    `json:"offset"`
+	Limit    int    `json:"limit"`
+	Messages any    `json:"messages"` // []redis.QueuedMessage, or []redis.InFlightMessage
 }
 
-// listMessages lists pending messages in delivery order, or delayed ones
-// soonest first (?state=delayed).
+// listMessages lists pending messages in delivery order, delayed ones
+// soonest first (?state=delayed), or in-flight ones consumer by consumer
+// (?state=in_flight).
 func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 	t, ok := topic(w, r)
 	if !ok {
@@ -34,11 +36,14 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 	if state == "" {
 		state = statePending
 	}
-	if state != statePending && state != stateDelayed {
-		a.requestError(w, badRequest("state: %q is not pending or delayed", truncate(state, 32)))
+	if state != statePending && state != stateDelayed && state != stateInFlight {
+		a.requestError(w, badRequest("state: %q is not pending, delayed or in_flight", truncate(state, 32)))
 		return
 	}
 	offset, limit, err := page(r)
+	if err == nil && state == stateInFlight && offset > MaxInFlightOffset {
+		err = badRequest("offset: at most %d for in_flight, which is read from its start", MaxInFlightOffset)
+	}
 	if err != nil {
 		a.requestError(w, err)
 		return
@@ -50,16 +55,33 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 		a.queueError(w, r, err)
 		return
 	}
-	list, total := a.insp.Pending, stats.Pending
-	if state == stateDelayed {
-		list, total = a.insp.Delayed, stats.Delayed
+	doc := messagesJSON{Topic: t, State: state, Offset: offset, Limit: limit}
+	switch state {
+	case statePending:
+		doc.Total = stats.Pending
+		doc.Messages, err = a.insp.Pending(ctx, t, offset, limit)
+	case stateDelayed:
+		doc.Total = stats.Delayed
+		doc.Messages, err = a.insp.Delayed(ctx, t, offset, limit)
+	case stateInFlight:
+		doc.Total = stats.InFlight
+		doc.Messages, err = a.inFlight(ctx, t, offset, limit)
 	}
-	msgs, err := list(ctx, t, offset, limit)
 	if err != nil {
 		a.queueError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, messagesJSON{Topic: t, State: state, Total: total, Offset: offset, Limit: limit, Messages: msgs})
+	writeJSON(w, http.StatusOK, doc)
+}
+
+// inFlight pages through the in-flight messages, which the Inspector
+// lists from the start.
+func (a *api) inFlight(ctx context.Context, t string, offset, limit int) ([]redis.InFlightMessage, error) {
+	msgs, err := a.insp.InFlight(ctx, t, offset+limit)
+	if len(msgs) <= offset {
+		return []redis.InFlightMessage{}, err
+	}
+	return msgs[offset:], err
 }
 
 // idsRequest names waiting messages by id.

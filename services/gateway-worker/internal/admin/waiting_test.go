@@ -1,12 +1,15 @@
 package admin_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/admin"
+	"goweb/services/gateway-worker/internal/servicetest"
 )
 
 func TestWaitingMessages(t *testing.T) {
@@ -43,6 +46,10 @@ func TestWaitingMessages(t *testing.T) {
 		t.Errorf("delayed page: %d %v total %d", code, ids, total)
 	}
 
+	if r := b.do(t, http.MethodGet, b.path("/messages?state=in_flight&offset=5"), "", token); r.code != 200 ||
+		!strings.Contains(r.body, `"state":"in_flight","total":0,"offset":5,"limit":50,"messages":[]`) {
+		t.Errorf("in flight, nothing taken: %d %s", r.code, r.body)
+	}
 	if r := b.do(t, http.MethodPost, b.path("/messages:delete"), `{"state":"pending","ids":["p1","nope"]}`, token); r.code != 200 || r.body != `{"deleted":1}`+"\n" {
 		t.Errorf("delete pending: %d %s", r.code, r.body)
 	}
@@ -60,7 +67,8 @@ func TestWaitingMessages(t *testing.T) {
 	}
 
 	for _, c := range []struct{ method, path, body, want string }{
-		{http.MethodGet, "/messages?state=dead", "", `state: \"dead\" is not pending or delayed`},
+		{http.MethodGet, "/messages?state=dead", "", `state: \"dead\" is not pending, delayed or in_flight`},
+		{http.MethodGet, "/messages?state=in_flight&offset=100001", "", "offset: at most 100000"},
 		{http.MethodGet, "/messages?limit=0", "", "limit"},
 		{http.MethodGet, "/messages?offset=-1", "", "offset"},
 		{http.MethodPost, "/messages:delete", `{"state":"pending","ids":[]}`, "ids: required"},
@@ -77,5 +85,46 @@ func TestWaitingMessages(t *testing.T) {
 	}
 	if s := b.stats(t); s.Pending != 2 || s.Delayed != 1 {
 		t.Errorf("bad requests changed the topic: %+v", s)
+	}
+}
+
+func TestInFlightListing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token})
+	release := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- b.m.GetQueue().Subscribe(ctx, b.topic, func(context.Context, *redis.Message) error {
+			<-release
+			return nil
+		}, redis.WithConcurrency(2))
+	}()
+	defer func() {
+		close(release)
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, id := range []string{"i1", "i2"} {
+		if r := b.do(t, http.MethodPost, b.path("/messages"), `{"id":"`+id+`","data":{}}`, token); r.code != http.StatusCreated {
+			t.Fatalf("publish: %d %s", r.code, r.body)
+		}
+	}
+	var doc struct {
+		Total    int64                   `json:"total"`
+		Messages []redis.InFlightMessage `json:"messages"`
+	}
+	servicetest.Eventually(t, 10*time.Second, "two messages in flight", func() bool {
+		b.do(t, http.MethodGet, b.path("/messages?state=in_flight"), "", token).json(t, &doc)
+		return doc.Total == 2 && len(doc.Messages) == 2
+	})
+	if m := doc.Messages[0]; m.ID != "i1" || m.Consumer == "" || m.LeaseExpiry.IsZero() || doc.Messages[1].ID != "i2" {
+		t.Errorf("in flight: %+v", doc.Messages)
+	}
+	b.do(t, http.MethodGet, b.path("/messages?state=in_flight&offset=1&limit=5"), "", token).json(t, &doc)
+	if len(doc.Messages) != 1 || doc.Messages[0].ID != "i2" {
+		t.Errorf("in flight from offset 1: %+v", doc.Messages)
 	}
 }

@@ -216,6 +216,28 @@ func (a *api) queueError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// answer runs act for the path's topic within the request timeout and
+// writes its result, 200: a *requestError from act is the client's mistake,
+// any other error the queue's.
+func (a *api) answer(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, topic string) (any, error)) {
+	t, ok := topic(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := a.ctx(r)
+	defer cancel()
+	res, err := act(ctx, t)
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		a.requestError(w, err)
+	case err != nil:
+		a.queueError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
 // requestError is a bad request body, answered with its status.
 type requestError struct {
 	code int

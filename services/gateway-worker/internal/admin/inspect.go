@@ -31,26 +31,17 @@ type topicJSON struct {
 // getTopic answers for any valid name: a topic nobody used yet has zero
 // counts, as it would a moment after its first publish is consumed.
 func (a *api) getTopic(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	stats, err := a.insp.Stats(ctx, t)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	cons, err := a.insp.Consumers(ctx, t)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	if cons == nil {
-		cons = []redis.ConsumerInfo{}
-	}
-	writeJSON(w, http.StatusOK, topicJSON{Stats: stats, Consumers: cons})
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		stats, err := a.insp.Stats(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		cons, err := a.insp.Consumers(ctx, t)
+		if cons == nil {
+			cons = []redis.ConsumerInfo{}
+		}
+		return topicJSON{Stats: stats, Consumers: cons}, err
+	})
 }
 
 type deadJSON struct {
@@ -62,28 +53,18 @@ type deadJSON struct {
 }
 
 func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	offset, limit, err := page(r)
-	if err != nil {
-		a.requestError(w, err)
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	stats, err := a.insp.Stats(ctx, t)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	dead, err := a.insp.DeadLetters(ctx, t, offset, limit)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: dead})
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		offset, limit, err := page(r)
+		if err != nil {
+			return nil, err
+		}
+		stats, err := a.insp.Stats(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		dead, err := a.insp.DeadLetters(ctx, t, offset, limit)
+		return deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: dead}, err
+	})
 }
 
 // page reads the offset and limit of a listing.
@@ -157,17 +138,11 @@ type purgedJSON struct {
 }
 
 func (a *api) purgeDead(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	n, err := a.insp.PurgeDead(ctx, t)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	a.Log.Info("admin: purged dead letters", "topic", t, "purged", n)
-	writeJSON(w, http.StatusOK, purgedJSON{Purged: n})
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		n, err := a.insp.PurgeDead(ctx, t)
+		if err == nil {
+			a.Log.Info("admin: purged dead letters", "topic", t, "purged", n)
+		}
+		return purgedJSON{Purged: n}, err
+	})
 }

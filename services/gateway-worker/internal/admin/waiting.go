@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"goweb/pkg/redis"
@@ -28,50 +27,39 @@ type messagesJSON struct {
 // soonest first (?state=delayed), or in-flight ones consumer by consumer
 // (?state=in_flight).
 func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	state := r.URL.Query().Get("state")
-	if state == "" {
-		state = statePending
-	}
-	if state != statePending && state != stateDelayed && state != stateInFlight {
-		a.requestError(w, badRequest("state: %q is not pending, delayed or in_flight", truncate(state, 32)))
-		return
-	}
-	offset, limit, err := page(r)
-	if err == nil && state == stateInFlight && offset > MaxInFlightOffset {
-		err = badRequest("offset: at most %d for in_flight, which is read from its start", MaxInFlightOffset)
-	}
-	if err != nil {
-		a.requestError(w, err)
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	stats, err := a.insp.Stats(ctx, t)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	doc := messagesJSON{Topic: t, State: state, Offset: offset, Limit: limit}
-	switch state {
-	case statePending:
-		doc.Total = stats.Pending
-		doc.Messages, err = a.insp.Pending(ctx, t, offset, limit)
-	case stateDelayed:
-		doc.Total = stats.Delayed
-		doc.Messages, err = a.insp.Delayed(ctx, t, offset, limit)
-	case stateInFlight:
-		doc.Total = stats.InFlight
-		doc.Messages, err = a.inFlight(ctx, t, offset, limit)
-	}
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, doc)
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		state := r.URL.Query().Get("state")
+		if state == "" {
+			state = statePending
+		}
+		if state != statePending && state != stateDelayed && state != stateInFlight {
+			return nil, badRequest("state: %q is not pending, delayed or in_flight", truncate(state, 32))
+		}
+		offset, limit, err := page(r)
+		if err != nil {
+			return nil, err
+		}
+		if state == stateInFlight && offset > MaxInFlightOffset {
+			return nil, badRequest("offset: at most %d for in_flight, which is read from its start", MaxInFlightOffset)
+		}
+		stats, err := a.insp.Stats(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		doc := messagesJSON{Topic: t, State: state, Offset: offset, Limit: limit}
+		switch state {
+		case statePending:
+			doc.Total = stats.Pending
+			doc.Messages, err = a.insp.Pending(ctx, t, offset, limit)
+		case stateDelayed:
+			doc.Total = stats.Delayed
+			doc.Messages, err = a.insp.Delayed(ctx, t, offset, limit)
+		case stateInFlight:
+			doc.Total = stats.InFlight
+			doc.Messages, err = a.inFlight(ctx, t, offset, limit)
+		}
+		return doc, err
+	})
 }
 
 // inFlight pages through the in-flight messages, which the Inspector
@@ -138,36 +126,20 @@ func (a *api) runDelayed(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// withBody decodes and validates the request body for the path's topic,
-// runs act and writes its answer: a *requestError from act is the
-// client's, any other error the queue's.
+// withBody answers (see answer) with act's result for the request body,
+// once it is decoded and valid.
 func withBody[R any, P interface {
 	*R
 	validate() error
 }](a *api, w http.ResponseWriter, r *http.Request, act func(context.Context, string, P) (any, error)) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	req := P(new(R))
-	if err := a.decodeBody(w, r, req); err != nil {
-		a.requestError(w, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		a.requestError(w, err)
-		return
-	}
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	res, err := act(ctx, t, req)
-	var re *requestError
-	switch {
-	case errors.As(err, &re):
-		a.requestError(w, err)
-	case err != nil:
-		a.queueError(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, res)
-	}
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		req := P(new(R))
+		if err := a.decodeBody(w, r, req); err != nil {
+			return nil, err
+		}
+		if err := req.validate(); err != nil {
+			return nil, err
+		}
+		return act(ctx, t, req)
+	})
 }

@@ -284,6 +284,15 @@ func (e *env) consume(n int, topics []string, conc int) (time.Duration, error) {
 	}
 }
 
+// warmManager warms up (see warmup) and returns a fresh Manager; the
+// caller closes it.
+func (e *env) warmManager() (*redis.Manager, error) {
+	if err := e.warmup(); err != nil {
+		return nil, err
+	}
+	return e.manager()
+}
+
 // warmup publishes and consumes a few messages, untimed.
 func (e *env) warmup() error {
 	m, err := e.manager()

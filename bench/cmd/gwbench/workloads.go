@@ -17,10 +17,7 @@ import (
 func (e *env) throughput() ([]result.Metric, error) {
 	n := e.size(50000, 10000)
 	topics := []string{"bench"}
-	if err := e.warmup(); err != nil {
-		return nil, err
-	}
-	m, err := e.manager()
+	m, err := e.warmManager()
 	if err != nil {
 		return nil, err
 	}
@@ -211,10 +208,7 @@ func describeCalls(perCmd map[string]int64, secs float64) string {
 
 func (e *env) scale() ([]result.Metric, error) {
 	n := e.size(50000, 10000)
-	if err := e.warmup(); err != nil {
-		return nil, err
-	}
-	m, err := e.manager()
+	m, err := e.warmManager()
 	if err != nil {
 		return nil, err
 	}

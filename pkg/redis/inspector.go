@@ -13,8 +13,9 @@ import (
 	"goweb/pkg/redis/internal/scripts"
 )
 
-// Inspector reads and repairs queue state: counts, consumers, dead letters.
-// The service's metrics, admin API and dashboard all use it. Every call
+// Inspector reads and repairs queue state: counts, consumers, dead letters,
+// and the messages that are pending, delayed or in flight. The service's
+// metrics, admin API and dashboard all use it. Every call
 // touches one topic's slot at a time, so it works on Redis Cluster too.
 type Inspector struct {
 	q *RedisQueue

@@ -147,7 +147,9 @@ func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 	b := setupAddr(t, own.Addr)
 	ctx, cancel := context.WithCancel(b.ctx)
 	done := make(chan error, 1)
-	go func() { done <- b.q.Periodic(ctx, "@every 2s", b.topic, map[string]interface{}{"k": "v"}) }()
+	// Retries go at 0.1, 0.3, 0.7, 1.5 and 3.1 s after the tick; with 4 s
+	// between ticks Redis may take up to 3 s to come back.
+	go func() { done <- b.q.Periodic(ctx, "@every 4s", b.topic, map[string]interface{}{"k": "v"}) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -156,9 +158,9 @@ func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 	}()
 	// Stop Redis 0.4 s before a tick, start it again 0.4 s after.
 	now := time.Now()
-	tick := now.Truncate(2 * time.Second).Add(2 * time.Second)
+	tick := now.Truncate(4 * time.Second).Add(4 * time.Second)
 	if tick.Sub(now) < 600*time.Millisecond {
-		tick = tick.Add(2 * time.Second)
+		tick = tick.Add(4 * time.Second)
 	}
 	time.Sleep(time.Until(tick.Add(-400 * time.Millisecond)))
 	own.Kill()
@@ -168,7 +170,7 @@ func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 	}
 	want := "-" + strconv.FormatInt(tick.UnixMilli(), 10)
 	admin := own.Client(t)
-	eventually(t, 1500*time.Millisecond, "the tick's message", func() bool {
+	eventually(t, 4*time.Second, "the tick's message", func() bool {
 		entries, _ := admin.LRange(b.ctx, "mq:"+b.topic, 0, -1).Result() // nil while Redis restarts
 		for _, e := range entries {
 			if strings.Contains(e, want+`"`) {

@@ -103,18 +103,12 @@ func (c *Config) GetRedisConfig() RedisConfig {
 		}
 	}
 
-	v, src, _ := c.lookup("redis.mode")
-	if mode, err := parseMode(v.text); err != nil {
-		c.record("redis.mode", c.valueError("redis.mode", src, v, err))
-	} else {
-		rc.Mode = mode
-	}
+	rc.Mode = must(c, "redis.mode", parseMode)
 
 	if rc.URL != "" {
-		u, err := parseRedisURL(rc.URL)
+		u, err := get(c, "redis.url", parseRedisURL)
 		if err != nil {
-			v, src, _ := c.lookup("redis.url")
-			c.record("redis.url", c.valueError("redis.url", src, v, err))
+			c.record("redis.url", err)
 			return rc
 		}
 		rc.Host, rc.Port, rc.DB = u.Host, u.Port, u.DB

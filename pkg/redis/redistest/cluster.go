@@ -63,6 +63,26 @@ func MustStartCluster(masters, replicasPerMaster int) *Cluster {
 	return c
 }
 
+// startClusterNode starts one cluster-enabled server. The bus port defaults
+// to port+10000, which may be taken or beyond 65535, so a free one is
+// picked explicitly; free a moment ago is no promise when many servers
+// start at once, so a node that could not bind it tries again with
+// another, as StartServer does for the client port.
+func startClusterNode() (*Server, error) {
+	var err error
+	for try := 0; try < 5; try++ {
+		var bus int
+		if bus, err = FreePort(); err != nil {
+			return nil, err
+		}
+		var s *Server
+		if s, err = StartServer(Options{Args: slices.Concat(clusterArgs, []string{"--cluster-port", strconv.Itoa(bus)})}); err == nil {
+			return s, nil
+		}
+	}
+	return nil, err
+}
+
 // NewCluster starts a cluster and waits until every node reports
 // cluster_state:ok with all slots covered and every replica is in sync.
 // The caller calls Stop.
@@ -82,14 +102,7 @@ func NewCluster(masters, replicasPerMaster int) (*Cluster, error) {
 	results := make(chan result, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			// The bus port defaults to port+10000, which may be taken or
-			// beyond 65535; pick a free one explicitly.
-			bus, err := FreePort()
-			if err != nil {
-				results <- result{err: err}
-				return
-			}
-			s, err := StartServer(Options{Args: slices.Concat(clusterArgs, []string{"--cluster-port", strconv.Itoa(bus)})})
+			s, err := startClusterNode()
 			results <- result{node: &ClusterNode{Server: s}, err: err}
 		}()
 	}

@@ -23,12 +23,11 @@ type autoPipe struct {
 	active   atomic.Int64 // publishes under way
 	inflight atomic.Int64 // of those, publishes on the wire
 
-	mu      sync.RWMutex // held for reading while a request is sent
-	startMu sync.Mutex
-	started bool
-	closed  bool
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	mu        sync.RWMutex // held for reading while a request is sent
+	startOnce sync.Once
+	closed    bool
+	stop      chan struct{}
+	wg        sync.WaitGroup
 }
 
 type pushReq struct {
@@ -86,15 +85,12 @@ func (p *autoPipe) ensureStarted() bool {
 	if p.closed {
 		return false
 	}
-	p.startMu.Lock()
-	defer p.startMu.Unlock()
-	if !p.started {
-		p.started = true
+	p.startOnce.Do(func() {
 		p.wg.Add(autoPipeFlushers)
-		for i := 0; i < autoPipeFlushers; i++ {
+		for range autoPipeFlushers {
 			go p.flushLoop()
 		}
-	}
+	})
 	return true
 }
 

@@ -16,35 +16,31 @@ import (
 // go-redis' five, so that while Redis is down a call fails in about one
 // dial timeout and shutdown does not stall.
 func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClient {
-	const dialRetries = 1
+	u := *o // Failover, Cluster and Simple copy these fields from it
+	u.DialerRetries = 1
+	if poolSize > 0 {
+		u.PoolSize, u.MaxIdleConns = poolSize, poolSize
+	}
 	switch {
-	case o.MasterName != "":
-		f := o.Failover()
-		f.DialerRetries = dialRetries
-		if poolSize > 0 {
-			f.PoolSize, f.MaxIdleConns = poolSize, poolSize
-		}
-		return goredis.NewFailoverClient(f)
-	case o.IsClusterMode || len(o.Addrs) > 1:
-		c := o.Cluster()
-		c.DialerRetries = dialRetries
+	case u.MasterName != "":
+		return goredis.NewFailoverClient(u.Failover())
+	case isCluster(&u):
+		c := u.Cluster()
 		// go-redis refreshes its slot map on MOVED, or else every 60 s. A
 		// killed master sends no MOVED, only refused dials, so without a
 		// short interval clients would miss the promoted replica for up to
 		// a minute. The reload is one CLUSTER SLOTS, lazily, on traffic.
 		c.ClusterStateReloadInterval = time.Second
-		if poolSize > 0 {
-			c.PoolSize, c.MaxIdleConns = poolSize, poolSize
-		}
 		return goredis.NewClusterClient(c)
 	default:
-		s := o.Simple()
-		s.DialerRetries = dialRetries
-		if poolSize > 0 {
-			s.PoolSize, s.MaxIdleConns = poolSize, poolSize
-		}
-		return goredis.NewClient(s)
+		return goredis.NewClient(u.Simple())
 	}
+}
+
+// isCluster reports whether o selects a Cluster client (when it names no
+// Sentinel master): go-redis' own rule for a UniversalClient.
+func isCluster(o *goredis.UniversalOptions) bool {
+	return o.IsClusterMode || len(o.Addrs) > 1
 }
 
 // go-redis logs every failed dial through a process-wide logger. Route it

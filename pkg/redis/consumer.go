@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -312,8 +313,9 @@ func (c *consumer) batchWorker(ctx context.Context, handler BatchHandler) {
 		}
 		start := time.Now()
 		err := c.call(ctx, func(hctx context.Context) error { return handler(hctx, msgs) })
+		took := time.Since(start) // the handler's time, not the settling before each message
 		for i, d := range ds {
-			c.settle(d, &msgs[i], err, time.Since(start))
+			c.settle(d, &msgs[i], err, took)
 		}
 	}
 }
@@ -525,11 +527,7 @@ func (c *consumer) returnHandedBack(ctx context.Context) {
 	if len(tokens) == 0 {
 		return
 	}
-	slices.SortFunc(tokens, func(a, b string) int {
-		x, _ := strconv.ParseInt(a, 10, 64)
-		y, _ := strconv.ParseInt(b, 10, 64)
-		return int(x - y)
-	})
+	slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
 	if err := scripts.Requeue.Run(ctx, c.q.client, []string{c.inflight, c.pending}, toArgs(tokens)...).Err(); err != nil {
 		c.q.log.Warn("could not hand messages back; they return after the recovery window", "topic", c.topic, "error", err)
 	}

@@ -52,7 +52,6 @@ type DeadLetter struct {
 	Attempt  int       `json:"attempt"`
 	FailedAt time.Time `json:"failed_at"`
 	Entry    string    `json:"entry"`
-	record   string
 }
 
 // Topics lists the topics that were ever published to or subscribed, sorted.
@@ -165,9 +164,9 @@ func (i *Inspector) DeadLetters(ctx context.Context, topic string, offset, limit
 func decodeDeadLetter(r string) DeadLetter {
 	rec, err := envelope.DecodeDead([]byte(r))
 	if err != nil {
-		return DeadLetter{Reason: err.Error(), Entry: r, record: r}
+		return DeadLetter{Reason: err.Error(), Entry: r}
 	}
-	return DeadLetter{ID: rec.ID, Reason: rec.Reason, Attempt: rec.Attempt, FailedAt: time.UnixMilli(rec.FailedAt), Entry: rec.Entry, record: r}
+	return DeadLetter{ID: rec.ID, Reason: rec.Reason, Attempt: rec.Attempt, FailedAt: time.UnixMilli(rec.FailedAt), Entry: rec.Entry}
 }
 
 // RequeueDead publishes dead letters of topic again with their attempt

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -30,9 +30,7 @@ type Manager struct {
 	client goredis.UniversalClient
 	queue  *RedisQueue
 	err    error
-
-	mu     sync.Mutex
-	closed bool
+	closed atomic.Bool // read by every publish and subscribe
 }
 
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means
@@ -185,9 +183,7 @@ func (m *Manager) Ping(ctx context.Context) error {
 }
 
 func (m *Manager) usable() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+	if m.closed.Load() {
 		return ErrClosed
 	}
 	return m.err
@@ -198,7 +194,7 @@ func (m *Manager) describe() string {
 	switch {
 	case m.opts.MasterName != "":
 		return fmt.Sprintf("sentinel master %q via %v", m.opts.MasterName, m.opts.Addrs)
-	case m.opts.IsClusterMode || len(m.opts.Addrs) > 1:
+	case isCluster(m.opts):
 		return fmt.Sprintf("cluster %v", m.opts.Addrs)
 	default:
 		return m.opts.Addrs[0]
@@ -215,13 +211,9 @@ func (m *Manager) newBlockingClient() goredis.UniversalClient {
 // Close closes the client. Subscriptions should be stopped first by
 // cancelling their contexts.
 func (m *Manager) Close() error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
+	if !m.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	m.closed = true
-	m.mu.Unlock()
 	m.queue.pipe.close()
 	return m.client.Close()
 }

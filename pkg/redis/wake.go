@@ -19,9 +19,8 @@ type wakeHub struct {
 	q *RedisQueue
 
 	mu     sync.Mutex
-	subs   map[string]map[chan struct{}]struct{}
-	refs   int
-	pubsub *goredis.PubSub
+	subs   map[string]map[chan struct{}]struct{} // topics with no scheduler left are deleted
+	pubsub *goredis.PubSub                       // open while subs is not empty
 	done   chan struct{}
 }
 
@@ -71,8 +70,7 @@ func (h *wakeHub) join(topic string) (<-chan struct{}, func()) {
 		h.subs[topic] = map[chan struct{}]struct{}{}
 	}
 	h.subs[topic][ch] = struct{}{}
-	h.refs++
-	if h.refs == 1 {
+	if h.pubsub == nil {
 		h.pubsub = h.q.client.Subscribe(context.Background(), keys.WakeChannel)
 		h.done = make(chan struct{})
 		go h.listen(h.pubsub, h.done)
@@ -84,10 +82,9 @@ func (h *wakeHub) join(topic string) (<-chan struct{}, func()) {
 		if len(h.subs[topic]) == 0 {
 			delete(h.subs, topic)
 		}
-		h.refs--
 		var ps *goredis.PubSub
 		var done chan struct{}
-		if h.refs == 0 {
+		if len(h.subs) == 0 {
 			ps, done = h.pubsub, h.done
 			h.pubsub, h.done = nil, nil
 		}

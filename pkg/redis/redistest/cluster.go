@@ -53,16 +53,6 @@ func StartCluster(t testing.TB, masters, replicasPerMaster int) *Cluster {
 	return c
 }
 
-// MustStartCluster is StartCluster for TestMain and programs: it panics on
-// failure, and the caller calls Stop.
-func MustStartCluster(masters, replicasPerMaster int) *Cluster {
-	c, err := NewCluster(masters, replicasPerMaster)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
-
 // startClusterNode starts one cluster-enabled server. The bus port defaults
 // to port+10000, which may be taken or beyond 65535, so a free one is
 // picked explicitly; free a moment ago is no promise when many servers
@@ -195,39 +185,6 @@ func (c *Cluster) Masters(ctx context.Context) ([]*ClusterNode, error) {
 		}
 	}
 	return out, nil
-}
-
-// ReplicasOf returns the live nodes that replicate master now.
-func (c *Cluster) ReplicasOf(ctx context.Context, master *ClusterNode) ([]*ClusterNode, error) {
-	var out []*ClusterNode
-	for _, n := range c.Nodes {
-		if !n.Alive() || n == master {
-			continue
-		}
-		cl := n.client()
-		port, err := Info(ctx, cl, "replication", "master_port")
-		cl.Close()
-		if err == nil && port == strconv.Itoa(master.Port) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-// KillMaster SIGKILLs the i-th current master (in start order) and returns
-// it. Its replica takes over after the node timeout (2 s) plus an election.
-func (c *Cluster) KillMaster(i int) (*ClusterNode, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ms, err := c.Masters(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if i < 0 || i >= len(ms) {
-		return nil, fmt.Errorf("redistest: KillMaster(%d): %d masters", i, len(ms))
-	}
-	ms[i].Kill()
-	return ms[i], nil
 }
 
 // WaitHealthy waits until every live node reports cluster_state:ok, all

@@ -144,7 +144,7 @@ func (s *Server) spawn(args []string) error {
 }
 
 func (s *Server) ping() error {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: time.Second, PoolSize: 1})
+	c := s.client()
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -157,11 +157,7 @@ func (s *Server) ping() error {
 
 func (s *Server) logTail() string {
 	b, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 5 {
-		lines = lines[len(lines)-5:]
-	}
-	return strings.Join(lines, " | ")
+	return tail(string(b), 5)
 }
 
 // Start starts a private server for one test and stops it at cleanup.
@@ -212,21 +208,6 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused process must be able to die
 	_ = s.cmd.Process.Kill()
 	<-s.exited
-	s.cmd = nil
-}
-
-// Shutdown asks the server to exit with SIGTERM (which persists per its
-// settings) and waits.
-func (s *Server) Shutdown() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		s.Kill()
-	}
 	s.cmd = nil
 }
 

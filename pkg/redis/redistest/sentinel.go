@@ -39,16 +39,6 @@ func StartSentinel(t testing.TB) *Sentinel {
 	return s
 }
 
-// MustStartSentinel is StartSentinel for TestMain and programs: it panics
-// on failure, and the caller calls Stop.
-func MustStartSentinel() *Sentinel {
-	s, err := NewSentinel()
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
 // NewSentinel starts a Sentinel setup; the caller calls Stop.
 func NewSentinel() (*Sentinel, error) {
 	s := &Sentinel{name: MasterName}

@@ -44,7 +44,7 @@ type Config struct {
 	env      map[string]string // snapshot of the environment, taken once
 	file     map[string]value  // flattened YAML document
 	fileName string            // where file came from, for error messages
-	loadErrs []error           // unreadable or unparsable file
+	loadErr  error             // unreadable or unparsable file
 
 	mu   sync.Mutex
 	set  map[string]value
@@ -109,9 +109,9 @@ func load(env map[string]string, readFile func(string) ([]byte, error)) *Config 
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 		// The default file is optional.
 	case explicit:
-		c.loadErrs = append(c.loadErrs, fmt.Errorf("config: CONFIG_FILE=%q: %w", path, err))
+		c.loadErr = fmt.Errorf("config: CONFIG_FILE=%q: %w", path, err)
 	default:
-		c.loadErrs = append(c.loadErrs, fmt.Errorf("config: %s: %w", path, err))
+		c.loadErr = fmt.Errorf("config: %s: %w", path, err)
 	}
 	return c
 }

@@ -28,7 +28,7 @@ func (c *Config) loadYAML(name string, data []byte) {
 	c.fileName = name
 	out, err := parseYAML(data)
 	if err != nil {
-		c.loadErrs = append(c.loadErrs, fmt.Errorf("config: %s: %w", name, err))
+		c.loadErr = fmt.Errorf("config: %s: %w", name, err)
 		return
 	}
 	c.file = out

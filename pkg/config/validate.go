@@ -102,7 +102,7 @@ func (c *Config) Validate() error {
 	}
 	c.mu.Unlock()
 
-	errs := slices.Clone(c.loadErrs)
+	errs := []error{c.loadErr} // Join drops it when nil
 	for _, k := range slices.Sorted(maps.Keys(found)) {
 		errs = append(errs, found[k])
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/redistest"
 )
 
 // machine describes where the figures were measured.
@@ -108,16 +110,11 @@ func output(name string, args ...string) string {
 func redisVersion(ctx context.Context, addr string) string {
 	c := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer c.Close()
-	info, err := c.Info(ctx, "server").Result()
+	v, err := redistest.Info(ctx, c, "server", "redis_version")
 	if err != nil {
 		return "unknown"
 	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
-			return v
-		}
-	}
-	return "unknown"
+	return v
 }
 
 // loadAvg returns the 1, 5 and 15 minute load averages.

@@ -17,7 +17,6 @@ type results struct {
 	impls    []string                      // in run order, ours first
 	values   map[string]map[string]float64 // impl -> metric -> median
 	notes    map[string]map[string]string  // impl -> metric -> note
-	units    map[string]string             // metric -> unit
 	versions map[string]string             // impl -> version it reported
 	failed   map[string]string             // impl -> why it failed
 	took     map[string]time.Duration
@@ -27,13 +26,9 @@ func (r *results) add(impl string, lines []result.Line) {
 	if r.values[impl] == nil {
 		r.values[impl], r.notes[impl] = map[string]float64{}, map[string]string{}
 	}
-	if r.units == nil {
-		r.units = map[string]string{}
-	}
 	for _, l := range lines {
 		r.values[impl][l.Metric] = l.Value
 		r.notes[impl][l.Metric] = l.Note
-		r.units[l.Metric] = l.Unit
 		r.versions[impl] = l.Version
 	}
 }

@@ -28,9 +28,18 @@ type publishOptions struct {
 	dedupTTL time.Duration
 }
 
-// WithID sets the message id instead of a generated one. Ids are 1 to 256
-// printable ASCII bytes without spaces, quotes, backslashes or braces.
+// WithID sets the message id instead of a generated one; see ValidID.
 func WithID(id string) PublishOption { return func(o *publishOptions) { o.id = id } }
+
+// MaxIDLen is the longest message id accepted, in bytes.
+const MaxIDLen = envelope.MaxIDLen
+
+// ValidID reports whether id can be a message id: 1 to MaxIDLen printable
+// ASCII bytes without spaces, quotes, backslashes or braces, so that it goes
+// into JSON and Redis keys verbatim.
+func ValidID(id string) bool {
+	return id != "" && len(id) <= MaxIDLen && envelope.IDNeedsNoEscaping(id)
+}
 
 // WithIDOut stores the id of the published message in *id. With
 // PublishBatch it receives the first message's id; see WithIDsOut.
@@ -169,9 +178,9 @@ func (q *RedisQueue) publishOptions(topic string, opts []PublishOption) (*publis
 	for _, opt := range opts {
 		opt(o)
 	}
-	if o.id != "" && (len(o.id) > envelope.MaxIDLen || !envelope.IDNeedsNoEscaping(o.id)) {
+	if o.id != "" && !ValidID(o.id) {
 		return nil, fmt.Errorf("%w: WithID(%q): ids are 1 to %d printable ASCII bytes without space, quote, backslash or braces",
-			ErrInvalidOption, truncate(o.id, 64), envelope.MaxIDLen)
+			ErrInvalidOption, truncate(o.id, 64), MaxIDLen)
 	}
 	if o.dedupKey != "" && o.dedupTTL <= 0 {
 		return nil, fmt.Errorf("%w: WithDedupKey needs a positive TTL", ErrInvalidOption)

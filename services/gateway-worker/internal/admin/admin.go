@@ -39,8 +39,6 @@ const (
 	MaxIDs = 1000
 	// maxKeyLen bounds dedup keys and the ids of a request.
 	maxKeyLen = 1024
-	// maxIDLen is the queue's limit on message ids.
-	maxIDLen = 256
 )
 
 // Options configure New.

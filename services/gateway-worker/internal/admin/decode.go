@@ -104,22 +104,6 @@ func checkDuration(field string, d time.Duration, positive bool) error {
 	return nil
 }
 
-// validID reports whether id is usable as a message id: 1 to 256
-// printable ASCII bytes without space, quote, backslash or braces (the
-// queue's rule; see docs/wire-format.md).
-func validID(id string) bool {
-	if id == "" || len(id) > maxIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '{' || c == '}' {
-			return false
-		}
-	}
-	return true
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

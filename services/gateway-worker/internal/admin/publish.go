@@ -88,8 +88,8 @@ func (p *publishRequest) options(now time.Time) ([]redis.PublishOption, error) {
 		return nil, err
 	}
 	if p.ID != "" {
-		if !validID(p.ID) {
-			return nil, badRequest("id: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces", maxIDLen)
+		if !redis.ValidID(p.ID) {
+			return nil, badRequest("id: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces", redis.MaxIDLen)
 		}
 		opts = append(opts, redis.WithID(p.ID))
 	}

@@ -10,6 +10,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,7 +93,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			a.close()
 		}
 	}()
-	a.redis, err = chooseRedis(ctx, cfg.GetRedisConfig(), cmpOr(opts.LocalRedis, DefaultLocalRedis), log)
+	a.redis, err = chooseRedis(ctx, cfg.GetRedisConfig(), cmp.Or(opts.LocalRedis, DefaultLocalRedis), log)
 	if err != nil {
 		return nil, err
 	}
@@ -164,13 +165,6 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		log.Warn("Redis is not reachable; consumers keep retrying and /ready answers 503 until it is", "error", err)
 	}
 	return a, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Addr returns the HTTP listen address.

@@ -92,8 +92,8 @@ type Settings struct {
 	Periodic        []Periodic
 	DeadRetention   time.Duration
 	CleanupInterval time.Duration
-	AdminToken      Secret // empty: the admin API is disabled
-	Redis           config.RedisConfig
+	AdminToken      Secret             // empty: the admin API is disabled
+	Redis           config.RedisConfig // the Redis the app chose (app.New fills it), for the start-up log
 }
 
 // Secret is a setting never to be printed: fmt and slog show it masked.
@@ -134,7 +134,6 @@ func Load(cfg *config.Config, registered []string) (*Settings, error) {
 		LogLevel:        cfg.GetString("log.level"),
 		LogFormat:       cfg.GetString("log.format"),
 		ShutdownTimeout: cfg.GetDuration("shutdown.timeout"),
-		Redis:           cfg.GetRedisConfig(),
 		DeadRetention:   readValue(&r, KeyDeadRetention, DefaultDeadRetention, cfg.GetDurationE, atLeast(time.Millisecond)),
 		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, zeroOrAtLeast(time.Second)),
 		// A token from a file or a secret often ends in a newline.

@@ -130,11 +130,16 @@ func (i *Inspector) AllStats(ctx context.Context) ([]TopicStats, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Someone may have written garbage into the registry.
+	topics = slices.DeleteFunc(topics, func(t string) bool { return ValidateTopic(t) != nil })
+	return i.StatsOf(ctx, topics)
+}
+
+// StatsOf returns Stats for each of topics, in order; the first error ends
+// it.
+func (i *Inspector) StatsOf(ctx context.Context, topics []string) ([]TopicStats, error) {
 	out := make([]TopicStats, 0, len(topics))
 	for _, t := range topics {
-		if ValidateTopic(t) != nil {
-			continue // someone wrote garbage into the registry
-		}
 		s, err := i.Stats(ctx, t)
 		if err != nil {
 			return nil, err

@@ -144,7 +144,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Handler: httpapi.NewHandler(httpapi.Deps{
 			Ready:      a.ready,
 			Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
-			Stats:      insp.Stats,
+			Stats:      insp.StatsOf,
 			Prometheus: m.Handler(),
 			Started:    time.Now(),
 			Handlers: map[string]http.Handler{

@@ -39,7 +39,7 @@ func setup(t *testing.T, addr string) *bundle {
 	b.h = httpapi.NewHandler(httpapi.Deps{
 		Ready:      b.ready,
 		Consumers:  func() (int, []string) { return b.active, b.topics },
-		Stats:      b.m.Inspector().Stats,
+		Stats:      b.m.Inspector().StatsOf,
 		Prometheus: metrics.New(b.m.Inspector(), b.topics).Handler(),
 		Started:    time.Now().Add(-90 * time.Second),
 	})

@@ -22,8 +22,8 @@ type Deps struct {
 	Ready *Readiness
 	// Consumers returns how many consumers run and the topics consumed.
 	Consumers func() (active int, topics []string)
-	// Stats reads one topic's queue state for /metrics.
-	Stats func(ctx context.Context, topic string) (*redis.TopicStats, error)
+	// Stats reads the queue state of topics for /metrics.
+	Stats func(ctx context.Context, topics []string) ([]redis.TopicStats, error)
 	// Prometheus serves the Prometheus exposition of /metrics.
 	Prometheus http.Handler
 	// Started is when the service started, for uptime.
@@ -139,13 +139,10 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	for _, t := range topics {
-		st, err := s.Stats(ctx, t)
-		if err != nil {
-			doc.Queues, doc.QueueError = []redis.TopicStats{}, err.Error()
-			break
-		}
-		doc.Queues = append(doc.Queues, *st)
+	if qs, err := s.Stats(ctx, topics); err != nil {
+		doc.QueueError = err.Error()
+	} else {
+		doc.Queues = qs
 	}
 	writeJSON(w, http.StatusOK, doc)
 }

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"goweb/pkg/redis"
 )
 
 var (
@@ -32,14 +30,10 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	all := make([]*redis.TopicStats, 0, len(c.topics))
-	for _, t := range c.topics {
-		s, err := c.stats.Stats(ctx, t)
-		if err != nil {
-			ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)
-			return
-		}
-		all = append(all, s)
+	all, err := c.stats.StatsOf(ctx, c.topics)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)
+		return
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 1)
 	for _, s := range all {

@@ -33,7 +33,7 @@ type Metrics struct {
 
 // StatsSource reads queue state at scrape time; *redis.Inspector is one.
 type StatsSource interface {
-	Stats(ctx context.Context, topic string) (*redis.TopicStats, error)
+	StatsOf(ctx context.Context, topics []string) ([]redis.TopicStats, error)
 }
 
 // New registers the metrics for topics, which start at zero so that

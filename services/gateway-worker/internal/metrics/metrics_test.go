@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 type downStats struct{}
 
-func (downStats) Stats(context.Context, string) (*redis.TopicStats, error) {
+func (downStats) StatsOf(context.Context, []string) ([]redis.TopicStats, error) {
 	return nil, errors.New("down")
 }
 

@@ -93,8 +93,15 @@ func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo
 
 // Stats returns a snapshot of topic.
 func (i *Inspector) Stats(ctx context.Context, topic string) (*TopicStats, error) {
+	s, _, err := i.StatsAndConsumers(ctx, topic)
+	return s, err
+}
+
+// StatsAndConsumers returns Stats and Consumers of topic, reading the
+// consumers once for both.
+func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*TopicStats, []ConsumerInfo, error) {
 	if err := ValidateTopic(topic); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pipe := i.q.client.Pipeline()
 	pending := pipe.LLen(ctx, keys.Pending(topic))
@@ -102,11 +109,11 @@ func (i *Inspector) Stats(ctx context.Context, topic string) (*TopicStats, error
 	dead := pipe.ZCard(ctx, keys.Dead(topic))
 	counters := pipe.HGetAll(ctx, keys.Stats(topic))
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cons, err := i.Consumers(ctx, topic)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &TopicStats{
 		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: len(cons),
@@ -116,7 +123,7 @@ func (i *Inspector) Stats(ctx context.Context, topic string) (*TopicStats, error
 	}
 	c := counters.Val()
 	s.Processed, s.Failed, s.Retried, s.DeadTotal = atoi(c["processed"]), atoi(c["failed"]), atoi(c["retried"]), atoi(c["dead"])
-	return s, nil
+	return s, cons, nil
 }
 
 func atoi(s string) int64 {

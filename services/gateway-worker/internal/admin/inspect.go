@@ -32,11 +32,7 @@ type topicJSON struct {
 // counts, as it would a moment after its first publish is consumed.
 func (a *api) getTopic(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
-		stats, err := a.insp.Stats(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		cons, err := a.insp.Consumers(ctx, t)
+		stats, cons, err := a.insp.StatsAndConsumers(ctx, t)
 		if cons == nil {
 			cons = []redis.ConsumerInfo{}
 		}

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"sync"
 	"time"
 
 	"goweb/pkg/logger"
@@ -9,33 +8,12 @@ import (
 
 // throttle logs a recurring error at most once per interval, with the count
 // of those it held back, so a Redis outage does not flood the logs.
-type throttle struct {
-	logger   logger.Logger
-	interval time.Duration
-
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
+type throttle struct{ t *logger.Throttle }
 
 func newThrottle(log logger.Logger, interval time.Duration) *throttle {
-	return &throttle{logger: log, interval: interval}
+	return &throttle{t: logger.NewThrottle(log, interval, nil)}
 }
 
 func (t *throttle) log(msg string, err error, args ...interface{}) {
-	t.mu.Lock()
-	now := time.Now()
-	if now.Sub(t.last) < t.interval {
-		t.suppressed++
-		t.mu.Unlock()
-		return
-	}
-	n := t.suppressed
-	t.last, t.suppressed = now, 0
-	t.mu.Unlock()
-	args = append(args, "error", err)
-	if n > 0 {
-		args = append(args, "suppressed", n)
-	}
-	t.logger.Warn(msg, args...)
+	t.t.Warn(msg, append(args, "error", err)...)
 }

@@ -39,6 +39,9 @@ const (
 	MaxIDs = 1000
 	// maxKeyLen bounds dedup keys and the ids of a request.
 	maxKeyLen = 1024
+	// LogInterval is the least time between two warnings of one kind
+	// (refused requests, Redis errors); the next one counts those held back.
+	LogInterval = 10 * time.Second
 )
 
 // Options configure New.
@@ -47,7 +50,8 @@ type Options struct {
 	// the API: every endpoint answers 403.
 	Token string
 	// Log receives mutations, refused requests and Redis errors (never the
-	// token). Defaults to logger.Nop().
+	// token); the last two at most once per LogInterval each. Defaults to
+	// logger.Nop().
 	Log logger.Logger
 	// MaxBodyBytes bounds a request body; a larger one is answered 413.
 	// Defaults to DefaultMaxBodyBytes (1 MiB).
@@ -82,6 +86,9 @@ type api struct {
 	queue *redis.RedisQueue
 	insp  *redis.Inspector
 	token [sha256.Size]byte // the token's hash, so comparing never depends on its length
+	// refusals and redisErrs throttle their warnings: a client retrying a
+	// bad token, or an outage, must not flood the log.
+	refusals, redisErrs *logger.Throttle
 }
 
 type route struct {
@@ -108,6 +115,8 @@ func (a *api) routes() []route {
 func New(m *redis.Manager, opts Options) http.Handler {
 	a := &api{Options: opts.WithDefaults(), queue: m.GetQueue(), insp: m.Inspector()}
 	a.token = sha256.Sum256([]byte(a.Token))
+	a.refusals = logger.NewThrottle(a.Log, LogInterval, nil)
+	a.redisErrs = logger.NewThrottle(a.Log, LogInterval, nil)
 	mux := http.NewServeMux()
 	allow := map[string][]string{}
 	var paths []string
@@ -143,14 +152,18 @@ func (a *api) authorize(next http.Handler) http.Handler {
 		got, ok := bearer(r)
 		sum := sha256.Sum256([]byte(got))
 		if !ok || subtle.ConstantTimeCompare(sum[:], a.token[:]) != 1 {
-			a.Log.Warn("admin: refused a request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			a.refusals.Warn("admin: refused a request without the right token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway-worker admin"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), startKey{}, time.Now())))
 	})
 }
+
+// startKey keys a request's start time in its context, so that a timeout
+// can say how long it waited.
+type startKey struct{}
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.
 func bearer(r *http.Request) (string, bool) {
@@ -192,26 +205,6 @@ type errorJSON struct {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, errorJSON{Error: msg})
-}
-
-// queueError answers an error of the queue library: the caller's mistakes
-// are 4xx; anything else is Redis failing, answered 503 with a generic
-// message (the log has the cause; clients never see addresses or
-// credentials).
-func (a *api) queueError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, redis.ErrDuplicate):
-		writeError(w, http.StatusConflict, "dedup_key: a message with this key was published within its dedup_ttl; nothing was published")
-	case errors.Is(err, redis.ErrPayloadTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "data: "+err.Error())
-	case errors.Is(err, redis.ErrInvalidTopic):
-		writeError(w, http.StatusBadRequest, "topic: "+err.Error())
-	case errors.Is(err, redis.ErrInvalidOption):
-		writeError(w, http.StatusBadRequest, err.Error())
-	default:
-		a.Log.Warn("admin: queue error", "method", r.Method, "path", r.URL.Path, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "queue unavailable: Redis did not answer; try again later")
-	}
 }
 
 // answer runs act for the path's topic within the request timeout and

@@ -350,9 +350,11 @@ func TestBadInput(t *testing.T) {
 		{"delay and process_at", "POST", msgs, `{"data":{},"delay":"1s","process_at":"2030-01-01T00:00:00Z"}`, 400, "give at most one"},
 		{"bad process_at", "POST", msgs, `{"data":{},"process_at":"tomorrow"}`, 400, `process_at: \"tomorrow\" is not an RFC 3339 time`},
 		{"far process_at", "POST", msgs, `{"data":{},"process_at":"2999-01-01T00:00:00Z"}`, 400, "process_at: more than"},
-		{"header not a string", "POST", msgs, `{"data":{},"headers":{"a":1}}`, 400, "error\":\"headers: want a string, got number"},
+		{"header not a string", "POST", msgs, `{"data":{},"headers":{"a":1}}`, 400, `error":"headers[\"a\"]: want a string, got number`},
+		{"header null", "POST", msgs, `{"data":{},"headers":{"ok":"1","trace":null}}`, 400, `headers[\"trace\"]: want a string, got null`},
 		{"headers not an object", "POST", msgs, `{"data":{},"headers":["a"]}`, 400, "headers: want an object, got array"},
 		{"empty header name", "POST", msgs, `{"data":{},"headers":{"":"x"}}`, 400, "headers: empty header name"},
+		{"empty id", "POST", msgs, `{"data":{},"id":""}`, 400, "id: must be 1 to 256 printable ASCII bytes"},
 		{"id with space", "POST", msgs, `{"data":{},"id":"a b"}`, 400, "id: must be 1 to 256 printable ASCII bytes"},
 		{"id with brace", "POST", msgs, `{"data":{},"id":"a}"}`, 400, "id: must be"},
 		{"long id", "POST", msgs, `{"data":{},"id":"` + strings.Repeat("i", 257) + `"}`, 400, "id: must be"},
@@ -372,10 +374,16 @@ func TestBadInput(t *testing.T) {
 		{"big batch", "POST", batch, `{"messages":[{"data":{}},{"data":{}},{"data":{}},{"data":{}}]}`, 400, "messages: 4 messages, at most 3"},
 		{"batch item without data", "POST", batch, `{"messages":[{"data":{}},{}]}`, 400, "messages[1].data: required"},
 		{"batch item null", "POST", batch, `{"messages":[null]}`, 400, "messages[0].data: required"},
-		{"batch item with id", "POST", batch, `{"messages":[{"data":{},"id":"x"}]}`, 400, `body: unknown field \"id\"`},
+		{"batch item with id", "POST", batch, `{"messages":[{"data":{},"id":"x"}]}`, 400, `error":"messages[0]: unknown field \"id\"`},
+		{"batch item data a string", "POST", batch, `{"messages":[{"data":{}},{"data":"x"}]}`, 400, `error":"messages[1].data: want an object, got string`},
+		{"batch item not an object", "POST", batch, `{"messages":[{"data":{}},{"data":{}},7]}`, 400, `error":"messages[2]: want a JSON object, got number`},
+		{"batch item delay", "POST", batch, `{"messages":[{"data":{}},{"data":{},"delay":"5s"}]}`, 400, `error":"messages[1].delay: a batch has one due time for all its messages`},
+		{"batch item delay_ms", "POST", batch, `{"messages":[{"data":{},"delay_ms":5}]}`, 400, `error":"messages[0].delay_ms: a batch has one due time`},
+		{"batch item process_at", "POST", batch, `{"messages":[{"data":{},"process_at":"2030-01-01T00:00:00Z"}]}`, 400, `error":"messages[0].process_at: a batch has one due time`},
 		{"batch with dedup", "POST", batch, `{"messages":[{"data":{}}],"dedup_key":"k"}`, 400, `body: unknown field \"dedup_key\"`},
 		{"batch bad delay", "POST", batch, `{"messages":[{"data":{}}],"delay":"x"}`, 400, "delay: "},
 		{"messages not an array", "POST", batch, `{"messages":{}}`, 400, "messages: want an array"},
+		{"batch header not a string", "POST", batch, `{"messages":[{"data":{}}],"headers":{"k":true}}`, 400, `error":"headers[\"k\"]: want a string, got bool`},
 
 		{"limit zero", "GET", b.path("/dead?limit=0"), "", 400, `limit: \"0\" is not an integer between 1 and 1000`},
 		{"limit too big", "GET", b.path("/dead?limit=1001"), "", 400, "limit: "},
@@ -444,7 +452,7 @@ func TestRedisDown(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		body := rec.Body.String()
-		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, "queue unavailable") || strings.Contains(body, fmt.Sprint(port)) {
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, "queue unavailable: cannot reach Redis") || strings.Contains(body, fmt.Sprint(port)) {
 			t.Errorf("%s %s: %d %s", tc.method, tc.path, rec.Code, body)
 		}
 	}

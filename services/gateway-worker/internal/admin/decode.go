@@ -1,10 +1,13 @@
 package admin
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -18,51 +21,87 @@ func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	// The server has no read timeout for its other endpoints; a slow body
 	// must not hold a connection forever. Test recorders cannot do this.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.Timeout))
-	max := a.MaxBodyBytes
-	body := http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
+	dec := newDecoder(http.MaxBytesReader(w, r.Body, a.MaxBodyBytes))
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, max)
+		return a.jsonError(err, "")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return jsonError(err, max)
+		if err != nil && !isSyntax(err) {
+			return a.jsonError(err, "") // too large, or too slow
 		}
 		return badRequest("body: unexpected data after the JSON object")
 	}
 	return nil
 }
 
-// jsonError turns a decoding error into a message naming the field.
-func jsonError(err error, max int64) *requestError {
+// decodeItem decodes raw, an element of the body such as messages[1], as
+// strictly as the body; errors name the element.
+func (a *api) decodeItem(raw []byte, v any, at string) error {
+	if err := newDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
+		return a.jsonError(err, at)
+	}
+	return nil
+}
+
+func newDecoder(r io.Reader) *json.Decoder {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	return dec
+}
+
+func isSyntax(err error) bool {
+	var syntax *json.SyntaxError
+	return errors.As(err, &syntax)
+}
+
+// jsonError turns a decoding error into a message naming the field, below
+// at (such as "messages[1]"; "" for the body itself). Socket errors never
+// reach the client: they name addresses.
+func (a *api) jsonError(err error, at string) *requestError {
 	var (
+		re        *requestError
 		tooLarge  *http.MaxBytesError
+		netErr    net.Error
 		syntax    *json.SyntaxError
 		wrongType *json.UnmarshalTypeError
 	)
+	where := cmp.Or(at, "body")
+	field := func(name string) string {
+		if at == "" {
+			return name
+		}
+		return at + "." + name
+	}
 	switch {
+	case errors.As(err, &re):
+		if at != "" {
+			return &requestError{code: re.code, msg: at + "." + re.msg}
+		}
+		return re
 	case errors.As(err, &tooLarge):
-		return &requestError{code: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("body: larger than %d bytes", max)}
+		return &requestError{code: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("body: larger than %d bytes", a.MaxBodyBytes)}
+	case timedOut(err):
+		return &requestError{code: http.StatusRequestTimeout, msg: fmt.Sprintf("body: request body timed out after %v", a.Timeout)}
 	case errors.Is(err, io.EOF):
-		return badRequest("body: empty; want a JSON object")
+		return badRequest("%s: empty; want a JSON object", where)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("body: truncated JSON")
+		return badRequest("%s: truncated JSON", where)
 	case errors.As(err, &syntax):
-		return badRequest("body: invalid JSON at byte %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
+		return badRequest("%s: invalid JSON at byte %d: %s", where, syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.As(err, &wrongType):
 		// Fields of the embedded schedule are named as the client wrote them.
-		field := strings.TrimPrefix(wrongType.Field, "schedule.")
-		if field == "" {
-			return badRequest("body: want a JSON object, got %s", wrongType.Value)
+		name := strings.TrimPrefix(wrongType.Field, "schedule.")
+		if name == "" {
+			return badRequest("%s: want a JSON object, got %s", where, wrongType.Value)
 		}
-		return badRequest("%s: want %s, got %s", field, jsonType(wrongType.Type.Kind().String()), wrongType.Value)
+		return badRequest("%s: want %s, got %s", field(name), jsonType(wrongType.Type.Kind().String()), wrongType.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return badRequest("body: unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return badRequest("%s: unknown field %s", where, strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.As(err, &netErr):
+		return badRequest("body: the connection failed while reading it")
 	}
-	return badRequest("body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return badRequest("%s: %s", where, strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // jsonType names a Go kind the way a JSON client knows it.

@@ -11,26 +11,17 @@ import (
 // schedule is when a message is due and what it carries besides data; a
 // publish and a batch share it.
 type schedule struct {
-	Delay     string            `json:"delay"`      // "5s"; or
-	DelayMS   *int64            `json:"delay_ms"`   // 5000; or
-	ProcessAt string            `json:"process_at"` // RFC 3339
-	Headers   map[string]string `json:"headers"`
+	Delay     string  `json:"delay"`      // "5s"; or
+	DelayMS   *int64  `json:"delay_ms"`   // 5000; or
+	ProcessAt string  `json:"process_at"` // RFC 3339
+	Headers   headers `json:"headers"`
 }
 
 type publishRequest struct {
 	Data     map[string]any `json:"data"`
-	ID       string         `json:"id"`
+	ID       *string        `json:"id"` // nil when absent, so that "" is refused
 	DedupKey string         `json:"dedup_key"`
 	DedupTTL string         `json:"dedup_ttl"`
-	schedule
-}
-
-type batchItem struct {
-	Data map[string]any `json:"data"`
-}
-
-type batchRequest struct {
-	Messages []batchItem `json:"messages"`
 	schedule
 }
 
@@ -69,11 +60,6 @@ func (s *schedule) options(now time.Time) ([]redis.PublishOption, error) {
 		return nil, badRequest("delay, delay_ms, process_at: give at most one")
 	}
 	if len(s.Headers) > 0 {
-		for k := range s.Headers {
-			if k == "" {
-				return nil, badRequest("headers: empty header name")
-			}
-		}
 		opts = append(opts, redis.WithHeaders(s.Headers))
 	}
 	return opts, nil
@@ -87,11 +73,11 @@ func (p *publishRequest) options(now time.Time) ([]redis.PublishOption, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.ID != "" {
-		if !redis.ValidID(p.ID) {
-			return nil, badRequest("id: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces", redis.MaxIDLen)
+	if p.ID != nil {
+		if !redis.ValidID(*p.ID) {
+			return nil, badRequest("id: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces; leave it out for a generated one", redis.MaxIDLen)
 		}
-		opts = append(opts, redis.WithID(p.ID))
+		opts = append(opts, redis.WithID(*p.ID))
 	}
 	switch {
 	case p.DedupKey == "" && p.DedupTTL != "":
@@ -142,47 +128,6 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, idJSON{ID: id})
-}
-
-func (a *api) publishBatch(w http.ResponseWriter, r *http.Request) {
-	t, ok := topic(w, r)
-	if !ok {
-		return
-	}
-	var req batchRequest
-	if err := a.decodeBody(w, r, &req); err != nil {
-		a.requestError(w, err)
-		return
-	}
-	switch {
-	case len(req.Messages) == 0:
-		a.requestError(w, badRequest("messages: required, 1 to %d objects with a data field", a.MaxBatch))
-		return
-	case len(req.Messages) > a.MaxBatch:
-		a.requestError(w, badRequest("messages: %d messages, at most %d in one batch", len(req.Messages), a.MaxBatch))
-		return
-	}
-	batch := make([]map[string]any, len(req.Messages))
-	for i, m := range req.Messages {
-		if m.Data == nil {
-			a.requestError(w, badRequest("messages[%d].data: required, a JSON object", i))
-			return
-		}
-		batch[i] = m.Data
-	}
-	opts, err := req.options(time.Now())
-	if err != nil {
-		a.requestError(w, err)
-		return
-	}
-	var ids []string
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	if err := a.queue.PublishBatch(ctx, t, batch, append(opts, redis.WithIDsOut(&ids))...); err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, idsJSON{IDs: ids})
 }
 
 // requestError answers a bad request: a *requestError with its status,

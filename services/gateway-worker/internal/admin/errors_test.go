@@ -1,0 +1,122 @@
+package admin_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis/redistest"
+	"goweb/services/gateway-worker/internal/admin"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+// A key of the topic holding the wrong type is reported as such, naming
+// the topic, not as Redis not answering.
+func TestWrongTypeNamesTheTopic(t *testing.T) {
+	t.Parallel()
+	// A server of its own: until every listing reports such a topic on its
+	// own, GET /v1/topics fails for all topics of the server.
+	b := setup(t, admin.Options{Token: token})
+	b.m = servicetest.Manager(t, redistest.Start(t).Addr)
+	b.h = admin.New(b.m, admin.Options{Token: token})
+	// The pending list's key is the documented mq:<topic> (docs/wire-format.md).
+	if err := b.m.Client().Set(context.Background(), "mq:"+b.topic, "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", b.path(""), ""},
+		{"POST", b.path("/messages"), `{"data":{}}`},
+		{"GET", b.path("/messages"), ""},
+	} {
+		r := b.do(t, tc.method, tc.path, tc.body, token)
+		want := fmt.Sprintf(`WRONGTYPE: a Redis key of topic \"%s\" holds the wrong type of value`, b.topic)
+		if r.code != http.StatusInternalServerError || !strings.Contains(r.body, want) {
+			t.Errorf("%s %s: %d %s, want 500 with %s", tc.method, tc.path, r.code, r.body, want)
+		}
+	}
+}
+
+// A Redis that stops answering is reported as a timeout with the time
+// waited, not as Redis being unreachable.
+func TestSlowRedisTimesOut(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	m := servicetest.Manager(t, srv.Addr)
+	h := admin.New(m, admin.Options{Token: token, Timeout: 300 * time.Millisecond})
+	topic := redistest.Topic(t)
+	post := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/topics/"+topic+"/dead/requeue", strings.NewReader(`{"all":true}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := post(); rec.Code != http.StatusOK {
+		t.Fatalf("before the pause: %d %s", rec.Code, rec.Body)
+	}
+	srv.Pause()
+	t.Cleanup(srv.Resume) // before the manager closes
+	rec := post()
+	if rec.Code != http.StatusGatewayTimeout || !strings.Contains(rec.Body.String(), "queue timed out after ") ||
+		!strings.Contains(rec.Body.String(), "Redis did not answer in time") {
+		t.Errorf("paused Redis: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A client sending its body too slowly gets one clear sentence, not the
+// socket error with its addresses.
+func TestSlowBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token, Timeout: 300 * time.Millisecond})
+	srv := httptest.NewServer(b.h)
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	// Half the promised body, then silence.
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":{", b.path("/messages"), token)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"error":"body: request body timed out after 300ms"}` + "\n"
+	if resp.StatusCode != http.StatusRequestTimeout || string(body) != want {
+		t.Errorf("slow body: %d %s, want 408 %s", resp.StatusCode, body, want)
+	}
+	if s := b.stats(t); s.Pending != 0 {
+		t.Errorf("a timed-out body published: %+v", s)
+	}
+}
+
+// 300 requests with a wrong token make a bounded number of log lines, not
+// 300.
+func TestRefusalsAreLoggedThrottled(t *testing.T) {
+	t.Parallel()
+	logs := &servicetest.Buffer{}
+	b := setup(t, admin.Options{Token: token})
+	b.h = admin.New(b.m, admin.Options{Token: token, Log: logger.NewWithOptions(logger.Options{Output: logs})})
+	start := time.Now()
+	for i := 0; i < 300; i++ {
+		if r := b.do(t, "GET", "/v1/topics", "", "wrong"); r.code != http.StatusUnauthorized {
+			t.Fatalf("request %d: %d %s", i, r.code, r.body)
+		}
+	}
+	lines := strings.Count(logs.String(), "refused a request")
+	// One line, and one more per LogInterval the loop took.
+	if bound := 1 + int(time.Since(start)/admin.LogInterval); lines < 1 || lines > bound {
+		t.Errorf("300 refusals made %d log lines, want 1 to %d:\n%s", lines, bound, logs)
+	}
+}

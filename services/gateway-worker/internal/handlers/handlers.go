@@ -36,15 +36,11 @@ func Register(r worker.Registrar, log logger.Logger, cleaner *Cleaner) {
 	}
 }
 
-// Log returns a handler that logs each message at info and acknowledges
-// it.
+// Log returns a handler that logs each message at info (its data up to
+// MaxLoggedData bytes) and acknowledges it.
 func Log(log logger.Logger) redis.MessageHandler {
 	return func(_ context.Context, msg *redis.Message) error {
 		logMessage(log, msg)
 		return nil
 	}
-}
-
-func logMessage(log logger.Logger, msg *redis.Message) {
-	log.Info("message received", "topic", msg.Topic, "message_id", msg.ID, "attempt", msg.Attempt, "data", msg.Data)
 }

@@ -123,3 +123,28 @@ func TestCleanupRemovesOldDeadLettersAndExpiredMarkers(t *testing.T) {
 		t.Errorf("cleanup logs report %v dead letters of %s removed, want 1", removed, topic)
 	}
 }
+
+// A large message is logged as its first MaxLoggedData bytes and its
+// size, not whole.
+func TestLogHandlerCapsLargeData(t *testing.T) {
+	t.Parallel()
+	buf, log := newLog()
+	big := strings.Repeat("é", 450_000) // 900 KB of two-byte runes
+	msg := &redis.Message{ID: "m1", Topic: "order.reminder", Attempt: 1, Data: map[string]interface{}{"blob": big}}
+	if err := handlers.Log(log)(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(buf.String()); n > 2*handlers.MaxLoggedData {
+		t.Fatalf("a 900 KB message made a %d-byte log line", n)
+	}
+	recs := records(t, buf, "message received")
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	r := recs[0]
+	data, _ := r["data"].(string)
+	if r["data_bytes"] != float64(len(`{"blob":"`)+len(big)+len(`"}`)) || r["data_truncated"] != true ||
+		!strings.HasPrefix(data, `{"blob":"éé`) || !strings.HasSuffix(data, "é…") || len(data) > handlers.MaxLoggedData+len("…") {
+		t.Errorf("record %v", r)
+	}
+}

@@ -1,16 +1,12 @@
 // Package redistest starts private redis-server processes for tests.
 //
-// A test package usually starts one server in TestMain and gives each test
-// its own topic names:
+// A test package shares one server, started by RunTests in TestMain (which
+// also fails a run that leaks goroutines), and gives each test its own
+// topic names:
 //
 //	var srv *redistest.Server
 //
-//	func TestMain(m *testing.M) {
-//		srv = redistest.MustStartMain()
-//		code := m.Run()
-//		srv.Stop()
-//		os.Exit(code)
-//	}
+//	func TestMain(m *testing.M) { os.Exit(redistest.RunTests(m, &srv, 0)) }
 //
 // Tests that restart, pause or kill Redis start their own with Start. When
 // REDIS_TEST_ADDR is set, MustStartMain returns a Server for that address

@@ -111,6 +111,16 @@ func (a *api) routes() []route {
 	}
 }
 
+// Routes returns the API's endpoints as "METHOD /path" patterns, in the
+// order of the router, for checks of the docs.
+func Routes() []string {
+	var out []string
+	for _, r := range (&api{}).routes() {
+		out = append(out, r.method+" "+r.path)
+	}
+	return out
+}
+
 // New returns the API's handler, which answers every path under /v1/.
 func New(m *redis.Manager, opts Options) http.Handler {
 	a := &api{Options: opts.WithDefaults(), queue: m.GetQueue(), insp: m.Inspector()}

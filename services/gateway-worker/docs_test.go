@@ -1,0 +1,88 @@
+package gatewayworker_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"goweb/services/gateway-worker/internal/httpapi"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+// docEndpoint is a row of the endpoint table at the top of
+// docs/service.md.
+type docEndpoint struct{ path, token string }
+
+func docEndpoints(t *testing.T) []docEndpoint {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "service.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// | `/v1/...` | `ADMIN_TOKEN` | the admin API ... |
+	row := regexp.MustCompile("(?m)^\\| `(/[^`]*)` \\| (none|`ADMIN_TOKEN`) \\|")
+	var out []docEndpoint
+	for _, m := range row.FindAllStringSubmatch(string(raw), -1) {
+		out = append(out, docEndpoint{path: m[1], token: strings.Trim(m[2], "`")})
+	}
+	return out
+}
+
+// Every endpoint of docs/service.md's table exists and answers a request
+// without a token as its Token column says, with and without ADMIN_TOKEN
+// configured; the dashboard page is the same either way and shows no data.
+func TestEndpointsDocumented(t *testing.T) {
+	t.Parallel()
+	endpoints := docEndpoints(t)
+	var paths []string
+	for _, e := range endpoints {
+		paths = append(paths, e.path)
+	}
+	for _, r := range append(httpapi.Routes(), "/v1/...", "/dashboard") {
+		if !slices.Contains(paths, r) {
+			t.Errorf("docs/service.md's endpoint table lacks %s (it lists %q)", r, paths)
+		}
+	}
+	topic := "docs-check.secret-topic"
+	m := servicetest.Manager(t, servicetest.Redis.Addr)
+	if err := m.GetQueue().Publish(context.Background(), topic, map[string]interface{}{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	bin := build(t, "./services/gateway-worker/cmd/server")
+	pages := map[string]string{}
+	for _, adminToken := range []string{"", "a-configured-token"} {
+		env := append(redisEnv(servicetest.Redis.Addr), "WORKER_TOPICS=order.reminder", "ADMIN_TOKEN="+adminToken)
+		p := startServer(t, bin, env...)
+		for _, e := range endpoints {
+			path := strings.Replace(e.path, "/...", "/topics", 1)
+			code, _, body := p.get(path, "")
+			want := 200
+			if e.token == "ADMIN_TOKEN" {
+				want = 401
+				if adminToken == "" {
+					want = 403
+				}
+			}
+			if code != want {
+				t.Errorf("ADMIN_TOKEN=%q: GET %s without a token answered %d, the docs say %d (Token: %s)", adminToken, path, code, want, e.token)
+			}
+			if e.path == "/dashboard" {
+				pages[adminToken] = body
+				if strings.Contains(body, topic) {
+					t.Errorf("ADMIN_TOKEN=%q: the dashboard page shows data (topic %s)", adminToken, topic)
+				}
+			}
+		}
+		if code := p.stop(t); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+	}
+	if pages[""] != pages["a-configured-token"] || !strings.Contains(pages[""], "<html") {
+		t.Error("the dashboard page differs with and without ADMIN_TOKEN, or is no page")
+	}
+}

@@ -4,7 +4,7 @@ BIN     ?= bin/gateway-worker
 SERVER  := ./services/gateway-worker/cmd/server
 GOFILES  = $(shell find . -name '*.go' -not -path '*/node_modules/*')
 
-.PHONY: help run build test test-service vet fmt
+.PHONY: help run build test test-deps test-service vet fmt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -15,8 +15,24 @@ run: ## run the worker locally (embedded Redis when none is configured)
 build: ## build the worker into bin/gateway-worker
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) $(SERVER)
 
-test: ## run every test with the race detector
-	$(GO) test -race ./...
+test: test-deps ## the README's test command: install what the tests need, then run every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+# The tests start private redis-server processes, and the dashboard's
+# browser tests drive Chromium: install whichever is missing with apt-get
+# when root, else say what to install.
+test-deps: ## install redis-server and chromium when missing (apt-get, as root)
+	@missing=""; \
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing=" redis-server"; \
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing"; \
+			apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "the tests need:$$missing; install with: sudo apt-get install$$missing" >&2; exit 1; \
+		fi; \
+	fi
 
 test-service: ## run the gateway-worker and embedded Redis tests
 	$(GO) test -race ./services/... ./pkg/redis/embedded/...

@@ -2,7 +2,11 @@ package gatewayworker_test
 
 import (
 	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,21 +14,59 @@ import (
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
-// Every seed example builds: the sender (section 3), the service (4, 5, 7)
-// and the demo (9).
-func TestSeedExamplesBuild(t *testing.T) {
-	t.Parallel()
-	cmd := exec.Command("go", "build", "./services/gateway-worker/...")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// seedOverlay returns a go build -overlay file that places the seed's
+// programs of examples/seed at their paths in the repository, as the
+// seed's readers place them, without copying them there.
+func seedOverlay(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	seed := filepath.Join(root, "examples", "seed")
+	replace := map[string]string{}
+	err := filepath.WalkDir(seed, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		rel, _ := filepath.Rel(seed, path)
+		replace[filepath.Join(root, rel)] = path
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(replace) != 5 {
+		t.Fatalf("examples/seed has %d Go files, want 5: %v", len(replace), replace)
+	}
+	for placed := range replace {
+		if _, err := os.Stat(placed); err == nil {
+			t.Fatalf("%s exists in the repository: the seed's programs belong in examples/seed", placed)
+		}
+	}
+	raw, _ := json.Marshal(map[string]any{"Replace": replace})
+	file := filepath.Join(t.TempDir(), "overlay.json")
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
-// The seed's section 9 program consumes an email.send message.
-func TestDemo(t *testing.T) {
+// The seed's sections 3 (sender), 4, 5 and 7 (the service) and 9 (the
+// demo) build unchanged where the seed places them; the demo consumes an
+// email.send message.
+func TestSeedExamples(t *testing.T) {
 	t.Parallel()
-	bin := build(t, "./services/gateway-worker/cmd/demo")
+	overlay := seedOverlay(t)
+	bin := filepath.Join(t.TempDir(), "demo")
+	for _, args := range [][]string{
+		{"build", "-overlay", overlay, "./services/gateway-worker/cmd/sender", "./services/gateway-worker/cmd/demo", "./services/gateway-worker/internal/service"},
+		{"build", "-overlay", overlay, "-o", bin, "./services/gateway-worker/cmd/demo"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", args[0], err, out)
+		}
+	}
+
 	p := start(t, bin, redisEnv(servicetest.Redis.Addr)...)
 	servicetest.Eventually(t, 20*time.Second, "the demo to start", func() bool {
 		return strings.Contains(p.out.String(), "Gateway Worker 启动成功")
@@ -43,5 +85,21 @@ func TestDemo(t *testing.T) {
 	})
 	if !strings.Contains(p.out.String(), "user@example.com") {
 		t.Error("the demo did not log the email")
+	}
+}
+
+// The service depends on no example.
+func TestServiceUsesNoExample(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("go", "list", "-deps", "./services/gateway-worker/...")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "examples") || strings.HasSuffix(pkg, "/internal/service") || strings.HasSuffix(pkg, "/cmd/demo") {
+			t.Errorf("the service builds %s", pkg)
+		}
 	}
 }

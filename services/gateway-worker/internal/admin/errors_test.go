@@ -65,6 +65,7 @@ func TestSlowRedisTimesOut(t *testing.T) {
 	srv.Pause()
 	t.Cleanup(srv.Resume) // before the manager closes
 	rec := post()
+	t.Logf("paused Redis: %d %s", rec.Code, rec.Body)
 	if rec.Code != http.StatusGatewayTimeout || !strings.Contains(rec.Body.String(), "queue timed out after ") ||
 		!strings.Contains(rec.Body.String(), "Redis did not answer in time") {
 		t.Errorf("paused Redis: %d %s", rec.Code, rec.Body)

@@ -23,18 +23,20 @@ const (
 	sourceMap     = "map"
 )
 
+// DefaultRedisAddr is where a local Redis is looked for and where the
+// embedded server listens (redis.embedded_addr) when nothing says otherwise.
+const DefaultRedisAddr = "127.0.0.1:6379"
+
 // defaults are the values a key has when no source sets it. They are text,
-// like every other source, so one parser serves all.
+// like every other source, so one parser serves all. Only the redis.* keys
+// have defaults here; programs declare their own keys and defaults (see
+// Number).
 var defaults = map[string]string{
-	"app.port":            "8084",
-	"log.level":           "info",
-	"log.format":          "json",
-	"shutdown.timeout":    "25s",
-	"redis.port":          "6379",
-	"redis.embedded_addr": "127.0.0.1:6379",
-	"redis.dial_timeout":  "5s",
-	"redis.read_timeout":  "3s",
-	"redis.write_timeout": "3s",
+	redisPort.Key:         redisPort.defaultText(),
+	"redis.embedded_addr": DefaultRedisAddr,
+	redisDialTimeout.Key:  redisDialTimeout.defaultText(),
+	redisReadTimeout.Key:  redisReadTimeout.defaultText(),
+	redisWriteTimeout.Key: redisWriteTimeout.defaultText(),
 }
 
 // Config is the service configuration: values from Set, the environment, a

@@ -15,20 +15,18 @@ import (
 func TestDefaults(t *testing.T) {
 	t.Parallel()
 	c := newTest(nil, "")
-	if got := c.GetInt("app.port"); got != 8084 {
-		t.Errorf("app.port = %d", got)
+	if got := c.GetString("redis.embedded_addr"); got != DefaultRedisAddr {
+		t.Errorf("redis.embedded_addr = %q", got)
 	}
-	if got := c.GetString("log.level"); got != "info" {
-		t.Errorf("log.level = %q", got)
-	}
-	if got := c.GetString("log.format"); got != "json" {
-		t.Errorf("log.format = %q", got)
+	// The service's own keys have their defaults in its settings package.
+	if got := c.GetInt("app.port"); got != 0 {
+		t.Errorf("app.port = %d, want no default here", got)
 	}
 	if got := c.GetInt("redis.port"); got != 6379 {
 		t.Errorf("redis.port = %d", got)
 	}
-	if got := c.GetDuration("shutdown.timeout"); got != 25*time.Second {
-		t.Errorf("shutdown.timeout = %v", got)
+	if got := c.GetDuration("redis.read_timeout"); got != 3*time.Second {
+		t.Errorf("redis.read_timeout = %v", got)
 	}
 	if got := c.GetString("no.such.key"); got != "" {
 		t.Errorf("unknown key = %q", got)
@@ -36,7 +34,7 @@ func TestDefaults(t *testing.T) {
 	if got := c.GetStringSlice("worker.topics"); got != nil {
 		t.Errorf("worker.topics = %q", got)
 	}
-	if c.IsSet("app.port") {
+	if c.IsSet("redis.port") {
 		t.Error("a default counts as set")
 	}
 	if err := c.Validate(); err != nil {
@@ -83,11 +81,6 @@ func TestWellKnownEnv(t *testing.T) {
 		{"REDIS_READ_TIMEOUT", "redis.read_timeout", "2s"},
 		{"REDIS_WRITE_TIMEOUT", "redis.write_timeout", "4s"},
 		{"REDIS_POOL_SIZE", "redis.pool_size", "20"},
-		{"APP_PORT", "app.port", "9000"},
-		{"LOG_LEVEL", "log.level", "debug"},
-		{"LOG_FORMAT", "log.format", "text"},
-		{"SHUTDOWN_TIMEOUT", "shutdown.timeout", "10s"},
-		{"WORKER_TOPICS", "worker.topics", "a,b"},
 	}
 	for _, tt := range tests {
 		c := newTest(map[string]string{tt.env: tt.val}, "")
@@ -117,7 +110,8 @@ func TestPrecedence(t *testing.T) {
 		key  string
 		want string
 	}{
-		{"default", nil, "", nil, "log.level", "info"},
+		{"default", nil, "", nil, "redis.read_timeout", "3s"},
+		{"no default", nil, "", nil, "app.port", ""},
 		{"file over default", nil, doc, nil, "log.level", "warn"},
 		{"env over file", map[string]string{"LOG_LEVEL": "debug"}, doc, nil, "log.level", "debug"},
 		{"empty env is unset", map[string]string{"LOG_LEVEL": ""}, doc, nil, "log.level", "warn"},
@@ -195,12 +189,12 @@ func TestTypedGetters(t *testing.T) {
 
 func TestBadValueFallsBackToDefault(t *testing.T) {
 	t.Parallel()
-	c := newTest(map[string]string{"REDIS_PORT": "abc", "SHUTDOWN_TIMEOUT": "soon", "X_N": "x"}, "")
+	c := newTest(map[string]string{"REDIS_PORT": "abc", "REDIS_DIAL_TIMEOUT": "soon", "X_N": "x"}, "")
 	if got := c.GetInt("redis.port"); got != 6379 {
 		t.Errorf("redis.port = %d, want the default 6379", got)
 	}
-	if got := c.GetDuration("shutdown.timeout"); got != 25*time.Second {
-		t.Errorf("shutdown.timeout = %v, want the default 25s", got)
+	if got := c.GetDuration("redis.dial_timeout"); got != 5*time.Second {
+		t.Errorf("redis.dial_timeout = %v, want the default 5s", got)
 	}
 	if got := c.GetInt("x.n"); got != 0 {
 		t.Errorf("x.n = %d, want 0", got)
@@ -351,7 +345,7 @@ func TestNewDefaultFile(t *testing.T) {
 	t.Setenv("CONFIG_FILE", "")
 	t.Setenv("APP_PORT", "")
 
-	if c := New(); c.GetInt("app.port") != 8084 || c.Validate() != nil {
+	if c := New(); c.IsSet("app.port") || c.Validate() != nil {
 		t.Errorf("without config.yaml: port %d, err %v", c.GetInt("app.port"), c.Validate())
 	}
 	if err := os.WriteFile(DefaultFile, []byte("app:\n  port: 9100\n"), 0o600); err != nil {

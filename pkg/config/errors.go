@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // ValueError reports a bad configuration value: which key, where it came
 // from and why it was rejected. Validate returns these (joined), as do the
@@ -30,3 +33,7 @@ func (e *ValueError) Error() string {
 }
 
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// ErrOutOfRange is the reason of a *ValueError for a number outside its
+// setting's bounds.
+var ErrOutOfRange = errors.New("out of range")

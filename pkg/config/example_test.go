@@ -20,7 +20,7 @@ func Example() {
 	cfg.Set("shutdown.timeout", 10*time.Second)
 
 	fmt.Println(cfg.GetString("log.level"))
-	fmt.Println(cfg.GetInt("app.port")) // the default
+	fmt.Println(cfg.GetInt("redis.port")) // the default
 	fmt.Println(cfg.GetDuration("shutdown.timeout"))
 	fmt.Println(cfg.GetStringSlice("worker.topics"))
 
@@ -32,7 +32,7 @@ func Example() {
 	fmt.Println(cfg.Validate())
 	// Output:
 	// debug
-	// 8084
+	// 6379
 	// 10s
 	// [email.send sms.send]
 	// redis.internal 6379 0 true
@@ -54,5 +54,5 @@ func ExampleParseURL() {
 	// Output:
 	// redis.internal 6380 2 true 2s
 	// rediss://app:xxxxx@redis.internal:6380/2?dial_timeout=2s
-	// config: redis URL "http://app:xxxxx@redis.internal": unsupported scheme "http" (want redis or rediss)
+	// config: redis URL "http://app:xxxxx@redis.internal": invalid URL scheme: http
 }

@@ -44,6 +44,32 @@ func FuzzParseURL(f *testing.F) {
 	})
 }
 
+// FuzzParseURLHidesPassword puts a known password in the userinfo of any
+// URL-ish text: whatever is wrong with the rest, the error never shows it.
+func FuzzParseURLHidesPassword(f *testing.F) {
+	for _, s := range [][3]string{
+		{"redis", "user", "h:6379/0"},
+		{"rediss", "", "h:abc"},
+		{"redis", "u", "h/x"},
+		{"redis", "u/x", "h"},
+		{"http", "u", "h"},
+		{"redis", "u", "h:1%"},
+		{"redis", "u", "h?dial_timeout=x"},
+		{"redis", "u", "h?nope=1"},
+		{"redis", "u", "[::1"},
+		{"redis", "u%zz", "h"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	const secret = "Fuzz-Secret-Pw-31337"
+	f.Fuzz(func(t *testing.T, scheme, user, rest string) {
+		raw := scheme + "://" + user + ":" + secret + "@" + rest
+		if _, err := ParseURL(raw); err != nil && strings.Contains(err.Error(), secret) {
+			t.Errorf("ParseURL(%q): error shows the password: %v", raw, err)
+		}
+	})
+}
+
 // FuzzConfigValues feeds a YAML document and one environment value into a
 // Config. Nothing may panic, every value error must name its key, and a
 // password set in the environment must never show in errors or redacted

@@ -55,6 +55,10 @@ func redactURL(s string) string {
 	if start >= 0 && start+3 <= at {
 		return s[:start+3] + redactedMark + s[at:]
 	}
+	// "redis:user:pw@host", the // forgotten.
+	if colon := strings.IndexByte(s, ':'); colon >= 0 && colon < at {
+		return s[:colon+1] + redactedMark + s[at:]
+	}
 	return s
 }
 

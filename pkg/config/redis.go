@@ -2,12 +2,9 @@ package config
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -80,10 +77,10 @@ func (c *Config) GetRedisConfig() RedisConfig {
 	rc := RedisConfig{
 		URL:                   c.GetString("redis.url"),
 		Host:                  c.GetString("redis.host"),
-		Port:                  c.GetInt("redis.port"),
+		Port:                  c.number(redisPort),
 		Username:              c.GetString("redis.username"),
 		Password:              c.GetString("redis.password"),
-		DB:                    c.GetInt("redis.db"),
+		DB:                    c.number(redisDB),
 		TLS:                   c.GetBool("redis.tls"),
 		TLSInsecureSkipVerify: c.GetBool("redis.tls_insecure"),
 		TLSCAFile:             c.GetString("redis.tls_ca_file"),
@@ -92,10 +89,10 @@ func (c *Config) GetRedisConfig() RedisConfig {
 		SentinelMaster:        c.GetString("redis.sentinel_master"),
 		SentinelPassword:      c.GetString("redis.sentinel_password"),
 		EmbeddedAddr:          c.GetString("redis.embedded_addr"),
-		DialTimeout:           c.GetDuration("redis.dial_timeout"),
-		ReadTimeout:           c.GetDuration("redis.read_timeout"),
-		WriteTimeout:          c.GetDuration("redis.write_timeout"),
-		PoolSize:              c.GetInt("redis.pool_size"),
+		DialTimeout:           c.duration(redisDialTimeout),
+		ReadTimeout:           c.duration(redisReadTimeout),
+		WriteTimeout:          c.duration(redisWriteTimeout),
+		PoolSize:              c.number(redisPoolSize),
 	}
 	for _, k := range []string{"redis.url", "redis.host", "redis.port", "redis.cluster_addrs", "redis.sentinel_addrs"} {
 		if c.IsSet(k) {
@@ -123,102 +120,22 @@ func (c *Config) GetRedisConfig() RedisConfig {
 	return rc
 }
 
-// ParseURL parses a redis:// or rediss:// URL of the form
-//
-//	redis[s]://[[user][:password]@][host][:port][/db][?param=value&...]
-//
-// Host defaults to localhost, port to 6379 and db to 0; rediss turns on TLS.
-// The parameters dial_timeout, read_timeout, write_timeout (Go durations or
-// whole seconds) and pool_size are read; others are left in URL for the
-// client library. Configured is true in the result. The error never contains
-// the password.
-func ParseURL(raw string) (RedisConfig, error) {
-	rc, err := parseRedisURL(raw)
+// number and duration read a setting of this package, recording a bad
+// value for Validate.
+func (c *Config) number(s Int) int {
+	n, err := s.Get(c)
 	if err != nil {
-		return RedisConfig{}, fmt.Errorf("config: redis URL %q: %w", redactURL(raw), err)
+		c.record(s.Key, err)
 	}
-	return rc, nil
+	return n
 }
 
-// parseRedisURL is ParseURL with bare reasons, for wrapping in a ValueError.
-func parseRedisURL(raw string) (RedisConfig, error) {
-	raw = strings.TrimSpace(raw)
-	u, err := url.Parse(raw)
+func (c *Config) duration(s Duration) time.Duration {
+	d, err := s.Get(c)
 	if err != nil {
-		// url.Error repeats the whole URL, password included; keep the reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return RedisConfig{}, fmt.Errorf("not a valid URL: %w", err)
+		c.record(s.Key, err)
 	}
-	rc := RedisConfig{URL: raw, Host: u.Hostname(), Port: 6379, Configured: true}
-	switch u.Scheme {
-	case "redis":
-	case "rediss":
-		rc.TLS = true
-	default:
-		return RedisConfig{}, fmt.Errorf("unsupported scheme %q (want redis or rediss)", u.Scheme)
-	}
-	if u.Opaque != "" {
-		return RedisConfig{}, errors.New("missing // after the scheme")
-	}
-	if u.User != nil {
-		rc.Username = u.User.Username()
-		rc.Password, _ = u.User.Password()
-	}
-	if rc.Host == "" {
-		rc.Host = "localhost"
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || port(n) != nil {
-			return RedisConfig{}, fmt.Errorf("port %q: %w", p, errPort)
-		}
-		rc.Port = n
-	}
-	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
-		n, err := strconv.Atoi(db)
-		if err != nil || n < 0 {
-			return RedisConfig{}, fmt.Errorf("database %q in path: want a number >= 0", db)
-		}
-		rc.DB = n
-	}
-
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return RedisConfig{}, fmt.Errorf("bad query: %w", err)
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"dial_timeout", &rc.DialTimeout},
-		{"read_timeout", &rc.ReadTimeout},
-		{"write_timeout", &rc.WriteTimeout},
-	} {
-		if s := q.Get(p.name); s != "" {
-			d, err := parseDuration(s)
-			if err == nil {
-				err = nonNegative(d)
-			}
-			if err != nil {
-				return RedisConfig{}, fmt.Errorf("%s=%q: %w", p.name, s, err)
-			}
-			*p.dst = d
-		}
-	}
-	if s := q.Get("pool_size"); s != "" {
-		n, err := parseInt(s)
-		if err == nil {
-			err = nonNegative(n)
-		}
-		if err != nil {
-			return RedisConfig{}, fmt.Errorf("pool_size=%q: %w", s, err)
-		}
-		rc.PoolSize = n
-	}
-	return rc, nil
+	return d
 }
 
 // Redacted returns a copy with the passwords and the URL's password masked.

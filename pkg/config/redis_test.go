@@ -29,25 +29,29 @@ func TestParseURL(t *testing.T) {
 		{raw: "redis://[::1]:7000/1", want: RedisConfig{Host: "::1", Port: 7000, DB: 1}},
 		{raw: " redis://h ", want: RedisConfig{Host: "h", Port: 6379}},
 		{
-			raw: "redis://h?dial_timeout=2s&read_timeout=4&write_timeout=500ms&pool_size=50&protocol=3",
+			raw: "redis://h?dial_timeout=2s&read_timeout=4&write_timeout=500ms&pool_size=50",
 			want: RedisConfig{Host: "h", Port: 6379, DialTimeout: 2 * time.Second, ReadTimeout: 4 * time.Second,
 				WriteTimeout: 500 * time.Millisecond, PoolSize: 50},
 		},
-		{raw: "http://h", wantErr: `unsupported scheme "http"`},
-		{raw: "h:6379", wantErr: `unsupported scheme "h"`},
-		{raw: "localhost", wantErr: `unsupported scheme ""`},
-		{raw: "", wantErr: `unsupported scheme ""`},
+		{raw: "http://h", wantErr: `invalid URL scheme: http`},
+		{raw: "h:6379", wantErr: `invalid URL scheme: h`},
+		{raw: "localhost", wantErr: `invalid URL scheme: `},
+		{raw: "", wantErr: `invalid URL scheme: `},
 		{raw: "redis:h", wantErr: "missing // after the scheme"},
 		{raw: "redis://h:abc", wantErr: "not a valid URL"},
-		{raw: "redis://h:0", wantErr: `port "0"`},
-		{raw: "redis://h:65536", wantErr: `port "65536"`},
-		{raw: "redis://h/-1", wantErr: `database "-1" in path`},
-		{raw: "redis://h/1/2", wantErr: `database "1/2" in path`},
-		{raw: "redis://h/db", wantErr: `database "db" in path`},
-		{raw: "redis://h?dial_timeout=-1s", wantErr: `dial_timeout="-1s": must not be negative`},
-		{raw: "redis://h?read_timeout=x", wantErr: `read_timeout="x": not a valid duration`},
-		{raw: "redis://h?pool_size=-1", wantErr: `pool_size="-1": must not be negative`},
-		{raw: "redis://h?pool_size=x", wantErr: `pool_size="x": not a valid integer`},
+		{raw: "redis://h:0", wantErr: `port 0: out of range`},
+		{raw: "redis://h:65536", wantErr: `port 65536: out of range`},
+		{raw: "redis://h/-1", wantErr: `database -1: out of range`},
+		{raw: "redis://h/1/2", wantErr: `invalid URL path: /1/2`},
+		{raw: "redis://h/db", wantErr: `invalid database number: "db"`},
+		{raw: "redis://h?dial_timeout=-1s", wantErr: `dial_timeout="-1s": out of range`},
+		{raw: "redis://h?read_timeout=x", wantErr: `invalid read_timeout duration`},
+		{raw: "redis://h?pool_size=-1", wantErr: `pool_size="-1": out of range`},
+		{raw: "redis://h?pool_size=100000", wantErr: `pool_size="100000": out of range: want 0..10000`},
+		{raw: "redis://h?pool_size=x", wantErr: `invalid pool_size number`},
+		{raw: "redis://h?protocol=3", wantErr: `parameter "protocol" is not supported`},
+		{raw: "redis://u:secret-pw@h?nope=1", wantErr: `unexpected option: nope`},
+		{raw: "redis://u:pw%zz@h", wantErr: `malformed %-escape`},
 		{raw: "redis://h?a=%zz", wantErr: "bad query"},
 		{raw: "redis://u:pw@h:1%", wantErr: "not a valid URL"},
 	}
@@ -242,11 +246,6 @@ func TestConfigRedacted(t *testing.T) {
 	c.Set("other.secret", "pw4")
 	got := c.Redacted()
 	want := map[string]any{
-		"app.port":            "8084",
-		"log.level":           "info",
-		"log.format":          "json",
-		"shutdown.timeout":    "25s",
-		"worker.topics":       "a,b",
 		"redis.url":           "redis://:xxxxx@h:1",
 		"redis.password":      "xxxxx",
 		"redis.port":          "6379",
@@ -276,6 +275,44 @@ func TestRedactURL(t *testing.T) {
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every kind of malformed REDIS_URL, each with a password: the error says
+// what is wrong and never shows the password.
+func TestParseURLErrorsHidePassword(t *testing.T) {
+	t.Parallel()
+	const pw = "Tr0ub4dor-3"
+	for _, raw := range []string{
+		"http://u:" + pw + "@h",                      // scheme
+		"redis:u:" + pw + "@h",                       // no //
+		"redis://u:" + pw + "@h:abc",                 // port not a number
+		"redis://u:" + pw + "@h:0",                   // port out of range
+		"redis://u:" + pw + "@h:1%",                  // bad escape after the port
+		"redis://u:" + pw + "%zz@h",                  // bad escape in the password
+		"redis://u:" + pw + "@[::1",                  // unclosed IPv6 host
+		"redis://u:" + pw + "@h/x",                   // database not a number
+		"redis://u:" + pw + "@h/1/2",                 // path too long
+		"redis://u:" + pw + "@h/70000",               // database out of range
+		"redis://u:" + pw + "@h?dial_timeout=x",      // bad duration
+		"redis://u:" + pw + "@h?pool_size=100000000", // pool too big
+		"redis://u:" + pw + "@h?nope=1",              // unknown parameter
+		"redis://u:" + pw + "@h?protocol=3",          // parameter not carried
+		"redis://u:" + pw + "@h?a=%zz",               // bad query
+		"redis://u/x:" + pw + "@h",                   // a slash pushes the password into the path
+		"redis://u:" + pw + "@h\x7f",                 // control character
+	} {
+		_, err := ParseURL(raw)
+		if err == nil {
+			t.Errorf("ParseURL(%q) accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), "Tr0ub") {
+			t.Errorf("ParseURL(%q): error shows the password: %v", raw, err)
+		}
+		if !strings.HasPrefix(err.Error(), "config: redis URL ") {
+			t.Errorf("ParseURL(%q): error without context: %v", raw, err)
 		}
 	}
 }

@@ -3,22 +3,29 @@ package config
 import (
 	"errors"
 	"maps"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
-
-	"goweb/pkg/logger"
 )
 
-// knownKeys are the settings the project defines. Each maps to an
-// environment variable by EnvName: redis.tls_ca_file is REDIS_TLS_CA_FILE.
+// The numeric redis.* settings. The bounds are generous but finite: a
+// pool_size of a billion would allocate gigabytes inside the client.
+var (
+	redisPort         = Int{Key: "redis.port", Default: 6379, Min: 1, Max: 65535}
+	redisDB           = Int{Key: "redis.db", Min: 0, Max: 65535}
+	redisPoolSize     = Int{Key: "redis.pool_size", Min: 0, Max: 10_000}
+	redisDialTimeout  = Duration{Key: "redis.dial_timeout", Default: 5 * time.Second, Max: 10 * time.Minute}
+	redisReadTimeout  = Duration{Key: "redis.read_timeout", Default: 3 * time.Second, Max: 10 * time.Minute}
+	redisWriteTimeout = Duration{Key: "redis.write_timeout", Default: 3 * time.Second, Max: 10 * time.Minute}
+)
+
+// knownKeys are the settings this package defines: the redis.* keys. Each
+// maps to an environment variable by EnvName: redis.tls_ca_file is
+// REDIS_TLS_CA_FILE.
 var knownKeys = []string{
-	"app.port",
-	"log.level",
-	"log.format",
-	"shutdown.timeout",
-	"worker.topics",
 	"redis.url",
 	"redis.host",
 	"redis.port",
@@ -41,18 +48,14 @@ var knownKeys = []string{
 }
 
 var (
-	errPort        = errors.New("not a valid port (want 1..65535)")
-	errNegative    = errors.New("must not be negative")
 	errMode        = errors.New(`not a valid mode (want "", "auto" or "embedded")`)
-	errLogLevel    = errors.New("not a valid level (want debug, info, warn or error)")
-	errLogFormat   = errors.New("not a valid format (want json or text)")
 	errNoMaster    = errors.New("required when REDIS_SENTINEL_ADDRS is set")
 	errClusterAndS = errors.New("cannot be combined with REDIS_CLUSTER_ADDRS")
 )
 
 // Validate reports every problem found in the configuration, joined with
 // errors.Join, or nil. It covers the file (unreadable, bad YAML), the
-// well-known keys (type, range, format, combinations) and any bad value a
+// redis.* keys (type, range, format, combinations) and any bad value a
 // getter has met since. Each value problem is a *ValueError naming the key,
 // where it came from and the (redacted) value. It opens REDIS_TLS_CA_FILE,
 // if set, to catch a missing file at startup rather than at first connect.
@@ -64,14 +67,13 @@ func (c *Config) Validate() error {
 		}
 	}
 
-	for _, k := range []string{"app.port", "redis.port"} {
-		check(k, checkValue(c, k, parseInt, port))
+	for _, s := range []Int{redisPort, redisDB, redisPoolSize} {
+		_, err := s.Get(c)
+		check(s.Key, err)
 	}
-	for _, k := range []string{"redis.db", "redis.pool_size"} {
-		check(k, checkValue(c, k, parseInt, nonNegative[int]))
-	}
-	for _, k := range []string{"shutdown.timeout", "redis.dial_timeout", "redis.read_timeout", "redis.write_timeout"} {
-		check(k, checkValue(c, k, parseDuration, nonNegative[time.Duration]))
+	for _, s := range []Duration{redisDialTimeout, redisReadTimeout, redisWriteTimeout} {
+		_, err := s.Get(c)
+		check(s.Key, err)
 	}
 	for _, k := range []string{"redis.tls", "redis.tls_insecure"} {
 		check(k, checkValue(c, k, parseBool, nil))
@@ -83,8 +85,9 @@ func (c *Config) Validate() error {
 	check("redis.mode", checkValue(c, "redis.mode", parseMode, nil))
 	check("redis.embedded_addr", checkValue(c, "redis.embedded_addr", parseListenAddr, nil))
 	check("redis.tls_ca_file", checkValue(c, "redis.tls_ca_file", parseReadableFile, nil))
-	check("log.level", checkValue(c, "log.level", parseLevel, nil))
-	check("log.format", checkValue(c, "log.format", parseFormat, nil))
+	for k, err := range c.urlConflicts() {
+		check(k, err)
+	}
 
 	if c.IsSet("redis.sentinel_addrs") {
 		if !c.IsSet("redis.sentinel_master") {
@@ -109,6 +112,41 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// urlConflicts refuses a REDIS_HOST or REDIS_PORT that names another server
+// than REDIS_URL: the URL used to win silently, so the operator believed one
+// and got the other. Agreeing values are fine (a compose file and a secret
+// may both say it).
+func (c *Config) urlConflicts() map[string]error {
+	if !c.IsSet("redis.url") {
+		return nil
+	}
+	u, err := parseRedisURL(c.GetString("redis.url"))
+	if err != nil {
+		return nil // reported as redis.url
+	}
+	out := map[string]error{}
+	conflict := func(key, got, fromURL string) {
+		v, src, _ := c.lookup(key)
+		if c.IsSet(key) && strings.TrimSpace(got) != fromURL {
+			out[key] = c.valueError(key, src, v, &ConflictError{With: EnvName("redis.url"), Value: fromURL})
+		}
+	}
+	conflict("redis.host", c.GetString("redis.host"), u.Host)
+	conflict("redis.port", c.GetString("redis.port"), strconv.Itoa(u.Port))
+	return out
+}
+
+// ConflictError is the reason of a *ValueError for a setting that
+// contradicts another one.
+type ConflictError struct {
+	// With is the other setting's variable, Value what it says instead.
+	With, Value string
+}
+
+func (e *ConflictError) Error() string {
+	return "conflicts with " + e.With + ", which says " + strconv.Quote(e.Value) + ": set one of them"
+}
+
 // checkValue parses key's value and applies rule; either failing comes back
 // as a *ValueError. An unset key passes.
 func checkValue[T any](c *Config, key string, parse func(string) (T, error), rule func(T) error) error {
@@ -122,20 +160,6 @@ func checkValue[T any](c *Config, key string, parse func(string) (T, error), rul
 	}
 	if err != nil {
 		return c.valueError(key, src, v, err)
-	}
-	return nil
-}
-
-func port(n int) error {
-	if n < 1 || n > 65535 {
-		return errPort
-	}
-	return nil
-}
-
-func nonNegative[T int | time.Duration](n T) error {
-	if n < 0 {
-		return errNegative
 	}
 	return nil
 }
@@ -168,21 +192,23 @@ func parseReadableFile(s string) (string, error) {
 	return s, nil
 }
 
-func parseLevel(s string) (string, error) {
-	if !logger.ValidLevel(s) {
-		return "", errLogLevel
-	}
-	return s, nil
-}
-
-func parseFormat(s string) (string, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "json", "text":
-		return s, nil
-	}
-	return "", errLogFormat
-}
-
 // KnownKeys returns the dotted keys this package defines and validates, in
-// a new slice. Programs add their own keys on top (the service's worker.*).
+// a new slice. Programs add their own keys on top (the service's app.*,
+// worker.* and so on).
 func KnownKeys() []string { return slices.Clone(knownKeys) }
+
+// Ranges returns the bounds of this package's numeric settings, for tests
+// that run over every numeric setting.
+func Ranges() []Range {
+	return []Range{
+		redisPort.Range(), redisDB.Range(), redisPoolSize.Range(),
+		redisDialTimeout.Range(), redisReadTimeout.Range(), redisWriteTimeout.Range(),
+	}
+}
+
+// splitHostPortNumber splits go-redis' "host:port" address.
+func splitHostPortNumber(addr string) (string, int) {
+	host, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return host, n
+}

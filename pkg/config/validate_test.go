@@ -14,19 +14,14 @@ func TestValidateBadValues(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"APP_PORT": "abc"}, `config: APP_PORT="abc": not a valid integer`},
-		{map[string]string{"APP_PORT": "0"}, `config: APP_PORT="0": not a valid port (want 1..65535)`},
-		{map[string]string{"APP_PORT": "65536"}, `config: APP_PORT="65536": not a valid port (want 1..65535)`},
 		{map[string]string{"REDIS_PORT": "abc"}, `config: REDIS_PORT="abc": not a valid integer`},
-		{map[string]string{"REDIS_PORT": "-1"}, `config: REDIS_PORT="-1": not a valid port (want 1..65535)`},
-		{map[string]string{"REDIS_DB": "-1"}, `config: REDIS_DB="-1": must not be negative`},
+		{map[string]string{"REDIS_PORT": "-1"}, `config: REDIS_PORT="-1": out of range: want 1..65535`},
+		{map[string]string{"REDIS_DB": "-1"}, `config: REDIS_DB="-1": out of range: want 0..65535`},
 		{map[string]string{"REDIS_DB": "one"}, `config: REDIS_DB="one": not a valid integer`},
-		{map[string]string{"REDIS_POOL_SIZE": "-5"}, `config: REDIS_POOL_SIZE="-5": must not be negative`},
+		{map[string]string{"REDIS_POOL_SIZE": "-5"}, `config: REDIS_POOL_SIZE="-5": out of range: want 0..10000`},
 		{map[string]string{"REDIS_POOL_SIZE": "many"}, `config: REDIS_POOL_SIZE="many": not a valid integer`},
-		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, `config: SHUTDOWN_TIMEOUT="soon": not a valid duration (want Go syntax like 5s, or whole seconds)`},
-		{map[string]string{"SHUTDOWN_TIMEOUT": "-5s"}, `config: SHUTDOWN_TIMEOUT="-5s": must not be negative`},
 		{map[string]string{"REDIS_DIAL_TIMEOUT": "5x"}, `config: REDIS_DIAL_TIMEOUT="5x": not a valid duration (want Go syntax like 5s, or whole seconds)`},
-		{map[string]string{"REDIS_READ_TIMEOUT": "-1"}, `config: REDIS_READ_TIMEOUT="-1": must not be negative`},
+		{map[string]string{"REDIS_READ_TIMEOUT": "-1"}, `config: REDIS_READ_TIMEOUT="-1": out of range: want 0s..10m0s`},
 		{map[string]string{"REDIS_WRITE_TIMEOUT": "99999999999"}, `config: REDIS_WRITE_TIMEOUT="99999999999": duration out of range`},
 		{map[string]string{"REDIS_TLS": "maybe"}, `config: REDIS_TLS="maybe": not a valid boolean (want true/false, yes/no, on/off or 1/0)`},
 		{map[string]string{"REDIS_TLS_INSECURE": "2"}, `config: REDIS_TLS_INSECURE="2": not a valid boolean (want true/false, yes/no, on/off or 1/0)`},
@@ -39,14 +34,18 @@ func TestValidateBadValues(t *testing.T) {
 		{map[string]string{"REDIS_SENTINEL_ADDRS": "s:26379"}, `config: redis.sentinel_master (REDIS_SENTINEL_MASTER): required when REDIS_SENTINEL_ADDRS is set`},
 		{map[string]string{"REDIS_SENTINEL_ADDRS": "s", "REDIS_SENTINEL_MASTER": "m"}, `config: REDIS_SENTINEL_ADDRS="s": not a host:port address: "s"`},
 		{map[string]string{"REDIS_SENTINEL_ADDRS": "s:1", "REDIS_SENTINEL_MASTER": "m", "REDIS_CLUSTER_ADDRS": "c:1"}, `config: REDIS_SENTINEL_ADDRS="s:1": cannot be combined with REDIS_CLUSTER_ADDRS`},
-		{map[string]string{"REDIS_URL": "http://h:1"}, `config: REDIS_URL="http://h:1": unsupported scheme "http" (want redis or rediss)`},
-		{map[string]string{"REDIS_URL": "redis://h:0"}, `config: REDIS_URL="redis://h:0": port "0": not a valid port (want 1..65535)`},
-		{map[string]string{"REDIS_URL": "redis://h/x"}, `config: REDIS_URL="redis://h/x": database "x" in path: want a number >= 0`},
-		{map[string]string{"REDIS_URL": "redis://h?dial_timeout=x"}, `config: REDIS_URL="redis://h?dial_timeout=x": dial_timeout="x": not a valid duration (want Go syntax like 5s, or whole seconds)`},
+		{map[string]string{"REDIS_URL": "http://h:1"}, `config: REDIS_URL="http://h:1": invalid URL scheme: http`},
+		{map[string]string{"REDIS_URL": "redis://h:0"}, `config: REDIS_URL="redis://h:0": port 0: out of range: want 1..65535`},
+		{map[string]string{"REDIS_URL": "redis://h/x"}, `config: REDIS_URL="redis://h/x": invalid database number: "x"`},
+		{map[string]string{"REDIS_URL": "redis://h?dial_timeout=x"}, `config: REDIS_URL="redis://h?dial_timeout=x": invalid dial_timeout duration: time: invalid duration "x"`},
+		{map[string]string{"REDIS_POOL_SIZE": "1000000000"}, `config: REDIS_POOL_SIZE="1000000000": out of range: want 0..10000`},
+		{map[string]string{"REDIS_URL": "redis://h?pool_size=1000000000"}, `config: REDIS_URL="redis://h?pool_size=1000000000": pool_size="1000000000": out of range: want 0..10000`},
+		{map[string]string{"REDIS_URL": "redis://h?min_idle_conns=1000000"}, `config: REDIS_URL="redis://h?min_idle_conns=1000000": parameter "min_idle_conns" is not supported (want dial_timeout, read_timeout, write_timeout, pool_size)`},
+		{map[string]string{"REDIS_URL": "redis://h/70000"}, `config: REDIS_URL="redis://h/70000": database 70000: out of range: want 0..65535`},
+		{map[string]string{"REDIS_URL": "redis://h:6380", "REDIS_HOST": "other"}, `config: REDIS_HOST="other": conflicts with REDIS_URL, which says "h": set one of them`},
+		{map[string]string{"REDIS_URL": "redis://h:6380", "REDIS_HOST": "h", "REDIS_PORT": "6379"}, `config: REDIS_PORT="6379": conflicts with REDIS_URL, which says "6380": set one of them`},
 		{map[string]string{"REDIS_TLS_CA_FILE": "/no/such/ca.pem"}, `config: REDIS_TLS_CA_FILE="/no/such/ca.pem": open /no/such/ca.pem: no such file or directory`},
 		{map[string]string{"REDIS_TLS_CA_FILE": os.TempDir()}, `config: REDIS_TLS_CA_FILE="` + os.TempDir() + `": is a directory`},
-		{map[string]string{"LOG_LEVEL": "verbose"}, `config: LOG_LEVEL="verbose": not a valid level (want debug, info, warn or error)`},
-		{map[string]string{"LOG_FORMAT": "xml"}, `config: LOG_FORMAT="xml": not a valid format (want json or text)`},
 	}
 	for _, tt := range tests {
 		c := newTest(tt.env, "")
@@ -71,11 +70,9 @@ func TestValidateGoodValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{
-		"APP_PORT":              "65535",
-		"REDIS_PORT":            "1",
+		"REDIS_PORT":            "6380",
 		"REDIS_DB":              "0",
 		"REDIS_POOL_SIZE":       "0",
-		"SHUTDOWN_TIMEOUT":      "0",
 		"REDIS_DIAL_TIMEOUT":    "10",
 		"REDIS_TLS":             "on",
 		"REDIS_TLS_INSECURE":    "FALSE",
@@ -84,9 +81,8 @@ func TestValidateGoodValues(t *testing.T) {
 		"REDIS_EMBEDDED_ADDR":   ":6390",
 		"REDIS_SENTINEL_ADDRS":  "s1:26379, [::1]:26380",
 		"REDIS_SENTINEL_MASTER": "mymaster",
-		"REDIS_URL":             "rediss://u:p@h:6380/2?dial_timeout=1s&pool_size=5&unknown=kept",
-		"LOG_LEVEL":             "WARNING",
-		"LOG_FORMAT":            "Text",
+		"REDIS_URL":             "rediss://u:p@h:6380/2?dial_timeout=1s&pool_size=5",
+		"REDIS_HOST":            "h", // agrees with the URL
 	}
 	if err := newTest(env, "").Validate(); err != nil {
 		t.Errorf("Validate() = %v", err)
@@ -95,20 +91,20 @@ func TestValidateGoodValues(t *testing.T) {
 
 func TestValidateReportsEverySource(t *testing.T) {
 	t.Parallel()
-	doc := "app:\n  port: http\nredis:\n  db: -2\nlog:\n  level: loud\n"
-	c := newTest(map[string]string{"REDIS_PORT": "abc", "LOG_LEVEL": "error"}, doc)
-	c.Set("shutdown.timeout", "later")
+	doc := "redis:\n  db: -2\n  pool_size: many\n  dial_timeout: loud\n"
+	c := newTest(map[string]string{"REDIS_PORT": "abc", "REDIS_DIAL_TIMEOUT": "2s"}, doc)
+	c.Set("redis.read_timeout", "later")
 	c.GetInt("custom.retries") // unset: no error
 	c.Set("custom.workers", "x")
 	c.GetInt("custom.workers")
 
 	got := errorList(c.Validate())
 	want := []string{
-		`config: app.port="http" (from config.yaml): not a valid integer`,
 		`config: custom.workers="x" (from Set): not a valid integer`,
-		`config: redis.db="-2" (from config.yaml): must not be negative`,
+		`config: redis.db="-2" (from config.yaml): out of range: want 0..65535`,
+		`config: redis.pool_size="many" (from config.yaml): not a valid integer`,
 		`config: REDIS_PORT="abc": not a valid integer`,
-		`config: shutdown.timeout="later" (from Set): not a valid duration (want Go syntax like 5s, or whole seconds)`,
+		`config: redis.read_timeout="later" (from Set): not a valid duration (want Go syntax like 5s, or whole seconds)`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d errors:\n%v", len(got), got)
@@ -118,7 +114,7 @@ func TestValidateReportsEverySource(t *testing.T) {
 			t.Errorf("error %d:\n got %s\nwant %s", i, got[i], want[i])
 		}
 	}
-	// LOG_LEVEL=error in the environment hides the file's bad level.
+	// REDIS_DIAL_TIMEOUT=2s in the environment hides the file's bad level.
 	for _, e := range got {
 		if strings.Contains(e.Error(), "loud") {
 			t.Errorf("shadowed file value reported: %v", e)

@@ -308,3 +308,32 @@ func (c *Config) valueError(key, source string, v value, reason error) *ValueErr
 	key = normKey(key)
 	return &ValueError{Key: key, Source: source, Value: redactValue(key, v.text), Err: reason}
 }
+
+// NamesUnder returns what sets a key below prefix, for programs whose keys
+// embed a name (worker.topic_options.<topic>.<option>) and that must catch
+// a misspelled one: each environment variable named EnvName(prefix)+"_…"
+// with a value, and each dotted key below prefix from Set or the file.
+// Sorted; empty values count as unset, as everywhere.
+func (c *Config) NamesUnder(prefix string) []string {
+	prefix = normKey(prefix)
+	var names []string
+	envPrefix := EnvName(prefix) + "_"
+	for name, v := range c.env {
+		if strings.HasPrefix(name, envPrefix) && v != "" {
+			names = append(names, name)
+		}
+	}
+	add := func(m map[string]value) {
+		for k, v := range m {
+			if strings.HasPrefix(k, prefix+".") && !v.empty() {
+				names = append(names, k)
+			}
+		}
+	}
+	add(c.file)
+	c.mu.Lock()
+	add(c.set)
+	c.mu.Unlock()
+	slices.Sort(names)
+	return slices.Compact(names)
+}

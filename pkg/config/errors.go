@@ -28,7 +28,7 @@ func (e *ValueError) Error() string {
 	case "":
 		return fmt.Sprintf("config: %s (%s): %v", e.Key, EnvName(e.Key), e.Err)
 	default:
-		return fmt.Sprintf("config: %s=%q (from %s): %v", e.Key, e.Value, e.Source, e.Err)
+		return fmt.Sprintf("config: %s (%s)=%q (from %s): %v", e.Key, EnvName(e.Key), e.Value, e.Source, e.Err)
 	}
 }
 

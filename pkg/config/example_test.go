@@ -37,7 +37,7 @@ func Example() {
 	// [email.send sms.send]
 	// redis.internal 6379 0 true
 	// xxxxx
-	// config: redis.db="two" (from map): not a valid integer
+	// config: redis.db (REDIS_DB)="two" (from map): not a valid integer
 }
 
 func ExampleParseURL() {

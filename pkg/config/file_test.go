@@ -181,7 +181,7 @@ func TestFileErrorNamesFile(t *testing.T) {
 	t.Parallel()
 	c := load(map[string]string{"CONFIG_FILE": "/etc/gw.yaml"},
 		fakeFiles(map[string]string{"/etc/gw.yaml": "redis:\n  port: abc\n"}))
-	want := `config: redis.port="abc" (from /etc/gw.yaml): not a valid integer`
+	want := `config: redis.port (REDIS_PORT)="abc" (from /etc/gw.yaml): not a valid integer`
 	if err := c.Validate(); err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want %s", err, want)
 	}

@@ -100,11 +100,11 @@ func TestValidateReportsEverySource(t *testing.T) {
 
 	got := errorList(c.Validate())
 	want := []string{
-		`config: custom.workers="x" (from Set): not a valid integer`,
-		`config: redis.db="-2" (from config.yaml): out of range: want 0..65535`,
-		`config: redis.pool_size="many" (from config.yaml): not a valid integer`,
+		`config: custom.workers (CUSTOM_WORKERS)="x" (from Set): not a valid integer`,
+		`config: redis.db (REDIS_DB)="-2" (from config.yaml): out of range: want 0..65535`,
+		`config: redis.pool_size (REDIS_POOL_SIZE)="many" (from config.yaml): not a valid integer`,
 		`config: REDIS_PORT="abc": not a valid integer`,
-		`config: redis.read_timeout="later" (from Set): not a valid duration (want Go syntax like 5s, or whole seconds)`,
+		`config: redis.read_timeout (REDIS_READ_TIMEOUT)="later" (from Set): not a valid duration (want Go syntax like 5s, or whole seconds)`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d errors:\n%v", len(got), got)
@@ -129,7 +129,7 @@ func TestValueErrorFormats(t *testing.T) {
 		want string
 	}{
 		{ValueError{Key: "redis.port", Source: "REDIS_PORT", Value: "x", Err: errNotInt}, `config: REDIS_PORT="x": not a valid integer`},
-		{ValueError{Key: "redis.port", Source: "a.yaml", Value: "x", Err: errNotInt}, `config: redis.port="x" (from a.yaml): not a valid integer`},
+		{ValueError{Key: "redis.port", Source: "a.yaml", Value: "x", Err: errNotInt}, `config: redis.port (REDIS_PORT)="x" (from a.yaml): not a valid integer`},
 		{ValueError{Key: "redis.sentinel_master", Err: errNoMaster}, `config: redis.sentinel_master (REDIS_SENTINEL_MASTER): required when REDIS_SENTINEL_ADDRS is set`},
 	}
 	for _, tt := range tests {

@@ -54,12 +54,12 @@ type Options struct {
 type App struct {
 	log      logger.Logger
 	settings *settings.Settings
+	topics   settings.Topics
 	redis    *redisTarget
 	manager  *redis.Manager
 	pool     *worker.Pool
 	ready    *httpapi.Readiness
-	http     *http.Server
-	listener net.Listener
+	servers  []*server          // the public one, then the admin one if ADMIN_PORT is set
 	periodic []settings.Periodic // the scheduled cleanup and worker.periodic
 }
 
@@ -67,13 +67,13 @@ type App struct {
 // is text, at log.level (LOG_LEVEL).
 func NewLogger(cfg *config.Config) logger.Logger {
 	return logger.NewWithOptions(logger.Options{
-		Name: httpapi.ServiceName, Level: cfg.GetString("log.level"), Format: cfg.GetString("log.format"),
+		Name: httpapi.ServiceName, Level: cfg.GetString(settings.KeyLogLevel), Format: cfg.GetString(settings.KeyLogFormat),
 	})
 }
 
 // New validates the configuration, picks Redis (starting the embedded one
 // if that is the default), registers handlers and listens on the HTTP
-// port. Any error names what is wrong; nothing is left running.
+// port(s). Any error names what is wrong; nothing is left running.
 func New(ctx context.Context, opts Options) (_ *App, err error) {
 	cfg := opts.Config
 	if cfg == nil {
@@ -83,11 +83,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if log == nil {
 		log = NewLogger(cfg)
 	}
-	// Report configuration errors before starting anything.
-	if err := cfg.Validate(); err != nil {
+	// Every value is checked before anything is started or sized by it.
+	a := &App{log: log}
+	if a.settings, err = settings.Load(cfg); err != nil {
 		return nil, err
 	}
-	a := &App{log: log}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -104,26 +104,28 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 
 	insp := a.manager.Inspector()
 	reg := &worker.Registry{}
-	// The retention is set below, once the settings are read; the settings
-	// need the registered topics first.
-	cleaner := handlers.NewCleaner(insp, settings.DefaultDeadRetention, log)
-	handlers.Register(reg, log, cleaner)
+	handlers.Register(reg, log, handlers.NewCleaner(insp, a.settings.DeadRetention, log))
 	for _, register := range opts.Register {
 		register(reg, a.manager, log)
 	}
 	if err := reg.Err(); err != nil {
 		return nil, err
 	}
-	if a.settings, err = settings.Load(cfg, reg.Topics()); err != nil {
+	topics, warnings, err := a.settings.Consume(reg.Registrations())
+	if err != nil {
 		return nil, err
 	}
-	a.settings.Redis = a.redis.cfg
-	cleaner.Retention = a.settings.DeadRetention
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	a.topics = topics
 
-	m := metrics.New(insp, a.settings.TopicNames())
-	subs := make([]worker.Registration, 0, len(a.settings.Topics))
-	for _, t := range a.settings.Topics {
+	m := metrics.New(insp, topics.Names())
+	subs := make([]worker.Registration, 0, len(topics))
+	for _, t := range topics {
 		g, _ := reg.Lookup(t.Name)
+		// The topic's settings come after the registration's options, so
+		// what the start line shows is what runs.
 		g.Options = slices.Concat(g.Options, t.SubscribeOptions(), m.SubscribeOptions(),
 			[]redis.SubscribeOption{redis.WithShutdownTimeout(a.settings.ShutdownTimeout)})
 		subs = append(subs, g)
@@ -133,32 +135,30 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	// Every replica runs the schedules; each tick is published once for
 	// the fleet.
 	a.periodic = a.settings.Periodic
-	if a.settings.CleanupInterval > 0 && slices.Contains(a.settings.TopicNames(), handlers.TopicSystemCleanup) {
+	if a.settings.CleanupInterval > 0 && slices.Contains(topics.Names(), handlers.TopicSystemCleanup) {
 		a.periodic = append(a.periodic, settings.Periodic{
 			Topic: handlers.TopicSystemCleanup, Schedule: "@every " + a.settings.CleanupInterval.String(),
 		})
 	}
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
-	a.http = &http.Server{
-		Handler: httpapi.NewHandler(httpapi.Deps{
-			Ready:      a.ready,
-			Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
-			Stats:      insp.StatsOf,
-			Prometheus: m.Handler(),
-			Started:    time.Now(),
-			Handlers: map[string]http.Handler{
-				"/v1/":           admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log}),
-				"GET /dashboard": dashboard.Handler(),
-			},
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
+	adminHandlers := map[string]http.Handler{
+		"/v1/":           admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log}),
+		"GET /dashboard": dashboard.Handler(),
 	}
-	addr := net.JoinHostPort("", strconv.Itoa(a.settings.Port))
-	if a.listener, err = net.Listen("tcp", addr); err != nil {
-		return nil, fmt.Errorf("http: listen on %s (APP_PORT): %w", addr, err)
+	deps := httpapi.Deps{
+		Ready:      a.ready,
+		Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
+		Stats:      insp.StatsOf,
+		Prometheus: m.Handler(),
+		Started:    time.Now(),
+		Handlers:   adminHandlers,
 	}
-	log.Info("starting gateway-worker", "config", a.settings, "embedded_redis", a.redis.embedded != nil)
+	if a.servers, err = listen(a.settings, deps); err != nil {
+		return nil, err
+	}
+	log.Info("starting gateway-worker", "config", a.settings, "topics", topics, "redis", a.redis.cfg,
+		"embedded_redis", a.redis.embedded != nil)
 	pctx, pcancel := context.WithTimeout(ctx, time.Second)
 	defer pcancel()
 	if err := a.manager.Ping(pctx); err != nil {
@@ -167,8 +167,17 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	return a, nil
 }
 
-// Addr returns the HTTP listen address.
-func (a *App) Addr() string { return a.listener.Addr().String() }
+// Addr returns the public HTTP listen address.
+func (a *App) Addr() string { return a.servers[0].addr() }
+
+// AdminAddr returns the admin listen address (ADMIN_PORT), or "" when the
+// admin API is served on Addr.
+func (a *App) AdminAddr() string {
+	if len(a.servers) < 2 {
+		return ""
+	}
+	return a.servers[1].addr()
+}
 
 // Run serves HTTP and consumes until ctx is cancelled, then shuts down:
 // consumers stop taking messages and finish in-flight ones within the
@@ -179,8 +188,10 @@ func (a *App) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- a.http.Serve(a.listener) }()
+	httpErr := make(chan error, len(a.servers))
+	for _, s := range a.servers {
+		go func() { httpErr <- s.serve() }()
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { a.pool.Run(runCtx) })
 	for _, p := range a.periodic {
@@ -191,12 +202,14 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		})
 	}
-	a.log.Info("gateway-worker running", "addr", a.Addr(), "topics", a.pool.Topics())
+	a.log.Info("gateway-worker running", "addr", a.Addr(), "admin_addr", a.AdminAddr(), "topics", a.pool.Topics())
 
 	var err error
+	pending := len(a.servers)
 	select {
 	case <-runCtx.Done():
 	case err = <-httpErr:
+		pending--
 		err = fmt.Errorf("http: %w", err)
 	}
 	a.ready.Stopping()
@@ -206,18 +219,22 @@ func (a *App) Run(ctx context.Context) error {
 
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
-	if serr := a.http.Shutdown(sctx); serr != nil {
-		err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+	for _, s := range a.servers {
+		if serr := s.http.Shutdown(sctx); serr != nil {
+			err = errors.Join(err, fmt.Errorf("http shutdown: %w", serr))
+		}
 	}
-	if herr := <-httpErr; err == nil && !errors.Is(herr, http.ErrServerClosed) {
-		err = fmt.Errorf("http: %w", herr)
+	for range pending {
+		if herr := <-httpErr; err == nil && !errors.Is(herr, http.ErrServerClosed) {
+			err = fmt.Errorf("http: %w", herr)
+		}
 	}
 	a.log.Info("gateway-worker stopped")
 	return err
 }
 
-// close releases Redis and the embedded server. The listener is New's
-// last step and is closed by Run.
+// close releases Redis and the embedded server. The listeners are New's
+// last step and are closed by Run.
 func (a *App) close() {
 	if a.manager != nil {
 		_ = a.manager.Close()
@@ -228,9 +245,17 @@ func (a *App) close() {
 }
 
 // Healthcheck GETs /healthz of the worker on this host, for the container
-// HEALTHCHECK.
+// HEALTHCHECK: on APP_HOST if it names one, else on the loopback.
 func Healthcheck(ctx context.Context, cfg *config.Config) error {
+	s, err := settings.Load(cfg)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	return httpapi.Probe(ctx, fmt.Sprintf("http://127.0.0.1:%d/healthz", cfg.GetInt("app.port")))
+	host := s.Host
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return httpapi.Probe(ctx, "http://"+net.JoinHostPort(host, strconv.Itoa(s.Port))+"/healthz")
 }

@@ -15,7 +15,7 @@ import (
 
 // DefaultLocalRedis is where the worker looks for a Redis when none is
 // configured.
-const DefaultLocalRedis = "127.0.0.1:6379"
+const DefaultLocalRedis = config.DefaultRedisAddr
 
 // redisTarget is the Redis the worker will use and, in embedded mode, the
 // server it started.

@@ -12,17 +12,14 @@ import (
 // Cleaner trims, for every topic in the registry, dead letters older than
 // the retention and expired de-duplication and idempotency markers.
 type Cleaner struct {
-	// Retention is the age past which dead letters are dropped. Set it
-	// before the cleaner is used.
-	Retention time.Duration
-
-	insp *redis.Inspector
-	log  logger.Logger
+	retention time.Duration // age past which dead letters are dropped
+	insp      *redis.Inspector
+	log       logger.Logger
 }
 
 // NewCleaner returns a Cleaner dropping dead letters older than retention.
 func NewCleaner(insp *redis.Inspector, retention time.Duration, log logger.Logger) *Cleaner {
-	return &Cleaner{Retention: retention, insp: insp, log: log}
+	return &Cleaner{retention: retention, insp: insp, log: log}
 }
 
 // Report says what a cleanup removed, per topic; topics where nothing was
@@ -55,7 +52,7 @@ func (c *Cleaner) Clean(ctx context.Context) (Report, error) {
 		if redis.ValidateTopic(t) != nil {
 			continue // not ours to touch
 		}
-		dead, err := c.insp.TrimDead(ctx, t, c.Retention)
+		dead, err := c.insp.TrimDead(ctx, t, c.retention)
 		if err != nil {
 			return rep, fmt.Errorf("cleanup: trim dead letters of %s: %w", t, err)
 		}
@@ -81,7 +78,7 @@ func (c *Cleaner) Handle(ctx context.Context, msg *redis.Message) error {
 	logMessage(c.log, msg)
 	rep, err := c.Clean(ctx)
 	dead, markers := rep.Total()
-	c.log.Info("cleanup done", "message_id", msg.ID, "retention", c.Retention.String(),
+	c.log.Info("cleanup done", "message_id", msg.ID, "retention", c.retention.String(),
 		"dead_letters_removed", dead, "markers_removed", markers,
 		"dead_letters_by_topic", rep.DeadLetters, "markers_by_topic", rep.Markers)
 	return err

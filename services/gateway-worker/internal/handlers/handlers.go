@@ -29,7 +29,8 @@ func Predefined() []string {
 func Register(r worker.Registrar, log logger.Logger, cleaner *Cleaner) {
 	for _, topic := range Predefined() {
 		if topic == TopicSystemCleanup {
-			r.Register(topic, cleaner.Handle, redis.WithConcurrency(1))
+			// One cleanup at a time; the start line shows it.
+			r.RegisterWith(topic, cleaner.Handle, worker.Defaults{Concurrency: 1})
 			continue
 		}
 		r.Register(topic, Log(log))

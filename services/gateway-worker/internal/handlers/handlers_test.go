@@ -105,7 +105,7 @@ func TestCleanupRemovesOldDeadLettersAndExpiredMarkers(t *testing.T) {
 		return markers == 2
 	})
 
-	cleaner.Retention = time.Millisecond
+	cleaner = handlers.NewCleaner(m.Inspector(), time.Millisecond, log)
 	eventually(t, "old dead letter removed", func() bool {
 		err := cleaner.Handle(ctx, &redis.Message{ID: "c1", Topic: handlers.TopicSystemCleanup, Attempt: 1})
 		if err != nil {

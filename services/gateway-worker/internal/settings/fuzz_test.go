@@ -25,7 +25,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, k uint8, value string) {
 		key := keys[int(k)%len(keys)]
-		_, err := settings.Load(config.NewFromMap(map[string]any{key: value}), registered)
+		_, err := load(config.NewFromMap(map[string]any{key: value}))
 		if err != nil && !strings.Contains(err.Error(), key) {
 			t.Fatalf("%s=%q: error %q does not name the key", key, value, err)
 		}

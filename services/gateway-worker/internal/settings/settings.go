@@ -1,9 +1,19 @@
 // Package settings turns the configuration (environment and YAML, read by
-// goweb/pkg/config) into the gateway worker's validated settings.
+// goweb/pkg/config) into the gateway worker's validated settings. It owns
+// the service's keys, their defaults and their bounds; pkg/config owns the
+// redis.* keys. Load validates everything once, before anything starts.
 //
-// Besides the keys pkg/config documents (app.port, log.*, shutdown.timeout,
-// redis.*, worker.topics), the worker reads:
+// The keys, besides redis.* (see pkg/config):
 //
+//	app:
+//	  host: ""                 # APP_HOST, bind address; defaults to all interfaces
+//	  port: 8084               # APP_PORT
+//	admin:
+//	  token: ...               # ADMIN_TOKEN, bearer token of the admin API (/v1); empty disables it
+//	  host: ""                 # ADMIN_HOST, bind address of ADMIN_PORT
+//	  port: 0                  # ADMIN_PORT; when set, /v1 and /dashboard are served there only
+//	log: {level: info, format: json}   # LOG_LEVEL, LOG_FORMAT
+//	shutdown: {timeout: 25s}   # SHUTDOWN_TIMEOUT
 //	worker:
 //	  topics: [order.reminder, payment.retry]  # WORKER_TOPICS=a,b; defaults to every registered topic
 //	  concurrency: 10          # WORKER_CONCURRENCY, handlers at once per topic
@@ -15,65 +25,71 @@
 //	      max_retries: 5
 //	      handler_timeout: 10s
 //	  periodic: "report.daily=0 9 * * MON-FRI; cache.refresh=@every 10m"
-//	                           # WORKER_PERIODIC, <topic>=<schedule> pairs separated by ";":
-//	                           # publishes {"schedule": "<schedule>"} to each topic at every tick,
-//	                           # once per tick across replicas (redis.ParseSchedule gives the syntax)
+//	                           # WORKER_PERIODIC, <topic>=<schedule> pairs separated by ";"
 //	cleanup:
-//	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION, age after which system.cleanup drops dead letters
-//	  interval: 1h             # CLEANUP_INTERVAL, how often a system.cleanup is scheduled; 0 disables
-//	admin:
-//	  token: ...               # ADMIN_TOKEN, bearer token of the admin API (/v1); empty disables it
+//	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION
+//	  interval: 1h             # CLEANUP_INTERVAL; 0 disables
 //
-// Load reports every bad value at once, each naming its key and
-// environment variable.
+// Every number has bounds (Ranges lists them). Load reports every bad value
+// at once, each naming its key and environment variable.
 package settings
 
 import (
 	"errors"
 	"fmt"
-	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"time"
 
 	"goweb/pkg/config"
+	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 )
 
-// Defaults of the worker's own keys.
-const (
-	DefaultDeadRetention   = 7 * 24 * time.Hour
-	DefaultCleanupInterval = time.Hour
-)
-
-// Keys of the worker's own settings.
-const (
-	KeyTopics          = "worker.topics"
-	KeyConcurrency     = "worker.concurrency"
-	KeyMaxRetries      = "worker.max_retries"
-	KeyHandlerTimeout  = "worker.handler_timeout"
-	KeyTopicOptions    = "worker.topic_options"
-	KeyPeriodic        = "worker.periodic"
-	KeyDeadRetention   = "cleanup.dead_retention"
-	KeyCleanupInterval = "cleanup.interval"
-	KeyAdminToken      = "admin.token"
-)
-
-// Topic is how one topic is consumed.
-type Topic struct {
-	Name           string
+// Settings are the service's settings, validated.
+type Settings struct {
+	// Host is the address the HTTP server binds (APP_HOST). Defaults to ""
+	// (all interfaces).
+	Host string
+	// Port is the HTTP port (APP_PORT). Defaults to 8084.
+	Port int
+	// AdminHost and AdminPort are a second listener for the admin API (/v1)
+	// and the dashboard (ADMIN_HOST, ADMIN_PORT); when AdminPort is set,
+	// Port no longer serves them. AdminPort defaults to 0: both on Port.
+	AdminHost string
+	AdminPort int
+	// AdminToken is the admin API's bearer token (ADMIN_TOKEN). Defaults to
+	// empty: the API answers 403.
+	AdminToken Secret
+	// LogLevel and LogFormat (LOG_LEVEL, LOG_FORMAT). Default to info and
+	// json.
+	LogLevel  string
+	LogFormat string
+	// ShutdownTimeout is the time in-flight messages get after SIGTERM
+	// (SHUTDOWN_TIMEOUT). Defaults to redis.DefaultShutdownTimeout (25s).
+	ShutdownTimeout time.Duration
+	// Concurrency, MaxRetries and HandlerTimeout are the worker-wide topic
+	// settings (WORKER_CONCURRENCY, WORKER_MAX_RETRIES,
+	// WORKER_HANDLER_TIMEOUT). Default to redis.DefaultConcurrency (10),
+	// redis.DefaultMaxRetries (3) and 0 (no limit). Consume gives each
+	// topic's effective values.
 	Concurrency    int
 	MaxRetries     int
-	HandlerTimeout time.Duration // 0: no limit
-}
+	HandlerTimeout time.Duration
+	// Periodic are the messages published on a schedule (WORKER_PERIODIC).
+	// Defaults to none.
+	Periodic []Periodic
+	// DeadRetention is the age past which system.cleanup drops dead letters
+	// (CLEANUP_DEAD_RETENTION). Defaults to 168h.
+	DeadRetention time.Duration
+	// CleanupInterval is how often a system.cleanup is scheduled
+	// (CLEANUP_INTERVAL). Defaults to 1h; 0 disables.
+	CleanupInterval time.Duration
 
-// SubscribeOptions returns the topic's settings as queue options.
-func (t Topic) SubscribeOptions() []redis.SubscribeOption {
-	opts := []redis.SubscribeOption{redis.WithConcurrency(t.Concurrency), redis.WithMaxRetries(t.MaxRetries)}
-	if t.HandlerTimeout > 0 {
-		opts = append(opts, redis.WithHandlerTimeout(t.HandlerTimeout))
-	}
-	return opts
+	cfg              *config.Config
+	topics           []string // worker.topics; nil: every registered topic
+	topicOptionNames []string // the per-topic options that are set
 }
 
 // Periodic is a message the worker publishes on a schedule.
@@ -82,83 +98,71 @@ type Periodic struct {
 	Schedule string // see redis.ParseSchedule
 }
 
-// Settings are the worker's effective settings.
-type Settings struct {
-	Port            int
-	LogLevel        string
-	LogFormat       string
-	ShutdownTimeout time.Duration
-	Topics          []Topic
-	Periodic        []Periodic
-	DeadRetention   time.Duration
-	CleanupInterval time.Duration
-	AdminToken      Secret             // empty: the admin API is disabled
-	Redis           config.RedisConfig // the Redis the app chose (app.New fills it), for the start-up log
-}
+var (
+	errLogLevel  = errors.New("not a valid level (want debug, info, warn or error)")
+	errLogFormat = errors.New("not a valid format (want json or text)")
+	errSamePort  = errors.New("must differ from APP_PORT")
+	errAdminHost = errors.New("needs ADMIN_PORT")
+)
 
-// Secret is a setting never to be printed: fmt and slog show it masked.
-type Secret string
-
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "xxxxx"
-}
-
-// GoString masks %#v too.
-func (s Secret) GoString() string { return `"` + s.String() + `"` }
-
-// LogValue masks it in slog output.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// TopicNames returns the names of the consumed topics, in order.
-func (s *Settings) TopicNames() []string {
-	names := make([]string, len(s.Topics))
-	for i, t := range s.Topics {
-		names[i] = t.Name
-	}
-	return names
-}
-
-// Load reads and validates the settings. registered lists the topics that
-// have a handler: they are the default topic list, and worker.topics may
-// name only those.
-func Load(cfg *config.Config, registered []string) (*Settings, error) {
-	r := reader{cfg: cfg}
+// Load reads and validates the settings, pkg/config's redis.* keys
+// included. It is the only place the configuration is validated. The
+// topics and per-topic options are checked against the handlers by
+// Consume.
+func Load(cfg *config.Config) (*Settings, error) {
+	r := &reader{cfg: cfg}
 	if err := cfg.Validate(); err != nil {
 		r.errs = append(r.errs, err)
 	}
 	s := &Settings{
-		Port:            cfg.GetInt("app.port"),
-		LogLevel:        cfg.GetString("log.level"),
-		LogFormat:       cfg.GetString("log.format"),
-		ShutdownTimeout: cfg.GetDuration("shutdown.timeout"),
-		DeadRetention:   readValue(&r, KeyDeadRetention, DefaultDeadRetention, cfg.GetDurationE, atLeast(time.Millisecond)),
-		CleanupInterval: readValue(&r, KeyCleanupInterval, DefaultCleanupInterval, cfg.GetDurationE, zeroOrAtLeast(time.Second)),
-		// A token from a file or a secret often ends in a newline.
-		AdminToken: Secret(strings.TrimSpace(cfg.GetString(KeyAdminToken))),
+		Host:            r.host(KeyHost),
+		Port:            get(r, port),
+		AdminHost:       r.host(KeyAdminHost),
+		AdminPort:       get(r, adminPort),
+		AdminToken:      Secret(strings.TrimSpace(cfg.GetString(KeyAdminToken))), // a token from a file often ends in a newline
+		LogLevel:        r.text(KeyLogLevel, DefaultLogLevel, checkLevel),
+		LogFormat:       r.text(KeyLogFormat, DefaultLogFormat, checkFormat),
+		ShutdownTimeout: get(r, shutdownTimeout),
+		Concurrency:     get(r, concurrency),
+		MaxRetries:      get(r, maxRetries),
+		HandlerTimeout:  get(r, handlerTimeout),
+		Periodic:        r.periodic(),
+		DeadRetention:   get(r, deadRetention),
+		CleanupInterval: get(r, cleanupInterval),
+		cfg:             cfg,
+		topics:          r.topicList(),
 	}
-	def := Topic{
-		Concurrency:    readValue(&r, KeyConcurrency, redis.DefaultConcurrency, cfg.GetIntE, atLeast(1)),
-		MaxRetries:     readValue(&r, KeyMaxRetries, redis.DefaultMaxRetries, cfg.GetIntE, atLeast(0)),
-		HandlerTimeout: readValue(&r, KeyHandlerTimeout, 0, cfg.GetDurationE, atLeast(time.Duration(0))),
-	}
-	s.Periodic = r.periodic()
-	for _, name := range r.topics(registered) {
-		t := def
-		t.Name = name
-		key := func(opt string) string { return KeyTopicOptions + "." + name + "." + opt }
-		t.Concurrency = readValue(&r, key("concurrency"), t.Concurrency, cfg.GetIntE, atLeast(1))
-		t.MaxRetries = readValue(&r, key("max_retries"), t.MaxRetries, cfg.GetIntE, atLeast(0))
-		t.HandlerTimeout = readValue(&r, key("handler_timeout"), t.HandlerTimeout, cfg.GetDurationE, atLeast(time.Duration(0)))
-		s.Topics = append(s.Topics, t)
-	}
+	s.topicOptionNames = r.readTopicOptions()
+	s.validate(r)
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// validate checks what involves more than one setting.
+func (s *Settings) validate(r *reader) {
+	if s.AdminPort != 0 && s.AdminPort == s.Port {
+		r.fail(KeyAdminPort, "%d %v", s.AdminPort, errSamePort)
+	}
+	if s.AdminHost != "" && s.AdminPort == 0 {
+		r.fail(KeyAdminHost, "%v", errAdminHost)
+	}
+}
+
+// Addr is the public listen address, AdminAddr the admin one ("" when the
+// admin API shares Addr).
+func (s *Settings) Addr() string { return hostPort(s.Host, s.Port) }
+
+// AdminAddr returns the admin listen address, or "" when there is none.
+func (s *Settings) AdminAddr() string {
+	if s.AdminPort == 0 {
+		return ""
+	}
+	return hostPort(s.AdminHost, s.AdminPort)
+}
+
+func hostPort(host string, port int) string { return net.JoinHostPort(host, fmt.Sprint(port)) }
 
 // reader collects every problem so an operator fixes them in one go.
 type reader struct {
@@ -167,20 +171,75 @@ type reader struct {
 }
 
 func (r *reader) fail(key, format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("config: %s (%s): %s", key, config.EnvName(key), fmt.Sprintf(format, args...)))
+	name := key
+	if strings.Contains(key, ".") {
+		name = key + " (" + config.EnvName(key) + ")"
+	}
+	r.errs = append(r.errs, fmt.Errorf("config: %s: %s", name, fmt.Sprintf(format, args...)))
 }
 
-func (r *reader) topics(registered []string) []string {
-	if !r.cfg.IsSet(KeyTopics) {
-		return registered
+// get reads a numeric setting, recording a bad value; it then returns the
+// default.
+func get[T int | time.Duration](r *reader, s config.Number[T]) T {
+	v, err := s.Get(r.cfg)
+	if err != nil {
+		r.errs = append(r.errs, err)
 	}
-	var out []string
+	return v
+}
+
+func (r *reader) text(key, def string, check func(string) error) string {
+	if !r.cfg.IsSet(key) {
+		return def
+	}
+	v := strings.TrimSpace(r.cfg.GetString(key))
+	if err := check(v); err != nil {
+		r.fail(key, "%q: %v", v, err)
+		return def
+	}
+	return v
+}
+
+// host reads a bind address: empty, an IP or a host name.
+func (r *reader) host(key string) string {
+	return r.text(key, "", func(h string) error {
+		if net.ParseIP(h) != nil || h == "" {
+			return nil
+		}
+		for _, c := range h {
+			if !(c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return fmt.Errorf("not an IP address or host name (byte %q); the port is APP_PORT or ADMIN_PORT", c)
+			}
+		}
+		return nil
+	})
+}
+
+func checkLevel(s string) error {
+	if !logger.ValidLevel(s) {
+		return errLogLevel
+	}
+	return nil
+}
+
+func checkFormat(s string) error {
+	switch strings.ToLower(s) {
+	case "json", "text":
+		return nil
+	}
+	return errLogFormat
+}
+
+// topicList reads worker.topics: valid names, each once. nil when unset.
+func (r *reader) topicList() []string {
+	if !r.cfg.IsSet(KeyTopics) {
+		return nil
+	}
+	out := []string{}
 	for _, name := range r.cfg.GetStringSlice(KeyTopics) {
-		switch {
-		case redis.ValidateTopic(name) != nil:
-			r.fail(KeyTopics, "%v", redis.ValidateTopic(name))
-		case !slices.Contains(registered, name):
-			r.fail(KeyTopics, "topic %q has no handler (registered: %s)", name, strings.Join(registered, ", "))
+		switch err := redis.ValidateTopic(name); {
+		case err != nil:
+			r.fail(KeyTopics, "%v", err)
 		case slices.Contains(out, name):
 			r.fail(KeyTopics, "topic %q is listed twice", name)
 		default:
@@ -222,61 +281,4 @@ func (r *reader) periodic() []Periodic {
 		out = append(out, p)
 	}
 	return out
-}
-
-// readValue returns key's value, or def when it is not set or is bad (a
-// bad value is recorded in r).
-func readValue[T int | time.Duration](r *reader, key string, def T, get func(string) (T, error), check func(T) string) T {
-	if !r.cfg.IsSet(key) {
-		return def
-	}
-	v, err := get(key)
-	if err != nil {
-		r.errs = append(r.errs, err)
-		return def
-	}
-	if problem := check(v); problem != "" {
-		r.fail(key, "%v %s", v, problem)
-		return def
-	}
-	return v
-}
-
-func atLeast[T int | time.Duration](low T) func(T) string {
-	return func(v T) string {
-		if v < low {
-			return fmt.Sprintf("must be at least %v", low)
-		}
-		return ""
-	}
-}
-
-func zeroOrAtLeast(low time.Duration) func(time.Duration) string {
-	return func(v time.Duration) string {
-		if v != 0 && v < low {
-			return fmt.Sprintf("must be 0 (off) or at least %v", low)
-		}
-		return ""
-	}
-}
-
-// LogValue logs the settings with secrets redacted (RedisConfig redacts
-// itself).
-func (s *Settings) LogValue() slog.Value {
-	topics := make([]any, len(s.Topics))
-	for i, t := range s.Topics {
-		topics[i] = slog.Group(t.Name, "concurrency", t.Concurrency, "max_retries", t.MaxRetries, "handler_timeout", t.HandlerTimeout.String())
-	}
-	return slog.GroupValue(
-		slog.Int("port", s.Port),
-		slog.String("log_level", s.LogLevel),
-		slog.String("log_format", s.LogFormat),
-		slog.String("shutdown_timeout", s.ShutdownTimeout.String()),
-		slog.String("dead_retention", s.DeadRetention.String()),
-		slog.String("cleanup_interval", s.CleanupInterval.String()),
-		slog.Bool("admin_api", s.AdminToken != ""),
-		slog.Group("topics", topics...),
-		slog.Any("periodic", s.Periodic),
-		slog.Any("redis", s.Redis),
-	)
 }

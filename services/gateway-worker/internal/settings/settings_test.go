@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,23 +11,60 @@ import (
 	"go.uber.org/goleak"
 
 	"goweb/pkg/config"
+	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/settings"
+	"goweb/services/gateway-worker/internal/worker"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var registered = []string{"order.reminder", "payment.retry", "system.cleanup"}
 
+func nop(context.Context, *redis.Message) error { return nil }
+
+// registrations registers the test topics, system.cleanup with a
+// concurrency of its own as the service does.
+func registrations() []worker.Registration {
+	var reg worker.Registry
+	for _, topic := range registered {
+		if topic == "system.cleanup" {
+			reg.RegisterWith(topic, nop, worker.Defaults{Concurrency: 1})
+			continue
+		}
+		reg.Register(topic, nop)
+	}
+	return reg.Registrations()
+}
+
+// loaded is what the app gets: the settings and the consumed topics.
+type loaded struct {
+	*settings.Settings
+	Topics   settings.Topics
+	Warnings []string
+}
+
+func load(cfg *config.Config) (*loaded, error) {
+	s, err := settings.Load(cfg)
+	if err != nil {
+		return nil, err
+	}
+	topics, warnings, err := s.Consume(registrations())
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{Settings: s, Topics: topics, Warnings: warnings}, nil
+}
+
 func TestDefaults(t *testing.T) {
 	t.Parallel()
-	s, err := settings.Load(config.NewFromMap(nil), registered)
+	s, err := load(config.NewFromMap(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Port != 8084 || s.ShutdownTimeout != 25*time.Second || s.DeadRetention != settings.DefaultDeadRetention {
+	if s.Port != 8084 || s.ShutdownTimeout != 25*time.Second || s.DeadRetention != 168*time.Hour {
 		t.Errorf("defaults: port %d, shutdown %v, retention %v", s.Port, s.ShutdownTimeout, s.DeadRetention)
 	}
-	if got := strings.Join(s.TopicNames(), ","); got != strings.Join(registered, ",") {
+	if got := strings.Join(s.Topics.Names(), ","); got != strings.Join(registered, ",") {
 		t.Errorf("topics = %s, want every registered topic", got)
 	}
 	want := settings.Topic{Name: "order.reminder", Concurrency: 10, MaxRetries: 3}
@@ -48,7 +86,7 @@ func TestTopicOptions(t *testing.T) {
 		},
 		"cleanup": map[string]any{"dead_retention": "48h", "interval": "0"},
 	})
-	s, err := settings.Load(cfg, registered)
+	s, err := load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +109,7 @@ func TestPeriodic(t *testing.T) {
 	cfg := config.NewFromMap(map[string]any{
 		"worker": map[string]any{"periodic": " report.daily = 0 9 * * MON-FRI ;cache.refresh=@every 10m; "},
 	})
-	s, err := settings.Load(cfg, registered)
+	s, err := load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +117,7 @@ func TestPeriodic(t *testing.T) {
 	if fmt.Sprint(s.Periodic) != fmt.Sprint(want) {
 		t.Errorf("periodic = %+v, want %+v", s.Periodic, want)
 	}
-	if s, err := settings.Load(config.NewFromMap(nil), registered); err != nil || len(s.Periodic) != 0 {
+	if s, err := load(config.NewFromMap(nil)); err != nil || len(s.Periodic) != 0 {
 		t.Errorf("default periodic = %+v, %v; want none", s.Periodic, err)
 	}
 }
@@ -92,27 +130,32 @@ func TestErrorsNameTheKey(t *testing.T) {
 		values map[string]any
 		want   []string
 	}{
-		{"zero concurrency", map[string]any{"worker.concurrency": 0}, []string{"worker.concurrency (WORKER_CONCURRENCY)", "at least 1"}},
+		{"zero concurrency", map[string]any{"worker.concurrency": 0}, []string{"worker.concurrency (WORKER_CONCURRENCY)", "out of range: want 1..10000"}},
 		{"not a number", map[string]any{"worker.max_retries": "three"}, []string{"worker.max_retries", "not a valid integer"}},
-		{"negative timeout", map[string]any{"worker.handler_timeout": "-1s"}, []string{"WORKER_HANDLER_TIMEOUT", "at least 0s"}},
+		{"negative timeout", map[string]any{"worker.handler_timeout": "-1s"}, []string{"WORKER_HANDLER_TIMEOUT", "out of range: want 0s..24h0m0s"}},
 		{"bad duration", map[string]any{"cleanup.dead_retention": "a week"}, []string{"cleanup.dead_retention", "not a valid duration"}},
 		{"periodic without =", map[string]any{"worker.periodic": "report.daily @daily"}, []string{"worker.periodic (WORKER_PERIODIC)", `"report.daily @daily" is not <topic>=<schedule>`}},
 		{"periodic topic", map[string]any{"worker.periodic": "bad topic=@daily"}, []string{"WORKER_PERIODIC", "invalid topic"}},
 		{"periodic schedule", map[string]any{"worker.periodic": "a=@every 1ms"}, []string{"WORKER_PERIODIC", `schedule "@every 1ms"`}},
 		{"periodic twice", map[string]any{"worker.periodic": "a=@daily;a=@daily"}, []string{"WORKER_PERIODIC", "listed twice"}},
-		{"sub-second cleanup", map[string]any{"cleanup.interval": "500ms"}, []string{"cleanup.interval (CLEANUP_INTERVAL)", "0 (off) or at least 1s"}},
+		{"sub-second cleanup", map[string]any{"cleanup.interval": "500ms"}, []string{"cleanup.interval", "want 0 (off) or 1s..720h0m0s"}},
 		{"unknown topic", map[string]any{"worker.topics": "order.reminder,nope"}, []string{"WORKER_TOPICS", `"nope" has no handler`}},
 		{"invalid topic", map[string]any{"worker.topics": "bad topic"}, []string{"WORKER_TOPICS", "invalid topic"}},
 		{"duplicate topic", map[string]any{"worker.topics": "order.reminder,order.reminder"}, []string{"listed twice"}},
 		{"per-topic", map[string]any{"worker.topic_options.payment.retry.concurrency": -1},
-			[]string{"worker.topic_options.payment.retry.concurrency (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY)"}},
-		{"config package keys", map[string]any{"app.port": 70000}, []string{"app.port", "not a valid port"}},
+			[]string{"worker.topic_options.payment.retry.concurrency", "out of range"}},
+		{"log level", map[string]any{"log.level": "loud"}, []string{"log.level (LOG_LEVEL)", "not a valid level"}},
+		{"log format", map[string]any{"log.format": "xml"}, []string{"log.format (LOG_FORMAT)", "not a valid format"}},
+		{"bind address with a port", map[string]any{"app.host": "0.0.0.0:80"}, []string{"app.host (APP_HOST)", "not an IP address or host name"}},
+		{"admin port equal to the app port", map[string]any{"admin.port": 8084}, []string{"admin.port (ADMIN_PORT)", "must differ from APP_PORT"}},
+		{"admin host without a port", map[string]any{"admin.host": "10.0.0.1"}, []string{"admin.host (ADMIN_HOST)", "needs ADMIN_PORT"}},
+		{"config package keys", map[string]any{"app.port": 70000}, []string{"app.port", "out of range: want 1..65535"}},
 		{"several", map[string]any{"worker.concurrency": 0, "worker.max_retries": -2}, []string{"WORKER_CONCURRENCY", "WORKER_MAX_RETRIES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := settings.Load(config.NewFromMap(tt.values), registered)
+			_, err := load(config.NewFromMap(tt.values))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -150,7 +193,7 @@ func TestEnvNames(t *testing.T) {
 func TestAdminTokenIsSecret(t *testing.T) {
 	t.Parallel()
 	const token = "tok-3f9a1c"
-	s, err := settings.Load(config.NewFromMap(map[string]any{"admin.token": token + "\n"}), registered)
+	s, err := load(config.NewFromMap(map[string]any{"admin.token": token + "\n"}))
 	if err != nil {
 		t.Fatal(err)
 	}

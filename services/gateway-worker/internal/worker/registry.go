@@ -24,16 +24,30 @@ import (
 
 // Registrar is the one interface handlers are registered through.
 type Registrar interface {
-	// Register makes h the handler of topic. opts are the topic's default
-	// subscribe options.
+	// Register makes h the handler of topic. opts are subscribe options;
+	// the topic's settings (concurrency, max_retries, handler_timeout)
+	// override any they set.
 	Register(topic string, h redis.MessageHandler, opts ...redis.SubscribeOption)
+	// RegisterWith is Register with defaults of the topic's own, which win
+	// over the worker-wide settings (WORKER_CONCURRENCY) and lose to the
+	// topic's own (WORKER_TOPIC_OPTIONS_<TOPIC>_CONCURRENCY). The start
+	// line shows the result.
+	RegisterWith(topic string, h redis.MessageHandler, d Defaults, opts ...redis.SubscribeOption)
+}
+
+// Defaults are a topic's own defaults, given by its handler's author.
+type Defaults struct {
+	// Concurrency is how many handlers run at once. 0: the worker-wide
+	// setting.
+	Concurrency int
 }
 
 // Registration is one registered handler.
 type Registration struct {
-	Topic   string
-	Handler redis.MessageHandler
-	Options []redis.SubscribeOption
+	Topic    string
+	Handler  redis.MessageHandler
+	Defaults Defaults
+	Options  []redis.SubscribeOption
 }
 
 // Registry is a Registrar that keeps registrations in order. It is safe for
@@ -47,6 +61,12 @@ type Registry struct {
 // Register records h for topic. An invalid topic, a nil handler or a second
 // handler for a topic is reported by Err.
 func (r *Registry) Register(topic string, h redis.MessageHandler, opts ...redis.SubscribeOption) {
+	r.RegisterWith(topic, h, Defaults{}, opts...)
+}
+
+// RegisterWith records h for topic with the topic's own defaults; errors
+// as Register.
+func (r *Registry) RegisterWith(topic string, h redis.MessageHandler, d Defaults, opts ...redis.SubscribeOption) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
@@ -57,7 +77,7 @@ func (r *Registry) Register(topic string, h redis.MessageHandler, opts ...redis.
 	case slices.ContainsFunc(r.regs, func(g Registration) bool { return g.Topic == topic }):
 		r.errs = append(r.errs, fmt.Errorf("worker: register %q: topic already has a handler", topic))
 	default:
-		r.regs = append(r.regs, Registration{Topic: topic, Handler: h, Options: slices.Clone(opts)})
+		r.regs = append(r.regs, Registration{Topic: topic, Handler: h, Defaults: d, Options: slices.Clone(opts)})
 	}
 }
 
@@ -66,6 +86,13 @@ func (r *Registry) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return errors.Join(r.errs...)
+}
+
+// Registrations returns the registrations in registration order.
+func (r *Registry) Registrations() []Registration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.regs)
 }
 
 // Topics returns the registered topics in registration order.

@@ -1,0 +1,67 @@
+package settings_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"goweb/pkg/config"
+	"goweb/services/gateway-worker/internal/settings"
+)
+
+// Every numeric setting, pkg/config's and per-topic ones included, has
+// bounds: the values just outside are refused with an error naming the
+// variable, the bounds themselves are accepted. The table comes from
+// settings.Ranges, so a new numeric setting cannot skip it.
+func TestEveryNumberIsBounded(t *testing.T) {
+	t.Parallel()
+	ranges := settings.Ranges("payment.retry")
+	for _, r := range ranges {
+		t.Run(r.Key, func(t *testing.T) {
+			t.Parallel()
+			env := config.EnvName(r.Key)
+			for _, v := range []string{r.Below, r.Above, "1000000000", "-1000000000"} {
+				if v == r.Min || v == r.Max || v == r.Zero {
+					continue
+				}
+				_, err := load(config.NewFromMap(map[string]any{r.Key: v}))
+				if err == nil || !strings.Contains(err.Error(), env) || !strings.Contains(err.Error(), "out of range") {
+					t.Errorf("%s=%s: error %v, want %s out of range", env, v, err, env)
+				}
+			}
+			for _, v := range []string{r.Min, r.Max, r.Zero} {
+				if v == "" {
+					continue
+				}
+				values := map[string]any{r.Key: v}
+				if r.Key == settings.KeyAdminPort {
+					values[settings.KeyPort] = 1234 // so that neither bound clashes with APP_PORT
+				}
+				if _, err := load(config.NewFromMap(values)); err != nil {
+					t.Errorf("%s=%s refused: %v", env, v, err)
+				}
+			}
+		})
+	}
+	// Every key the service reads is either in the table or not a number:
+	// it accepts a word that no number parser would.
+	for _, key := range settings.Keys() {
+		if slices.ContainsFunc(ranges, func(r config.Range) bool { return r.Key == key }) {
+			continue
+		}
+		_, err := load(config.NewFromMap(map[string]any{key: "x"}))
+		if err != nil && (strings.Contains(err.Error(), "not a valid integer") || strings.Contains(err.Error(), "not a valid duration")) {
+			t.Errorf("%s is numeric but has no bounds in settings.Ranges: %v", key, err)
+		}
+	}
+}
+
+// WORKER_CONCURRENCY=1000000000 used to be accepted and ran the process out
+// of memory five minutes later.
+func TestHugeConcurrencyRefused(t *testing.T) {
+	t.Parallel()
+	_, err := load(config.NewFromMap(map[string]any{"worker.concurrency": "1000000000"}))
+	if err == nil || !strings.Contains(err.Error(), "WORKER_CONCURRENCY") {
+		t.Fatalf("error %v, want one naming WORKER_CONCURRENCY", err)
+	}
+}

@@ -1,0 +1,152 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"goweb/pkg/config"
+	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/worker"
+)
+
+// Topic is how one topic is consumed: its effective options.
+type Topic struct {
+	Name           string
+	Concurrency    int
+	MaxRetries     int
+	HandlerTimeout time.Duration // 0: no limit
+}
+
+// SubscribeOptions returns the topic's settings as queue options.
+func (t Topic) SubscribeOptions() []redis.SubscribeOption {
+	opts := []redis.SubscribeOption{redis.WithConcurrency(t.Concurrency), redis.WithMaxRetries(t.MaxRetries)}
+	if t.HandlerTimeout > 0 {
+		opts = append(opts, redis.WithHandlerTimeout(t.HandlerTimeout))
+	}
+	return opts
+}
+
+var (
+	errUnknownOption = errors.New("unknown option (want " + strings.Join(topicOptions, ", ") + ")")
+	errNoTopic       = errors.New("missing topic")
+)
+
+// splitTopicOption splits a per-topic option, as a dotted key
+// (worker.topic_options.payment.retry.concurrency) or a variable
+// (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY), into the topic as
+// spelled there and the option.
+func splitTopicOption(name string) (topic, opt string, err error) {
+	if rest, ok := strings.CutPrefix(name, KeyTopicOptions+"."); ok {
+		i := strings.LastIndexByte(rest, '.')
+		if i < 0 {
+			return "", "", errUnknownOption
+		}
+		topic, opt = rest[:i], rest[i+1:]
+		if !slices.Contains(topicOptions, opt) {
+			return "", "", errUnknownOption
+		}
+		if topic == "" {
+			return "", "", errNoTopic
+		}
+		return topic, opt, nil
+	}
+	rest, ok := strings.CutPrefix(name, config.EnvName(KeyTopicOptions)+"_")
+	if !ok {
+		return "", "", errUnknownOption
+	}
+	for _, o := range topicOptions {
+		if t, ok := strings.CutSuffix(rest, "_"+strings.ToUpper(o)); ok {
+			if t == "" {
+				return "", "", errNoTopic
+			}
+			return strings.ToLower(t), o, nil
+		}
+	}
+	return "", "", errUnknownOption
+}
+
+// readTopicOptions checks every per-topic option that is set: its name
+// (a misspelled option is refused) and its value (bounded like the
+// worker-wide setting). Which topic it names is checked by Consume, once
+// the handlers are registered.
+func (r *reader) readTopicOptions() []string {
+	names := r.cfg.NamesUnder(KeyTopicOptions)
+	for _, name := range names {
+		topic, opt, err := splitTopicOption(name)
+		if err != nil {
+			r.fail(name, "%v", err)
+			continue
+		}
+		if opt == OptHandlerTimeout {
+			get(r, topicDuration(topic, 0))
+		} else {
+			get(r, topicInt(topic, opt, 0))
+		}
+	}
+	return names
+}
+
+// Consume returns how each consumed topic runs: its own setting
+// (worker.topic_options.<topic>.*) wins over the defaults its handler was
+// registered with (worker.Defaults), which win over the worker-wide
+// settings (worker.concurrency, ...). The result is what the consumers use
+// and what the start line shows.
+//
+// A per-topic option naming no registered topic is refused: it is almost
+// always a typo (WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES). One for a
+// registered topic this process does not consume (WORKER_TOPICS leaves it
+// out) is only warned about: one ConfigMap often serves deployments that
+// consume different topics.
+func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings []string, err error) {
+	registered := make([]string, len(regs))
+	for i, g := range regs {
+		registered[i] = g.Topic
+	}
+	r := reader{cfg: s.cfg}
+	names := r.topics(s.topics, registered)
+	for _, name := range s.topicOptionNames {
+		spelled, _, _ := splitTopicOption(name)
+		match := func(t string) bool { return spelled == t || spelled == strings.ToLower(config.EnvName(t)) }
+		switch {
+		case !slices.ContainsFunc(registered, match):
+			r.fail(name, "no registered topic %q (registered: %s)", spelled, strings.Join(registered, ", "))
+		case !slices.ContainsFunc(names, match):
+			warnings = append(warnings, fmt.Sprintf("%s is set, but this process does not consume topic %q (%s)",
+				name, spelled, config.EnvName(KeyTopics)))
+		}
+	}
+	for _, name := range names {
+		g := regs[slices.Index(registered, name)]
+		t := Topic{Name: name, Concurrency: s.Concurrency, MaxRetries: s.MaxRetries, HandlerTimeout: s.HandlerTimeout}
+		if g.Defaults.Concurrency > 0 {
+			t.Concurrency = g.Defaults.Concurrency
+		}
+		t.Concurrency = get(&r, topicInt(name, OptConcurrency, t.Concurrency))
+		t.MaxRetries = get(&r, topicInt(name, OptMaxRetries, t.MaxRetries))
+		t.HandlerTimeout = get(&r, topicDuration(name, t.HandlerTimeout))
+		topics = append(topics, t)
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return nil, nil, err
+	}
+	return topics, warnings, nil
+}
+
+// topics resolves worker.topics against the registered handlers.
+func (r *reader) topics(listed, registered []string) []string {
+	if listed == nil {
+		return registered
+	}
+	var out []string
+	for _, name := range listed {
+		if !slices.Contains(registered, name) {
+			r.fail(KeyTopics, "topic %q has no handler (registered: %s)", name, strings.Join(registered, ", "))
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package settings_test
+
+import (
+	"strings"
+	"testing"
+
+	"goweb/pkg/config"
+	"goweb/services/gateway-worker/internal/settings"
+)
+
+// Per-topic options: a misspelled option or a topic no handler has is
+// refused, naming the variable; one for a registered topic this process
+// does not consume is a warning.
+func TestTopicOptionNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		values  map[string]any
+		wantErr string
+		warn    string
+	}{
+		{"misspelled topic", map[string]any{"worker.topic_options.order.remindr.max_retries": 9},
+			`worker.topic_options.order.remindr.max_retries (WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES): no registered topic "order.remindr"`, ""},
+		{"misspelled option", map[string]any{"worker.topic_options.payment.retry.max_retry": 9},
+			"worker.topic_options.payment.retry.max_retry (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRY): unknown option (want concurrency, max_retries, handler_timeout)", ""},
+		{"option without topic", map[string]any{"worker.topic_options.concurrency": 2}, "unknown option", ""},
+		{"not consumed", map[string]any{"worker.topics": "order.reminder", "worker.topic_options.payment.retry.concurrency": 2},
+			"", `worker.topic_options.payment.retry.concurrency is set, but this process does not consume topic "payment.retry" (WORKER_TOPICS)`},
+		{"consumed", map[string]any{"worker.topic_options.payment.retry.concurrency": 2}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := load(config.NewFromMap(tt.values))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(s.Warnings, "\n"); got != tt.warn {
+				t.Errorf("warnings %q, want %q", got, tt.warn)
+			}
+		})
+	}
+}
+
+// The same checks on environment variables, which spell the topic with
+// underscores: WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES=9 is the
+// typo of issue 10.
+func TestTopicOptionVariables(t *testing.T) {
+	for name, want := range map[string]string{
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES": `WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES: no registered topic "order_remindr"`,
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES":    "WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES: unknown option",
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_MAX_RETRIES": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, "9")
+			s, err := settings.Load(config.New())
+			if err == nil {
+				var topics settings.Topics
+				topics, _, err = s.Consume(registrations())
+				if err == nil && want == "" && topics[0].MaxRetries != 9 {
+					t.Errorf("order.reminder max_retries = %d, want 9", topics[0].MaxRetries)
+				}
+			}
+			if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+				t.Errorf("error %v, want %q", err, want)
+			}
+		})
+	}
+}
+
+// system.cleanup is registered with a concurrency of 1: that is what it
+// runs at, and what the start line shows, whatever WORKER_CONCURRENCY says;
+// only its own setting overrides it.
+func TestEffectiveTopicOptions(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		values map[string]any
+		want   int
+	}{
+		{nil, 1},
+		{map[string]any{"worker.concurrency": 7}, 1},
+		{map[string]any{"worker.topic_options.system.cleanup.concurrency": 3}, 3},
+	} {
+		s, err := load(config.NewFromMap(tt.values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, topic := range s.Topics {
+			if topic.Name == "system.cleanup" && topic.Concurrency != tt.want {
+				t.Errorf("%v: system.cleanup concurrency %d, want %d", tt.values, topic.Concurrency, tt.want)
+			}
+		}
+	}
+}

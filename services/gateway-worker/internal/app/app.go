@@ -59,7 +59,7 @@ type App struct {
 	manager  *redis.Manager
 	pool     *worker.Pool
 	ready    *httpapi.Readiness
-	servers  []*server          // the public one, then the admin one if ADMIN_PORT is set
+	servers  []*server           // the public one, then the admin one if ADMIN_PORT is set
 	periodic []settings.Periodic // the scheduled cleanup and worker.periodic
 }
 

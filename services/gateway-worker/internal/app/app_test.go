@@ -76,9 +76,10 @@ func TestChooseRedis(t *testing.T) {
 func TestNewReportsConfigErrors(t *testing.T) {
 	t.Parallel()
 	for values, want := range map[string]string{
-		"worker.concurrency=0":   "WORKER_CONCURRENCY",
-		"app.port=abc":           "app.port",
-		"worker.topics=unknown1": `"unknown1" has no handler`,
+		"worker.concurrency=0":          "WORKER_CONCURRENCY",
+		"worker.concurrency=1000000000": "WORKER_CONCURRENCY",
+		"app.port=abc":                  "app.port",
+		"worker.topics=unknown1":        `"unknown1" has no handler`,
 	} {
 		k, v, _ := strings.Cut(values, "=")
 		cfg := config.NewFromMap(map[string]any{k: v, "redis.host": "127.0.0.1", "redis.port": 1})

@@ -53,8 +53,8 @@ func TestTopicOptionNames(t *testing.T) {
 // typo of issue 10.
 func TestTopicOptionVariables(t *testing.T) {
 	for name, want := range map[string]string{
-		"WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES": `WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES: no registered topic "order_remindr"`,
-		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES":    "WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES: unknown option",
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES":  `WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES: no registered topic "order_remindr"`,
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES":     "WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES: unknown option",
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_MAX_RETRIES": "",
 	} {
 		t.Run(name, func(t *testing.T) {

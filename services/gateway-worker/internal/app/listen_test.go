@@ -1,0 +1,136 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
+	"goweb/services/gateway-worker/internal/handlers"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+// newApp builds an app on the test Redis with values on top, logging to
+// the returned buffer.
+func newApp(t *testing.T, values map[string]any) (*App, *lockedBuffer) {
+	t.Helper()
+	host, port := splitHostPort(servicetest.Redis.Addr)
+	cfg := config.NewFromMap(map[string]any{"redis.host": host, "redis.port": port, "shutdown.timeout": "2s",
+		"worker.topics": handlers.TopicSystemCleanup, "cleanup.interval": 0})
+	for k, v := range values {
+		cfg.Set(k, v)
+	}
+	logs := &lockedBuffer{}
+	a, err := New(context.Background(), Options{Config: cfg, Log: logger.NewWithOptions(logger.Options{Output: logs})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return a, logs
+}
+
+// lockedBuffer is a log the test reads while the app writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// With ADMIN_PORT the admin API and the dashboard are served there, and
+// the public port answers them 404; with APP_HOST the public port binds
+// only that address.
+func TestAdminListener(t *testing.T) {
+	t.Parallel()
+	_, appPort := splitHostPort(freeAddr(t))
+	_, adminPort := splitHostPort(freeAddr(t))
+	a, _ := newApp(t, map[string]any{"app.host": "127.0.0.1", "app.port": appPort,
+		"admin.host": "127.0.0.1", "admin.port": adminPort, "admin.token": "tok"})
+	pub, adm := "http://"+a.Addr(), "http://"+a.AdminAddr()
+	if !strings.HasPrefix(a.Addr(), "127.0.0.1:") || a.AdminAddr() == "" {
+		t.Fatalf("addresses %s and %s", a.Addr(), a.AdminAddr())
+	}
+	for url, want := range map[string]int{
+		pub + "/healthz":   200,
+		pub + "/v1/topics": 404,
+		pub + "/dashboard": 404,
+		adm + "/v1/topics": 401, // served, and wants the token
+		adm + "/dashboard": 200,
+		adm + "/healthz":   404,
+	} {
+		if got := status(t, url); got != want {
+			t.Errorf("GET %s = %d, want %d", url, got, want)
+		}
+	}
+}
+
+// Without ADMIN_PORT everything is on the public port, as before.
+func TestOneListener(t *testing.T) {
+	t.Parallel()
+	_, appPort := splitHostPort(freeAddr(t))
+	a, _ := newApp(t, map[string]any{"app.port": appPort, "admin.token": "tok"})
+	if a.AdminAddr() != "" {
+		t.Errorf("admin address %s without ADMIN_PORT", a.AdminAddr())
+	}
+	pub := "http://127.0.0.1:" + strconv.Itoa(appPort)
+	for path, want := range map[string]int{"/healthz": 200, "/v1/topics": 401, "/dashboard": 200} {
+		if got := status(t, pub+path); got != want {
+			t.Errorf("GET %s = %d, want %d", path, got, want)
+		}
+	}
+}
+
+// The start line shows each topic's effective options: system.cleanup is
+// registered with a concurrency of 1 and runs so, whatever
+// WORKER_CONCURRENCY says.
+func TestStartLineShowsEffectiveOptions(t *testing.T) {
+	t.Parallel()
+	_, appPort := splitHostPort(freeAddr(t))
+	_, logs := newApp(t, map[string]any{"app.port": appPort, "worker.concurrency": 7})
+	var line struct {
+		Msg    string                               `json:"msg"`
+		Topics map[string]struct{ Concurrency int } `json:"topics"`
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "starting gateway-worker" {
+			break
+		}
+	}
+	if got := line.Topics[handlers.TopicSystemCleanup].Concurrency; got != 1 {
+		t.Errorf("start line: system.cleanup concurrency %d, want 1\n%s", got, logs.String())
+	}
+}

@@ -2,7 +2,7 @@
 // environment and an optional YAML file.
 //
 //	cfg := config.New()
-//	log := logger.New("gateway-worker", cfg.GetString("log.level"))
+//	log := logger.New("gateway-worker", cfg.GetString("log.level")) // "" is info
 //	if err := cfg.Validate(); err != nil {
 //		log.Fatal("bad configuration", err)
 //	}
@@ -26,17 +26,22 @@
 // file does not hide the file's value. The file is the one named by
 // CONFIG_FILE, else ./config.yaml when it exists.
 //
-// The well-known keys, with their defaults:
+// This package owns the redis.* keys; programs declare their own keys
+// (the gateway worker's are in its internal/settings package), numeric
+// ones as Int or Duration values carrying their default and bounds. The
+// redis.* keys, with their defaults and bounds:
 //
-//	app.port 8084, log.level info, log.format json, shutdown.timeout 25s,
-//	worker.topics (list),
-//	redis.url, redis.host, redis.port 6379, redis.username, redis.password,
-//	redis.db, redis.tls, redis.tls_insecure, redis.tls_ca_file,
-//	redis.cluster_addrs (list), redis.sentinel_addrs (list),
-//	redis.sentinel_master, redis.sentinel_password,
+//	redis.url, redis.host, redis.port 6379 (1..65535), redis.username,
+//	redis.password, redis.db (0..65535), redis.tls, redis.tls_insecure,
+//	redis.tls_ca_file, redis.cluster_addrs (list), redis.sentinel_addrs
+//	(list), redis.sentinel_master, redis.sentinel_password,
 //	redis.mode ("", auto or embedded), redis.embedded_addr 127.0.0.1:6379,
-//	redis.dial_timeout 5s, redis.read_timeout 3s, redis.write_timeout 3s,
-//	redis.pool_size.
+//	redis.dial_timeout 5s, redis.read_timeout 3s, redis.write_timeout 3s
+//	(each 0..10m), redis.pool_size (0..10000; 0: the client's default).
+//
+// REDIS_URL is parsed by go-redis' ParseURL (see ParseURL here for what is
+// accepted); a REDIS_HOST or REDIS_PORT that names another server than the
+// URL is refused, naming both variables.
 //
 // Lists are YAML sequences or comma-separated strings. Durations are Go
 // durations ("1m30s") or whole seconds ("90"). Booleans are true/false,

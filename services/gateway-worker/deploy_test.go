@@ -15,9 +15,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"goweb/pkg/config"
+	"goweb/pkg/logger"
 	"goweb/services/gateway-worker/internal/handlers"
 	"goweb/services/gateway-worker/internal/httpapi"
 	"goweb/services/gateway-worker/internal/settings"
+	"goweb/services/gateway-worker/internal/worker"
 )
 
 // There is no Docker engine or cluster here, so these tests read the
@@ -150,8 +152,14 @@ type container struct {
 		ContainerPort int `yaml:"containerPort"`
 	} `yaml:"ports"`
 	Env []struct {
-		Name  string `yaml:"name"`
-		Value string `yaml:"value"`
+		Name      string `yaml:"name"`
+		Value     string `yaml:"value"`
+		ValueFrom struct {
+			SecretKeyRef *struct {
+				Name string `yaml:"name"`
+				Key  string `yaml:"key"`
+			} `yaml:"secretKeyRef"`
+		} `yaml:"valueFrom"`
 	} `yaml:"env"`
 	LivenessProbe  probe `yaml:"livenessProbe"`
 	ReadinessProbe probe `yaml:"readinessProbe"`
@@ -258,8 +266,14 @@ func TestConfigMap(t *testing.T) {
 			t.Errorf("ConfigMap config.yaml: %s is not a key the service reads", key)
 		}
 	}
-	if _, err := settings.Load(config.NewFromMap(doc), handlers.Predefined()); err != nil {
-		t.Errorf("ConfigMap config.yaml does not load: %v", err)
+	s, err := settings.Load(config.NewFromMap(doc))
+	if err != nil {
+		t.Fatalf("ConfigMap config.yaml does not load: %v", err)
+	}
+	var reg worker.Registry
+	handlers.Register(&reg, logger.Nop(), handlers.NewCleaner(nil, s.DeadRetention, logger.Nop()))
+	if _, warnings, err := s.Consume(reg.Registrations()); err != nil || len(warnings) > 0 {
+		t.Errorf("ConfigMap config.yaml: topics: %v, warnings %q", err, warnings)
 	}
 }
 
@@ -276,4 +290,28 @@ func flatten(prefix string, m map[string]any) []string {
 		}
 	}
 	return keys
+}
+
+// Every secret the Deployment reads is one docs/service.md tells you to
+// create, with the same key: kubectl create secret generic <name>
+// --from-literal=<key>=... (the admin token's secret once was missing).
+func TestManifestSecretsAreDocumented(t *testing.T) {
+	t.Parallel()
+	docs := string(readFile(t, "docs/service.md"))
+	c := k8sObjects(t)["Deployment"].Spec.Template.Spec.Containers[0]
+	secrets := 0
+	for _, e := range c.Env {
+		ref := e.ValueFrom.SecretKeyRef
+		if ref == nil {
+			continue
+		}
+		secrets++
+		want := fmt.Sprintf("kubectl create secret generic %s --from-literal=%s=", ref.Name, ref.Key)
+		if !strings.Contains(docs, want) {
+			t.Errorf("%s reads secret %s (key %s), but docs/service.md never says %q", e.Name, ref.Name, ref.Key, want)
+		}
+	}
+	if secrets == 0 {
+		t.Error("no secretKeyRef found in the Deployment: the parse is broken")
+	}
 }

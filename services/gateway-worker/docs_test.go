@@ -11,6 +11,7 @@ import (
 
 	"goweb/services/gateway-worker/internal/httpapi"
 	"goweb/services/gateway-worker/internal/servicetest"
+	"goweb/services/gateway-worker/internal/settings"
 )
 
 // docEndpoint is a row of the endpoint table at the top of
@@ -84,5 +85,43 @@ func TestEndpointsDocumented(t *testing.T) {
 	}
 	if pages[""] != pages["a-configured-token"] || !strings.Contains(pages[""], "<html") {
 		t.Error("the dashboard page differs with and without ADMIN_TOKEN, or is no page")
+	}
+}
+
+// The configuration table of docs/service.md lists exactly the variables
+// the service reads: none missing, none the code does not know.
+func TestDocumentedSettings(t *testing.T) {
+	t.Parallel()
+	docs := string(readFile(t, "docs/service.md"))
+	start := strings.Index(docs, "| Variable | YAML key |")
+	if start < 0 {
+		t.Fatal("docs/service.md has no configuration table")
+	}
+	variable := regexp.MustCompile("`([A-Z][A-Z0-9_<>]*)`")
+	var documented []string
+	for _, line := range strings.Split(docs[start:], "\n")[2:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		first := strings.Split(line, "|")[1]
+		for _, m := range variable.FindAllStringSubmatch(first, -1) {
+			documented = append(documented, m[1])
+		}
+	}
+	for _, name := range documented {
+		if name == "WORKER_TOPIC_OPTIONS_<TOPIC>_<OPTION>" {
+			continue
+		}
+		if !settings.IsEnvName(name) {
+			t.Errorf("docs/service.md documents %s, which the service does not read", name)
+		}
+	}
+	for _, name := range settings.EnvNames() {
+		if !slices.Contains(documented, name) {
+			t.Errorf("the service reads %s, which docs/service.md does not document", name)
+		}
+	}
+	if !slices.Contains(documented, "WORKER_TOPIC_OPTIONS_<TOPIC>_<OPTION>") {
+		t.Error("per-topic options are not documented")
 	}
 }

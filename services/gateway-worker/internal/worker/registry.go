@@ -5,12 +5,15 @@
 // CustomWorkerService maps topics to methods:
 //
 //	func RegisterEmail(r worker.Registrar, svc *EmailService) {
-//		r.Register("email.send", svc.handleEmailSend, redis.WithConcurrency(4))
+//		r.RegisterWith("email.send", svc.handleEmailSend, worker.Defaults{Concurrency: 4})
 //	}
 //
-// and passing that function to app.Options.Register. Options given to
-// Register are defaults: the topic's settings (worker.concurrency,
-// worker.topic_options.<topic>.*) override them.
+// and passing that function to app.Options.Register. The topic's
+// concurrency is then its own setting (worker.topic_options.<topic>.
+// concurrency) if set, else the Defaults given here, else the worker-wide
+// worker.concurrency; the start line shows the result. Concurrency, retries
+// and handler timeout passed as subscribe options are overridden by the
+// settings: use Defaults for them.
 package worker
 
 import (

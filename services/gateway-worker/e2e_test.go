@@ -201,12 +201,14 @@ func TestConfigError(t *testing.T) {
 func TestUnknownArgument(t *testing.T) {
 	t.Parallel()
 	bin := build(t, "./services/gateway-worker/cmd/server")
-	out, err := exec.Command(bin, "--port=1").CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-		t.Fatalf("exit: %v, want status 2", err)
-	}
-	if !strings.Contains(string(out), `unknown argument "--port=1"`) || !strings.Contains(string(out), "usage:") {
-		t.Errorf("output %q does not explain", out)
+	for _, args := range [][]string{{"--port=1"}, {"srve"}} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Fatalf("%v: exit: %v, want status 2", args, err)
+		}
+		if !strings.Contains(string(out), "gateway-worker: unknown") || !strings.Contains(string(out), "Run 'gateway-worker --help' for usage.") {
+			t.Errorf("%v: output %q does not explain", args, out)
+		}
 	}
 }

@@ -81,6 +81,12 @@ type proc struct {
 // environment) in an empty directory, so no config.yaml is picked up.
 func start(t *testing.T, bin string, env ...string) *proc {
 	t.Helper()
+	return startArgs(t, bin, nil, env...)
+}
+
+// startArgs is start with command line arguments.
+func startArgs(t *testing.T, bin string, args []string, env ...string) *proc {
+	t.Helper()
 	p := &proc{out: &servicetest.Buffer{}, done: make(chan struct{}),
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
 	port, err := redistest.FreePort()
@@ -88,7 +94,7 @@ func start(t *testing.T, bin string, env ...string) *proc {
 		t.Fatal(err)
 	}
 	p.port = port
-	p.cmd = exec.Command(bin)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = t.TempDir()
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "APP_PORT=" + strconv.Itoa(port)}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -110,11 +116,17 @@ func start(t *testing.T, bin string, env ...string) *proc {
 func startServer(t *testing.T, bin string, env ...string) *proc {
 	t.Helper()
 	p := start(t, bin, env...)
+	p.waitHealthy(t)
+	return p
+}
+
+// waitHealthy waits until /healthz answers.
+func (p *proc) waitHealthy(t *testing.T) {
+	t.Helper()
 	servicetest.Eventually(t, 20*time.Second, "/healthz", func() bool {
 		code, _, _ := p.get("/healthz", "")
 		return code == 200
 	})
-	return p
 }
 
 func (p *proc) get(path, accept string) (int, http.Header, string) {

@@ -16,6 +16,7 @@ See their dead letters first with: gateway-worker peek TOPIC --state dead`,
 		Example: `  gateway-worker dead retry payment.retry --all
   gateway-worker dead purge payment.retry --older-than 168h`,
 		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(e.deadRetryCmd(), e.deadPurgeCmd())
 	return cmd

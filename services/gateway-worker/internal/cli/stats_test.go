@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+func TestTopicsAndStats(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.run(t, "publish", b.topic, `{"a":1}`).ok(t)
+	b.run(t, "publish", b.topic, `{"a":2}`).ok(t)
+	b.run(t, "publish", b.topic, `{"a":3}`, "--delay", "1h").ok(t)
+
+	var topics []topicCounts
+	b.run(t, "topics", "--json").ok(t).json(t, &topics)
+	found := false
+	for _, c := range topics {
+		if c.Topic == b.topic {
+			found = true
+			if c != (topicCounts{Topic: b.topic, Pending: 2, Delayed: 1}) {
+				t.Errorf("topics --json: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("topics --json does not list %s: %+v", b.topic, topics)
+	}
+	if row := line(t, b.run(t, "topics").ok(t).stdout, b.topic+" "); strings.Join(row[1:], " ") != "2 1 0 0" {
+		t.Errorf("topics row %v, want pending 2, delayed 1", row)
+	}
+
+	var one redis.TopicStats
+	b.run(t, "stats", b.topic, "--json").ok(t).json(t, &one)
+	if one.Topic != b.topic || one.Pending != 2 || one.Delayed != 1 {
+		t.Errorf("stats TOPIC --json: %+v", one)
+	}
+	var all []redis.TopicStats
+	b.run(t, "stats", "--json").ok(t).json(t, &all)
+	if len(all) == 0 {
+		t.Error("stats --json: empty")
+	}
+	r := b.run(t, "stats", b.topic).ok(t)
+	if row := line(t, r.stdout, b.topic+" "); strings.Join(row[1:], " ") != "2 1 0 0 0 0 0 0 0" {
+		t.Errorf("stats row %v", row)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr %q for a known topic", r.stderr)
+	}
+	if r := b.run(t, "stats", b.topic+".typo").ok(t); !strings.Contains(r.stderr, "was never published to or consumed") {
+		t.Errorf("stderr %q, want a note about the unknown topic", r.stderr)
+	}
+}
+
+// stats --watch redraws until interrupted, then exits 0; with --json each
+// refresh is one line.
+func TestStatsWatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.run(t, "publish", b.topic, `{"a":1}`).ok(t)
+	for _, tc := range []struct {
+		args  []string
+		frame string
+	}{
+		{[]string{"--json"}, `{"topic":"` + b.topic + `"`},
+		{nil, "TOPIC"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout servicetest.Buffer
+		done := make(chan int, 1)
+		opts := b.opts
+		opts.Stdout, opts.Stderr = &stdout, &servicetest.Buffer{}
+		args := append([]string{"stats", b.topic, "--watch", "--interval", "100ms"}, tc.args...)
+		go func() { done <- Execute(ctx, args, opts) }()
+		servicetest.Eventually(t, 10*time.Second, "three refreshes", func() bool {
+			return strings.Count(stdout.String(), tc.frame) >= 3
+		})
+		cancel()
+		select {
+		case code := <-done:
+			if code != ExitOK {
+				t.Errorf("%v: exit %d after interrupt", args, code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: still running 10s after interrupt", args)
+		}
+		if tc.args != nil {
+			for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+				if !strings.HasPrefix(l, tc.frame) {
+					t.Errorf("--watch --json line %q is not one stats document", l)
+				}
+			}
+		}
+	}
+}

@@ -108,6 +108,7 @@ func (a *api) routes() []route {
 		{http.MethodGet, "/v1/topics/{topic}/messages", a.listMessages},
 		{http.MethodPost, "/v1/topics/{topic}/messages:delete", a.deleteMessages},
 		{http.MethodPost, "/v1/topics/{topic}/delayed:run", a.runDelayed},
+		{http.MethodGet, "/v1/openapi.yaml", serveOpenAPI},
 	}
 }
 

@@ -11,6 +11,9 @@ var (
 	depthDesc = prometheus.NewDesc(namespace+"_queue_messages",
 		"Messages in the queue by state (pending, delayed, in_flight, dead), read from Redis at scrape time.",
 		[]string{"topic", "state"}, nil)
+	consumersDesc = prometheus.NewDesc(namespace+"_consumers",
+		"Consumers holding a lease on the topic, across all replicas, read from Redis at scrape time.",
+		[]string{"topic"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_redis_up",
 		"1 if the queue state could be read from Redis at scrape time.", nil, nil)
 )
@@ -24,6 +27,7 @@ type queueCollector struct {
 
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc
+	ch <- consumersDesc
 	ch <- upDesc
 }
 
@@ -40,5 +44,6 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		for state, n := range map[string]int64{"pending": s.Pending, "delayed": s.Delayed, "in_flight": s.InFlight, "dead": s.Dead} {
 			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), s.Topic, state)
 		}
+		ch <- prometheus.MustNewConstMetric(consumersDesc, prometheus.GaugeValue, float64(s.Consumers), s.Topic)
 	}
 }

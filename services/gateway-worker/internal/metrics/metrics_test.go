@@ -120,3 +120,22 @@ func TestObservePublish(t *testing.T) {
 		t.Errorf("published %v, want ok 1001, duplicate 1, error 3", got)
 	}
 }
+
+type fixedStats []redis.TopicStats
+
+func (s fixedStats) StatsOf(context.Context, []string) ([]redis.TopicStats, error) { return s, nil }
+
+// The queue gauges, consumers included, come from the stats at scrape time.
+func TestQueueGauges(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(fixedStats{{Topic: "a", Pending: 5, Delayed: 4, InFlight: 3, Dead: 2, Consumers: 7}}, []string{"a"})
+	for name, want := range map[string]float64{
+		"gateway_worker_queue_messages": 5 + 4 + 3 + 2,
+		"gateway_worker_consumers":      7,
+		"gateway_worker_redis_up":       1,
+	} {
+		if got := value(t, m, name, ""); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -139,3 +139,40 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Errorf("the dashboard does not query handler duration buckets and consumers: %v", queried)
 	}
 }
+
+// docs/service.md's metrics table names exactly the service's metrics (a
+// name starting with "_" continues the first name of its row).
+func TestMetricsDocumented(t *testing.T) {
+	t.Parallel()
+	_, section, _ := strings.Cut(string(readFile(t, "docs/service.md")), "## Prometheus metrics\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	name := regexp.MustCompile("`(_?[a-z_]+)`")
+	var documented []string
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		prefix := ""
+		for _, m := range name.FindAllStringSubmatch(cells[1], -1) {
+			n := m[1]
+			if strings.HasPrefix(n, "_") {
+				n = prefix + n
+			} else {
+				prefix = n[:strings.LastIndex(strings.TrimSuffix(n, "_total"), "_")]
+			}
+			documented = append(documented, n)
+		}
+	}
+	var exported []string
+	for n := range exportedMetrics(t) {
+		if strings.HasPrefix(n, "gateway_worker_") && !strings.HasSuffix(n, "_bucket") && !strings.HasSuffix(n, "_sum") && !strings.HasSuffix(n, "_count") {
+			exported = append(exported, n)
+		}
+	}
+	slices.Sort(documented)
+	slices.Sort(exported)
+	if !slices.Equal(documented, exported) {
+		t.Errorf("docs/service.md documents\n%v\nthe registry exports\n%v", documented, exported)
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,4 +126,28 @@ func TestRedisUnreachable(t *testing.T) {
 	if r := b.run(t, "topics"); r.code != ExitError || !strings.Contains(r.stderr, `redis.port="many"`) {
 		t.Errorf("bad REDIS_PORT: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// docs/service.md's command table lists every command.
+func TestCommandsDocumented(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../../../docs/service.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(raw), "## Command line\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Name() == "help" {
+			return
+		}
+		if c.Runnable() && !c.HasSubCommands() && !strings.Contains(section, "`"+c.CommandPath()) {
+			t.Errorf("docs/service.md, Command line: no `%s`", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk((&env{}).root())
 }

@@ -14,6 +14,7 @@
 //	GET    /v1/topics/{topic}/messages        pending, delayed or in-flight messages, ?state=&offset=&limit=
 //	POST   /v1/topics/{topic}/messages:delete {"state":"pending"|"delayed","ids":[...]} → {"deleted":n}
 //	POST   /v1/topics/{topic}/delayed:run     {"ids":[...]} → {"moved":n}
+//	GET    /v1/openapi.yaml                   this list as OpenAPI 3.1 (docs/openapi.yaml)
 //
 // Every request carries "Authorization: Bearer <token>". Without a
 // configured token the API is disabled and answers 403, so a forgotten

@@ -12,18 +12,3 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(docs.OpenAPI)
 }
-
-// Route is one endpoint of the API.
-type Route struct {
-	Method, Path string
-}
-
-// Routes lists the API's endpoints, for checking the OpenAPI document
-// against them.
-func Routes() []Route {
-	var out []Route
-	for _, r := range (&api{}).routes() {
-		out = append(out, Route{r.method, r.path})
-	}
-	return out
-}

@@ -16,6 +16,7 @@ import (
 	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/handlers"
 	"goweb/services/gateway-worker/internal/settings"
+	"goweb/services/gateway-worker/internal/worker"
 )
 
 // kedaObject has the parts of the KEDA manifests the checks need.
@@ -97,13 +98,21 @@ func TestKEDAScaledObject(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(base["ConfigMap"].Data["config.yaml"]), &doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := settings.Load(config.NewFromMap(doc), handlers.Predefined())
+	s, err := settings.Load(config.NewFromMap(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regs []worker.Registration
+	for _, topic := range handlers.Predefined() {
+		regs = append(regs, worker.Registration{Topic: topic})
+	}
+	topics, _, err := s.Consume(regs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want, got []string
-	for _, topic := range s.TopicNames() {
-		want = append(want, redis.PendingKey(topic))
+	for _, topic := range topics {
+		want = append(want, redis.PendingKey(topic.Name))
 	}
 	env := map[string]bool{}
 	for _, e := range deployment.Spec.Template.Spec.Containers[0].Env {

@@ -123,7 +123,7 @@ func TestRedisUnreachable(t *testing.T) {
 	}
 	// A bad setting is reported as the server reports it.
 	b.opts.Config = func() *config.Config { return config.NewFromMap(map[string]any{"redis.port": "many"}) }
-	if r := b.run(t, "topics"); r.code != ExitError || !strings.Contains(r.stderr, `redis.port="many"`) {
+	if r := b.run(t, "topics"); r.code != ExitError || !strings.Contains(r.stderr, `redis.port (REDIS_PORT)="many"`) {
 		t.Errorf("bad REDIS_PORT: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -167,7 +167,7 @@ func (p *autoPipe) flush(batch []*pushReq) {
 	ctx := context.Background() // bounded by the client's read/write timeouts
 	if len(batch) == 1 {
 		r := batch[0]
-		r.done <- p.client.LPush(ctx, keys.Pending(r.topic), r.entry).Err()
+		r.done <- p.client.LPush(ctx, keys.For(r.topic).Pending(), r.entry).Err()
 		return
 	}
 	// One LPUSH per topic, entries in arrival order.
@@ -182,7 +182,7 @@ func (p *autoPipe) flush(batch []*pushReq) {
 	pipe := p.client.Pipeline()
 	cmds := make(map[string]*goredis.IntCmd, len(order))
 	for _, t := range order {
-		cmds[t] = pipe.LPush(ctx, keys.Pending(t), byTopic[t]...)
+		cmds[t] = pipe.LPush(ctx, keys.For(t).Pending(), byTopic[t]...)
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
 	for _, r := range batch {

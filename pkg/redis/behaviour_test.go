@@ -13,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 )
 
 // behaviours run against a real redis-server and against the embedded
@@ -114,7 +115,7 @@ func fastRetries(n int) []redis.SubscribeOption {
 
 func testPublishSubscribeInOrder(t *testing.T, b *bundle) {
 	publishN(t, b, 5)
-	if n, _ := b.m.Client().LLen(b.ctx, "mq:"+b.topic).Result(); n != 5 {
+	if n, _ := b.m.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result(); n != 5 {
 		t.Fatalf("LLEN mq:%s = %d, want 5", b.topic, n)
 	}
 	var c collector
@@ -136,7 +137,7 @@ func testPublishSubscribeInOrder(t *testing.T, b *bundle) {
 
 func testMinimalEnvelopeGetsStableID(t *testing.T, b *bundle) {
 	// What another language does: a plain LPUSH of {"data":{...}}.
-	if err := b.m.Client().LPush(b.ctx, "mq:"+b.topic, `{"data":{"to":"a@b.c"}}`).Err(); err != nil {
+	if err := b.m.Client().LPush(b.ctx, keys.For(b.topic).Pending(), `{"data":{"to":"a@b.c"}}`).Err(); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -157,7 +158,7 @@ func testMinimalEnvelopeGetsStableID(t *testing.T, b *bundle) {
 }
 
 func testPoisonEntriesAreDeadLettered(t *testing.T, b *bundle) {
-	b.q.MaxPayload = 1000
+	b = b.with(t, redis.WithMaxPayload(1000))
 	poison := map[string]string{
 		"not json":                  "not valid JSON",
 		`{"data":[1,2]}`:            `"data" must be a JSON object, not array`,
@@ -166,9 +167,10 @@ func testPoisonEntriesAreDeadLettered(t *testing.T, b *bundle) {
 		`{"data":null}`:             `"data" is missing`,
 		`{"data":{},"attempt":"x"}`: `field "attempt"`,
 		`{"data":{"x":"` + strings.Repeat("y", 2000) + `"}}`: "exceeds the 1000-byte limit",
+		`{"id":"pay-77","data":"oops"}`:                      `"data" must be a JSON object`,
 	}
 	for p := range poison {
-		if err := b.m.Client().LPush(b.ctx, "mq:"+b.topic, p).Err(); err != nil {
+		if err := b.m.Client().LPush(b.ctx, keys.For(b.topic).Pending(), p).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -193,6 +195,11 @@ func testPoisonEntriesAreDeadLettered(t *testing.T, b *bundle) {
 		}
 		if !found {
 			t.Errorf("unexpected dead letter: reason %q entry %.80q", dl.Reason, dl.Entry)
+		}
+		// The producer's id survives an entry that is not a valid envelope,
+		// so the dead letter can be requeued by id (issue 10 item 8).
+		if strings.Contains(dl.Entry, `"pay-77"`) && dl.ID != "pay-77" {
+			t.Errorf("dead letter of %s has id %q, want pay-77", dl.Entry, dl.ID)
 		}
 	}
 }
@@ -390,8 +397,8 @@ func testPublishBatch(t *testing.T, b *bundle) {
 	for i := range batch {
 		batch[i] = map[string]interface{}{"n": i}
 	}
-	var ids []string
-	if err := b.q.PublishBatch(b.ctx, b.topic, batch, redis.WithIDsOut(&ids)); err != nil {
+	ids, err := b.q.EnqueueBatch(b.ctx, b.topic, batch)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 100 {
@@ -482,9 +489,8 @@ func testRequeueDeadLetters(t *testing.T, b *bundle) {
 }
 
 func testHeadersAndIDs(t *testing.T, b *bundle) {
-	var id string
-	err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"big": 12345678901234567},
-		redis.WithHeaders(map[string]string{"trace": "abc"}), redis.WithIDOut(&id))
+	id, err := b.q.Enqueue(b.ctx, b.topic, map[string]interface{}{"big": 12345678901234567},
+		redis.WithHeaders(map[string]string{"trace": "abc"}))
 	if err != nil || id == "" {
 		t.Fatalf("publish: id %q, %v", id, err)
 	}

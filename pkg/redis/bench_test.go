@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 )
 
 // orderBody is the seed's order reminder.
@@ -36,7 +37,7 @@ func publishBacklog(b *testing.B, bb *bundle, n int) {
 // of b.N messages consumed by a no-op handler at concurrency 50.
 func BenchmarkConsume(b *testing.B) {
 	bb := benchBundle(b)
-	_ = bb.m.Client().Del(bb.ctx, "mq:"+bb.topic).Err()
+	_ = bb.m.Client().Del(bb.ctx, keys.For(bb.topic).Pending()).Err()
 	publishBacklog(b, bb, b.N)
 	var n atomic.Int64
 	done := make(chan struct{})
@@ -68,7 +69,7 @@ func BenchmarkPublishBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "msgs/s")
-	_ = bb.m.Client().Del(bb.ctx, "mq:"+bb.topic).Err()
+	_ = bb.m.Client().Del(bb.ctx, keys.For(bb.topic).Pending()).Err()
 }
 
 // BenchmarkPublish measures single publishes from parallel goroutines.
@@ -84,5 +85,5 @@ func BenchmarkPublish(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-	_ = bb.m.Client().Del(bb.ctx, "mq:"+bb.topic).Err()
+	_ = bb.m.Client().Del(bb.ctx, keys.For(bb.topic).Pending()).Err()
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/logger"
@@ -50,7 +51,7 @@ var redirectOnce sync.Once
 
 func redirectClientLogs(log logger.Logger) {
 	redirectOnce.Do(func() {
-		goredis.SetLogger(&clientLog{t: newThrottle(log, 30*time.Second)})
+		goredis.SetLogger(&clientLog{t: newThrottle(log, clockwork.NewRealClock(), 30*time.Second)})
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"goweb/pkg/config"
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/redistest"
 )
 
@@ -68,7 +69,7 @@ func TestClusterInspector(t *testing.T) {
 		if err := b.q.PublishWithDelay(ctx, topics[i], map[string]interface{}{"later": true}, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		m, err := cc.MasterForKey(ctx, "mq:"+topics[i])
+		m, err := cc.MasterForKey(ctx, keys.For(topics[i]).Pending())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,11 +105,11 @@ func TestClusterInspector(t *testing.T) {
 		}
 		// All keys of a topic share its slot: the slot holds exactly them.
 		for _, topic := range topics {
-			slot, err := cc.ClusterKeySlot(ctx, "mq:"+topic).Result()
+			slot, err := cc.ClusterKeySlot(ctx, keys.For(topic).Pending()).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, _ := cc.MasterForKey(ctx, "mq:"+topic)
+			m, _ := cc.MasterForKey(ctx, keys.For(topic).Pending())
 			n, err := m.ClusterCountKeysInSlot(ctx, int(slot)).Result()
 			if err != nil {
 				t.Fatal(err)
@@ -254,14 +255,14 @@ func TestClusterFailover(t *testing.T) {
 	for i := range topics {
 		topics[i] = fmt.Sprintf("%s.%d", b.topic, i)
 	}
-	victim, err := cc.MasterForKey(b.ctx, "mq:"+topics[0])
+	victim, err := cc.MasterForKey(b.ctx, keys.For(topics[0]).Pending())
 	if err != nil {
 		t.Fatal(err)
 	}
 	victimAddr := victim.Options().Addr
 	onVictim := map[string]bool{}
 	for _, topic := range topics {
-		m, err := cc.MasterForKey(b.ctx, "mq:"+topic)
+		m, err := cc.MasterForKey(b.ctx, keys.For(topic).Pending())
 		if err != nil {
 			t.Fatal(err)
 		}

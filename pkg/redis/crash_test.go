@@ -13,6 +13,7 @@ import (
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 )
 
 // childEnv makes the test binary act as a consumer process that takes
@@ -50,7 +51,7 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
 	// The child takes everything.
 	eventually(t, 10*time.Second, "child to take all messages", func() bool {
-		n, _ := b.m.Client().LLen(b.ctx, "mq:"+b.topic).Result()
+		n, _ := b.m.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result()
 		return n == 0
 	})
 	_ = child.Process.Signal(syscall.SIGKILL)

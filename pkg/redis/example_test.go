@@ -61,7 +61,7 @@ func ExampleSkipRetry() {
 	q := m.GetQueue()
 	ctx, cancel := context.WithCancel(context.Background())
 	topic := "example.skip"
-	_ = m.Client().Del(ctx, "{mq:"+topic+"}:dead").Err()
+	_, _ = m.Inspector().PurgeDead(ctx, topic) // from an earlier run
 
 	_ = q.Publish(ctx, topic, map[string]interface{}{"to": ""})
 	_ = q.Subscribe(ctx, topic, func(ctx context.Context, msg *redis.Message) error {

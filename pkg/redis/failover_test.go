@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 )
 
 // chaos publishes to and consumes from a few topics continuously while a
@@ -239,7 +240,7 @@ func (c *chaos) finish(drain time.Duration) map[string]outcome {
 	out := map[string]outcome{}
 	for _, topic := range c.topics {
 		returned := map[int]bool{}
-		entries, err := c.sub.Client().LRange(c.ctx, "mq:"+topic, 0, -1).Result()
+		entries, err := c.sub.Client().LRange(c.ctx, keys.For(topic).Pending(), 0, -1).Result()
 		if err != nil {
 			c.t.Fatal(err)
 		}

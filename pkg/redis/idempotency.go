@@ -23,7 +23,7 @@ import (
 func Idempotent(q *RedisQueue, ttl time.Duration) Middleware {
 	return func(next MessageHandler) MessageHandler {
 		return func(ctx context.Context, msg *Message) error {
-			done := keys.Done(msg.Topic)
+			done := keys.For(msg.Topic).Done()
 			now := q.nowMs()
 			score, err := q.client.ZScore(ctx, done, msg.ID).Result()
 			switch {

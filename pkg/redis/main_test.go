@@ -53,6 +53,15 @@ func setupConfig(t *testing.T, addr string, cfg config.RedisConfig) *bundle {
 	return &bundle{addr: addr, cfg: cfg, m: m, q: m.GetQueue(), topic: redistest.Topic(t), ctx: ctx}
 }
 
+// with returns a bundle on the same Redis and topic whose manager has opts.
+func (b *bundle) with(t testing.TB, opts ...redis.ManagerOption) *bundle {
+	t.Helper()
+	m := newManagerConfig(t, b.cfg, opts...)
+	nb := *b
+	nb.m, nb.q = m, m.GetQueue()
+	return &nb
+}
+
 // another returns a second manager for the bundle's Redis, as another
 // process would have.
 func (b *bundle) another(t testing.TB) *redis.Manager { return newManagerConfig(t, b.cfg) }
@@ -63,9 +72,9 @@ func newManager(t testing.TB, addr string) *redis.Manager {
 	return newManagerConfig(t, config.RedisConfig{Host: host, Port: port})
 }
 
-func newManagerConfig(t testing.TB, cfg config.RedisConfig) *redis.Manager {
+func newManagerConfig(t testing.TB, cfg config.RedisConfig, opts ...redis.ManagerOption) *redis.Manager {
 	t.Helper()
-	m := redis.NewManager(&cfg, logger.Nop())
+	m := redis.NewManager(&cfg, logger.Nop(), opts...)
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/jonboulle/clockwork"
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/config"
@@ -31,11 +32,29 @@ type Manager struct {
 	queue  *RedisQueue
 	err    error
 	closed atomic.Bool // read by every publish and subscribe
+
+	clock      clockwork.Clock
+	maxPayload int
 }
+
+// ManagerOption configures NewManager.
+type ManagerOption func(*Manager)
+
+// DefaultMaxPayload is the largest encoded message accepted, in bytes.
+const DefaultMaxPayload = 1 << 20
+
+// maxMaxPayload is Redis' own limit on a string: 512 MiB.
+const maxMaxPayload = 512 << 20
+
+// WithMaxPayload bounds an encoded message in bytes, on publish (a larger
+// one is refused with ErrPayloadTooLarge) and on consume (a larger entry is
+// dead-lettered). Defaults to DefaultMaxPayload (1 MiB); at least 64 bytes
+// and at most 512 MiB, Redis' limit.
+func WithMaxPayload(n int) ManagerOption { return func(m *Manager) { m.maxPayload = n } }
 
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means
 // 127.0.0.1:6379. A nil log discards logs.
-func NewManager(cfg *config.RedisConfig, log logger.Logger) *Manager {
+func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOption) *Manager {
 	if log == nil {
 		log = logger.Nop()
 	}
@@ -43,37 +62,30 @@ func NewManager(cfg *config.RedisConfig, log logger.Logger) *Manager {
 	if cfg != nil {
 		c = *cfg
 	}
-	opts, err := UniversalOptions(&c)
+	uo, err := universalOptions(&c)
 	if err != nil {
 		// Keep going with defaults so nothing panics; every call reports err.
 		log.Error("invalid redis configuration", err)
-		opts = &goredis.UniversalOptions{Addrs: []string{"127.0.0.1:6379"}}
+		uo = &goredis.UniversalOptions{Addrs: []string{"127.0.0.1:6379"}}
 	}
-	return newManager(opts, log, err)
-}
-
-// NewManagerFromOptions builds a Manager from go-redis options, for programs
-// that configure the client themselves.
-func NewManagerFromOptions(opts *goredis.UniversalOptions, log logger.Logger) *Manager {
-	if log == nil {
-		log = logger.Nop()
-	}
-	o := *opts
-	return newManager(&o, log, nil)
-}
-
-func newManager(opts *goredis.UniversalOptions, log logger.Logger, err error) *Manager {
 	redirectClientLogs(log)
-	m := &Manager{log: log, opts: opts, err: err}
-	m.client = newClient(opts, 0)
+	m := &Manager{log: log, opts: uo, err: err, clock: clockwork.NewRealClock(), maxPayload: DefaultMaxPayload}
+	for _, opt := range opts {
+		opt(m)
+	}
+	if m.err == nil && (m.maxPayload < 64 || m.maxPayload > maxMaxPayload) {
+		m.err = fmt.Errorf("%w: WithMaxPayload(%d): must be between 64 and %d bytes", ErrInvalidOption, m.maxPayload, maxMaxPayload)
+		log.Error("invalid queue option", m.err)
+	}
+	m.client = newClient(uo, 0)
 	m.queue = newQueue(m)
 	return m
 }
 
-// UniversalOptions turns a RedisConfig into go-redis options: Cluster when
+// universalOptions turns a RedisConfig into go-redis options: Cluster when
 // ClusterAddrs is set, Sentinel when SentinelAddrs is set, else one node
 // from URL or Host/Port.
-func UniversalOptions(c *config.RedisConfig) (*goredis.UniversalOptions, error) {
+func universalOptions(c *config.RedisConfig) (*goredis.UniversalOptions, error) {
 	o := &goredis.UniversalOptions{
 		Username:     c.Username,
 		Password:     c.Password,

@@ -110,7 +110,7 @@ func (q *RedisQueue) Periodic(ctx context.Context, spec, topic string, data map[
 	p := &periodic{
 		q: q, sched: sched, spec: spec, topic: topic, data: data, opts: opts,
 		prefix: fmt.Sprintf("periodic-%016x-", h.Sum64()),
-		errs:   newThrottle(q.log, 10*time.Second),
+		errs:   newThrottle(q.log, q.clock, 10*time.Second),
 	}
 	// The size limit, checked once with the longest id a tick can have.
 	if _, err := q.encode(p.prefix+"9999999999999", data, o); err != nil {
@@ -138,7 +138,7 @@ func (p *periodic) run(ctx context.Context) {
 			<-ctx.Done() // no tick left: wait to be stopped, as promised
 			return
 		}
-		if !sleepCtx(ctx, tick.Sub(p.q.now())) {
+		if !sleepCtx(ctx, p.q.clock, tick.Sub(p.q.now())) {
 			return
 		}
 		p.publish(ctx, tick)
@@ -164,6 +164,6 @@ func (p *periodic) publish(ctx context.Context, tick time.Time) {
 			return
 		}
 		p.errs.log("periodic publish failed; retrying", err, "topic", p.topic, "schedule", p.spec)
-		sleepCtx(ctx, wait)
+		sleepCtx(ctx, p.q.clock, wait)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/redistest"
 )
 
@@ -92,7 +93,7 @@ func TestPeriodicRejectsBadInput(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("a bad Periodic call blocked instead of failing at once")
 	}
-	if n, _ := b.m.Client().LLen(b.ctx, "mq:"+b.topic).Result(); n != 0 {
+	if n, _ := b.m.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result(); n != 0 {
 		t.Fatalf("%d messages published by rejected calls", n)
 	}
 }
@@ -171,7 +172,7 @@ func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 	want := "-" + strconv.FormatInt(tick.UnixMilli(), 10)
 	admin := own.Client(t)
 	eventually(t, 4*time.Second, "the tick's message", func() bool {
-		entries, _ := admin.LRange(b.ctx, "mq:"+b.topic, 0, -1).Result() // nil while Redis restarts
+		entries, _ := admin.LRange(b.ctx, keys.For(b.topic).Pending(), 0, -1).Result() // nil while Redis restarts
 		for _, e := range entries {
 			if strings.Contains(e, want+`"`) {
 				return true

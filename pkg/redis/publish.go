@@ -19,8 +19,6 @@ type PublishOption func(*publishOptions)
 
 type publishOptions struct {
 	id       string
-	idOut    *string
-	idsOut   *[]string
 	headers  map[string]string
 	delay    time.Duration
 	at       time.Time
@@ -40,13 +38,6 @@ const MaxIDLen = envelope.MaxIDLen
 func ValidID(id string) bool {
 	return id != "" && len(id) <= MaxIDLen && envelope.IDNeedsNoEscaping(id)
 }
-
-// WithIDOut stores the id of the published message in *id. With
-// PublishBatch it receives the first message's id; see WithIDsOut.
-func WithIDOut(id *string) PublishOption { return func(o *publishOptions) { o.idOut = id } }
-
-// WithIDsOut stores the ids of a PublishBatch, in order, in *ids.
-func WithIDsOut(ids *[]string) PublishOption { return func(o *publishOptions) { o.idsOut = ids } }
 
 // WithHeaders attaches string metadata, delivered in Message.Headers.
 func WithHeaders(h map[string]string) PublishOption {
@@ -110,30 +101,33 @@ func (q *RedisQueue) enqueue(ctx context.Context, topic string, data map[string]
 	if err != nil {
 		return "", err
 	}
-	if o.idOut != nil {
-		*o.idOut = id
-	}
 	return id, nil
 }
 
 // PublishBatch sends many messages to topic in one round trip. Either all
 // are published or, on error, none is (one Redis command adds them all).
 func (q *RedisQueue) PublishBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) error {
-	err := q.publishBatch(ctx, topic, batch, opts)
-	q.observe(topic, len(batch), err)
+	_, err := q.EnqueueBatch(ctx, topic, batch, opts...)
 	return err
 }
 
-func (q *RedisQueue) publishBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts []PublishOption) error {
+// EnqueueBatch is PublishBatch returning the ids of the messages, in order.
+func (q *RedisQueue) EnqueueBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) ([]string, error) {
+	ids, err := q.enqueueBatch(ctx, topic, batch, opts)
+	q.observe(topic, len(batch), err)
+	return ids, err
+}
+
+func (q *RedisQueue) enqueueBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts []PublishOption) ([]string, error) {
 	o, err := q.publishOptions(topic, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if o.id != "" || o.dedupKey != "" {
-		return fmt.Errorf("%w: WithID and WithDedupKey apply to one message, not a batch", ErrInvalidOption)
+		return nil, fmt.Errorf("%w: WithID and WithDedupKey apply to one message, not a batch", ErrInvalidOption)
 	}
 	if len(batch) == 0 {
-		return nil
+		return []string{}, nil
 	}
 	due := o.due(q.now())
 	args := make([]interface{}, 0, 2*len(batch))
@@ -142,7 +136,7 @@ func (q *RedisQueue) publishBatch(ctx context.Context, topic string, batch []map
 		ids[i] = q.ids.next()
 		entry, err := q.encode(ids[i], data, o)
 		if err != nil {
-			return fmt.Errorf("batch item %d: %w", i, err)
+			return nil, fmt.Errorf("batch item %d: %w", i, err)
 		}
 		if due > 0 {
 			args = append(args, due)
@@ -153,18 +147,12 @@ func (q *RedisQueue) publishBatch(ctx context.Context, topic string, batch []map
 	if due > 0 {
 		err = q.schedule(ctx, topic, args)
 	} else {
-		err = q.client.LPush(ctx, keys.Pending(topic), args...).Err()
+		err = q.client.LPush(ctx, keys.For(topic).Pending(), args...).Err()
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if o.idOut != nil {
-		*o.idOut = ids[0]
-	}
-	if o.idsOut != nil {
-		*o.idsOut = ids
-	}
-	return nil
+	return ids, nil
 }
 
 func (q *RedisQueue) publishOptions(topic string, opts []PublishOption) (*publishOptions, error) {
@@ -213,8 +201,8 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 	entry := envelope.Encode(make([]byte, 0, len(body)+64), &envelope.Envelope{
 		ID: id, TS: q.nowMs(), Headers: o.headers,
 	}, body)
-	if len(entry) > q.MaxPayload {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrPayloadTooLarge, len(entry), q.MaxPayload)
+	if len(entry) > q.maxPayload {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrPayloadTooLarge, len(entry), q.maxPayload)
 	}
 	return entry, nil
 }
@@ -222,7 +210,7 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 // schedule adds delayed entries (args are due, entry pairs) and wakes the
 // schedulers if one of them is the new earliest.
 func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interface{}) error {
-	earliest, err := scripts.Schedule.Run(ctx, q.client, []string{keys.Delayed(topic)}, args...).Int()
+	earliest, err := scripts.Schedule.Run(ctx, q.client, []string{keys.For(topic).Delayed()}, args...).Int()
 	if err != nil {
 		return err
 	}
@@ -234,8 +222,9 @@ func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interfac
 
 func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byte, due int64, o *publishOptions) error {
 	now := q.nowMs()
+	k := keys.For(topic)
 	res, err := scripts.Dedup.Run(ctx, q.client,
-		[]string{keys.Dedup(topic), keys.Pending(topic), keys.Delayed(topic)},
+		[]string{k.Dedup(), k.Pending(), k.Delayed()},
 		o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
 	switch {
 	case err != nil:

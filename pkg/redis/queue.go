@@ -6,14 +6,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/logger"
 	"goweb/pkg/redis/internal/keys"
 )
-
-// DefaultMaxPayload is the largest encoded message accepted, in bytes.
-const DefaultMaxPayload = 1 << 20
 
 // RedisQueue publishes to and consumes from topics. Get it from
 // Manager.GetQueue; it is safe for concurrent use.
@@ -22,12 +20,9 @@ type RedisQueue struct {
 	client goredis.UniversalClient
 	log    logger.Logger
 	ids    *idGen
-	now    func() time.Time
+	clock  clockwork.Clock // the only source of time; see clock.go
 
-	// MaxPayload bounds an encoded message in bytes, on publish and on
-	// consume (a larger entry is dead-lettered). Defaults to
-	// DefaultMaxPayload. Set it before use.
-	MaxPayload int
+	maxPayload int // see WithMaxPayload
 
 	known     sync.Map // topic -> struct{}: already in the topic registry
 	wake      *wakeHub
@@ -41,13 +36,15 @@ func newQueue(m *Manager) *RedisQueue {
 		client:     m.client,
 		log:        m.log,
 		ids:        newIDGen(),
-		now:        time.Now,
-		MaxPayload: DefaultMaxPayload,
+		clock:      m.clock,
+		maxPayload: m.maxPayload,
 	}
 	q.wake = newWakeHub(q)
 	q.pipe = newAutoPipe(m.client)
 	return q
 }
+
+func (q *RedisQueue) now() time.Time { return q.clock.Now() }
 
 func (q *RedisQueue) nowMs() int64 { return q.now().UnixMilli() }
 

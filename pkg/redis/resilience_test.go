@@ -12,6 +12,7 @@ import (
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/redistest"
 )
 
@@ -113,8 +114,7 @@ func TestInvalidArguments(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	small := setup(t)
-	small.q.MaxPayload = 100
+	small := b.with(t, redis.WithMaxPayload(100))
 	if err := small.q.Publish(b.ctx, b.topic, map[string]interface{}{"x": string(make([]byte, 200))}); !errors.Is(err, redis.ErrPayloadTooLarge) {
 		t.Errorf("oversized publish = %v", err)
 	}
@@ -161,12 +161,12 @@ func TestLostWakeUpsRecoveredOnResubscribe(t *testing.T) {
 	}
 	admin := own.Client(t)
 	redistest.Eventually(t, 5*time.Second, "the wake-up subscription", func() bool {
-		n, err := admin.Do(b.ctx, "PUBSUB", "NUMSUB", "mq:wake").Slice()
+		n, err := admin.Do(b.ctx, "PUBSUB", "NUMSUB", keys.WakeChannel).Slice()
 		return err == nil && len(n) == 2 && n[1] == int64(1)
 	})
 	time.Sleep(50 * time.Millisecond) // let it fall asleep; correctness does not depend on it
 	due := time.Now().Add(100 * time.Millisecond)
-	if err := admin.ZAdd(b.ctx, "{mq:"+b.topic+"}:delayed", goredis.Z{
+	if err := admin.ZAdd(b.ctx, keys.For(b.topic).Delayed(), goredis.Z{
 		Score: float64(due.UnixMilli()), Member: `{"id":"unannounced","data":{}}`,
 	}).Err(); err != nil {
 		t.Fatal(err)

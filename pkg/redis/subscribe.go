@@ -20,7 +20,7 @@ type subscribeOptions struct {
 	recoveryWindow  time.Duration
 	blockTimeout    time.Duration
 	maxDead         int
-	prefetch        int // -1: automatic
+	prefetch        int // autoPrefetch, or what WithPrefetch set
 	middleware      []Middleware
 	observer        func(Event)
 }
@@ -75,7 +75,7 @@ func WithBatchWait(d time.Duration) SubscribeOption {
 
 // WithRecoveryWindow bounds how long the messages of a consumer that died
 // (SIGKILL, OOM, lost network) stay in flight before other consumers put them
-// back in the queue. A live consumer renews its lease every sixth of the
+// back in the queue. A live consumer renews its lease every fifth of the
 // window, so it never loses a message to another consumer however long its
 // handler runs. Defaults to 10s; shorter windows cost more Redis commands
 // when idle.
@@ -127,6 +127,34 @@ type Event struct {
 	Err      error         // handler or decode error
 }
 
+// autoPrefetch is the prefetch option's default: adaptive, up to
+// max(4×concurrency, 256).
+const autoPrefetch = -1
+
+// prefetch sizes a consumer's window: either fixed entries, or the
+// workers plus an adaptive prefetch of up to max entries.
+type prefetch struct {
+	fixed, max int
+}
+
+// fixedWindow holds at most n entries, running or waiting.
+func fixedWindow(n int) prefetch { return prefetch{fixed: n} }
+
+// adaptive holds the workers' entries plus an adaptive prefetch of up to max.
+func adaptive(max int) prefetch { return prefetch{max: max} }
+
+// singlePrefetch is the window of a Subscribe consumer.
+func (o *subscribeOptions) singlePrefetch() prefetch {
+	switch o.prefetch {
+	case autoPrefetch:
+		return adaptive(max(4*o.concurrency, 256))
+	case 0: // a message only when a handler is free
+		return fixedWindow(o.concurrency)
+	default:
+		return adaptive(o.prefetch)
+	}
+}
+
 func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []SubscribeOption) (*subscribeOptions, error) {
 	if err := ValidateTopic(topic); err != nil {
 		return nil, err
@@ -144,7 +172,7 @@ func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []Subscribe
 		recoveryWindow:  DefaultRecoveryWindow,
 		blockTimeout:    5 * time.Second,
 		maxDead:         DefaultMaxDeadLetters,
-		prefetch:        -1,
+		prefetch:        autoPrefetch,
 	}
 	if batch {
 		o.concurrency = 1
@@ -165,7 +193,7 @@ func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []Subscribe
 		return nil, fmt.Errorf("%w: WithBatchSize(%d): must be at least 1", ErrInvalidOption, o.batchSize)
 	case o.recoveryWindow < 100*time.Millisecond:
 		return nil, fmt.Errorf("%w: WithRecoveryWindow(%v): must be at least 100ms", ErrInvalidOption, o.recoveryWindow)
-	case o.prefetch < -1:
+	case o.prefetch < 0 && o.prefetch != autoPrefetch:
 		return nil, fmt.Errorf("%w: WithPrefetch(%d): must not be negative", ErrInvalidOption, o.prefetch)
 	case o.maxDead < 0:
 		return nil, fmt.Errorf("%w: WithMaxDeadLetters(%d): must not be negative", ErrInvalidOption, o.maxDead)
@@ -195,16 +223,8 @@ func (q *RedisQueue) Subscribe(ctx context.Context, topic string, handler Messag
 	for i := len(o.middleware) - 1; i >= 0; i-- {
 		handler = o.middleware[i](handler)
 	}
-	var c *consumer
-	switch o.prefetch {
-	case -1:
-		c = q.newConsumer(topic, o, max(4*o.concurrency, 256), 0)
-	case 0:
-		c = q.newConsumer(topic, o, 0, o.concurrency)
-	default:
-		c = q.newConsumer(topic, o, o.prefetch, 0)
-	}
-	return c.run(ctx, func(wctx context.Context) { c.singleWorker(wctx, handler) })
+	c := q.newConsumer(topic, o, o.singlePrefetch())
+	return c.run(ctx, func(wctx context.Context) { c.runner.single(wctx, handler) })
 }
 
 // SubscribeBatch is Subscribe for a handler that takes up to WithBatchSize
@@ -217,6 +237,6 @@ func (q *RedisQueue) SubscribeBatch(ctx context.Context, topic string, handler B
 	if err != nil {
 		return err
 	}
-	c := q.newConsumer(topic, o, 0, (o.concurrency+1)*o.batchSize)
-	return c.run(ctx, func(wctx context.Context) { c.batchWorker(wctx, handler) })
+	c := q.newConsumer(topic, o, fixedWindow((o.concurrency+1)*o.batchSize))
+	return c.run(ctx, func(wctx context.Context) { c.runner.batch(wctx, handler) })
 }

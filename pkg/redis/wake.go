@@ -106,7 +106,7 @@ func (h *wakeHub) listen(ps *goredis.PubSub, done chan struct{}) {
 			}
 			// Receive reconnects and subscribes again by itself on the next
 			// call; pause so an outage does not spin.
-			time.Sleep(200 * time.Millisecond)
+			h.q.clock.Sleep(200 * time.Millisecond)
 			continue
 		}
 		switch m := msg.(type) {

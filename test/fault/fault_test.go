@@ -263,9 +263,8 @@ func publishAll(t *testing.T, q *redis.RedisQueue, topic string, n, batch int) [
 		for j := i; j < min(n, i+batch); j++ {
 			msgs = append(msgs, map[string]interface{}{"n": j, "order_id": "ord-" + strconv.Itoa(j)})
 		}
-		var got []string
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := q.PublishBatch(ctx, topic, msgs, redis.WithIDsOut(&got))
+		got, err := q.EnqueueBatch(ctx, topic, msgs)
 		cancel()
 		if err != nil {
 			t.Fatalf("PublishBatch: %v", err)

@@ -33,31 +33,70 @@ const Topics = Prefix + "topics"
 // topic has a new earliest delayed entry. The message is the topic name.
 const WakeChannel = Prefix + "wake"
 
-// Pending is the list of entries waiting to be taken.
-func Pending(topic string) string { return Prefix + topic }
+// TopicKeys builds the keys of one topic; get it from For.
+type TopicKeys struct{ topic string }
 
-func tagged(topic, suffix string) string { return "{" + Prefix + topic + "}:" + suffix }
+// For returns the key builder of topic.
+func For(topic string) TopicKeys { return TopicKeys{topic: topic} }
+
+// Topic is the topic the keys belong to.
+func (k TopicKeys) Topic() string { return k.topic }
+
+// Pending is the list of entries waiting to be taken.
+func (k TopicKeys) Pending() string { return Prefix + k.topic }
+
+func (k TopicKeys) tagged(suffix string) string { return "{" + Prefix + k.topic + "}:" + suffix }
 
 // Delayed is the sorted set of entries waiting for their due time.
-func Delayed(topic string) string { return tagged(topic, "delayed") }
+func (k TopicKeys) Delayed() string { return k.tagged("delayed") }
 
 // Dead is the sorted set of dead-letter records.
-func Dead(topic string) string { return tagged(topic, "dead") }
+func (k TopicKeys) Dead() string { return k.tagged("dead") }
 
 // Consumers is the sorted set of live consumers and their lease expiry.
-func Consumers(topic string) string { return tagged(topic, "consumers") }
+func (k TopicKeys) Consumers() string { return k.tagged("consumers") }
 
 // Inflight is the hash of entries consumer cid is handling.
-func Inflight(topic, cid string) string { return tagged(topic, "inflight:"+cid) }
+func (k TopicKeys) Inflight(cid string) string { return k.tagged("inflight:" + cid) }
 
 // Claim is the list a blocking move fills for consumer cid.
-func Claim(topic, cid string) string { return tagged(topic, "claim:"+cid) }
+func (k TopicKeys) Claim(cid string) string { return k.tagged("claim:" + cid) }
 
 // Stats is the hash of counters.
-func Stats(topic string) string { return tagged(topic, "stats") }
+func (k TopicKeys) Stats() string { return k.tagged("stats") }
 
 // Dedup is the sorted set of publish de-duplication keys.
-func Dedup(topic string) string { return tagged(topic, "dedup") }
+func (k TopicKeys) Dedup() string { return k.tagged("dedup") }
 
 // Done is the sorted set of processed ids kept by the idempotency middleware.
-func Done(topic string) string { return tagged(topic, "done") }
+func (k TopicKeys) Done() string { return k.tagged("done") }
+
+// The functions below are For(topic).X(), for callers that need one key of
+// a topic (the Inspector).
+
+// Pending is For(topic).Pending().
+func Pending(topic string) string { return For(topic).Pending() }
+
+// Delayed is For(topic).Delayed().
+func Delayed(topic string) string { return For(topic).Delayed() }
+
+// Dead is For(topic).Dead().
+func Dead(topic string) string { return For(topic).Dead() }
+
+// Consumers is For(topic).Consumers().
+func Consumers(topic string) string { return For(topic).Consumers() }
+
+// Inflight is For(topic).Inflight(cid).
+func Inflight(topic, cid string) string { return For(topic).Inflight(cid) }
+
+// Claim is For(topic).Claim(cid).
+func Claim(topic, cid string) string { return For(topic).Claim(cid) }
+
+// Stats is For(topic).Stats().
+func Stats(topic string) string { return For(topic).Stats() }
+
+// Dedup is For(topic).Dedup().
+func Dedup(topic string) string { return For(topic).Dedup() }
+
+// Done is For(topic).Done().
+func Done(topic string) string { return For(topic).Done() }

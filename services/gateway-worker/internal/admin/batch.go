@@ -76,10 +76,10 @@ func (a *api) publishBatch(w http.ResponseWriter, r *http.Request) {
 		a.requestError(w, err)
 		return
 	}
-	var ids []string
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	if err := a.queue.PublishBatch(ctx, t, batch, append(opts, redis.WithIDsOut(&ids))...); err != nil {
+	ids, err := a.queue.EnqueueBatch(ctx, t, batch, opts...)
+	if err != nil {
 		a.queueError(w, r, err)
 		return
 	}

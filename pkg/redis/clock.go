@@ -1,0 +1,30 @@
+package redis
+
+import (
+	"context"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// The queue reads time only through RedisQueue.clock: lease expiries, due
+// times, backoff, periodic ticks, publish timestamps and log throttling.
+// Production uses the real clock; tests replace it with a
+// clockwork.FakeClock (see export_test.go) and advance it, so they never
+// sleep to wait for a deadline.
+//
+// Two waits stay on the real clock on purpose: the shutdown timeout and the
+// timeouts of Redis calls are wall-clock promises to the process manager
+// and to Redis, not queue logic.
+
+// sleepCtx waits for d on clk; false if ctx ended first.
+func sleepCtx(ctx context.Context, clk clockwork.Clock, d time.Duration) bool {
+	t := clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.Chan():
+		return true
+	}
+}

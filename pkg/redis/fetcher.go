@@ -1,0 +1,132 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// maxFetch bounds one fetch script call, so a call never holds Redis long.
+const maxFetch = 500
+
+// unsureFor is how long a failed fetch is suspected of running late in
+// Redis: longer than go-redis' retries of a command that timed out.
+const unsureFor = 30 * time.Second
+
+// fetcher takes entries from the topic into jobs, as many as the window
+// has free slots for: in batches with fetch.lua while there is a backlog,
+// with a blocking move when the queue is drained.
+type fetcher struct {
+	client       goredis.UniversalClient
+	block        goredis.UniversalClient // one connection for BLMOVE; closing it stops a blocked wait
+	clock        clockwork.Clock
+	keys         keys.TopicKeys
+	cid          string
+	lease        time.Duration
+	blockTimeout time.Duration
+	win          *window
+	jobs         chan<- *delivery
+	errs         *throttle
+
+	// nextToken is the next in-flight token to hand out; unsure holds the
+	// token ranges of fetches that failed recently (see fetch.lua).
+	nextToken int64
+	unsure    []tokenRange
+}
+
+// tokenRange is the tokens [from, to) reserved by one fetch call, kept
+// after the call failed until expires, in case it ran in Redis anyway.
+type tokenRange struct {
+	from, to int64
+	expires  time.Time
+}
+
+// run fetches until ctx ends, then closes jobs.
+func (f *fetcher) run(ctx context.Context) {
+	defer close(f.jobs)
+	drained := false
+	for {
+		// With a backlog, fetch in batches of at least a quarter of the
+		// window: fewer, larger round trips, while the prefetched rest
+		// keeps the workers busy. When idle, one free slot is enough.
+		f.win.adjust()
+		least := max(1, f.win.size()/4)
+		if drained {
+			least = 1
+		}
+		n := f.win.acquire(ctx, least, maxFetch)
+		if n == 0 {
+			return
+		}
+		if drained && !f.waitForEntry(ctx) {
+			f.win.release(n)
+			if ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		got, err := f.fetch(ctx, n)
+		f.win.release(n - got)
+		if err != nil {
+			// Fetch again rather than block: an entry a blocking move just
+			// put on the claim list is only taken by a fetch.
+			drained = false
+			if ctx.Err() != nil {
+				return
+			}
+			f.errs.log("fetch failed", err, "topic", f.keys.Topic())
+			sleepCtx(ctx, f.clock, time.Second)
+			continue
+		}
+		drained = got < n
+	}
+}
+
+// waitForEntry blocks until an entry is pending and moves it to this
+// consumer's claim list, where the next fetch picks it up. It returns false
+// on timeout. On error it returns true after a pause, because the move may
+// have happened with its reply lost: only a fetch would take that entry.
+func (f *fetcher) waitForEntry(ctx context.Context) bool {
+	err := f.block.BLMove(ctx, f.keys.Pending(), f.keys.Claim(f.cid), "RIGHT", "LEFT", f.blockTimeout).Err()
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, goredis.Nil), ctx.Err() != nil:
+		return false
+	default:
+		f.errs.log("waiting for messages failed", err, "topic", f.keys.Topic())
+		sleepCtx(ctx, f.clock, time.Second)
+		return ctx.Err() == nil
+	}
+}
+
+// fetch takes up to n entries. Tokens are this consumer's own, never
+// reused while it lives, so an ack can never settle another fetch's entry,
+// even after a failover rolled Redis back.
+func (f *fetcher) fetch(ctx context.Context, n int) (int, error) {
+	from := f.nextToken
+	f.nextToken += int64(n)
+	now := f.clock.Now()
+	args := []interface{}{n, now.Add(f.lease).UnixMilli(), f.cid, from}
+	f.unsure = slices.DeleteFunc(f.unsure, func(r tokenRange) bool { return now.After(r.expires) })
+	for _, r := range f.unsure {
+		args = append(args, r.from, r.to)
+	}
+	res, err := scripts.Fetch.Run(ctx, f.client,
+		[]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, args...).StringSlice()
+	if err != nil {
+		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
+		return 0, err
+	}
+	for i := 0; i+1 < len(res); i += 2 {
+		f.jobs <- &delivery{token: res[i], entry: res[i+1]}
+	}
+	return len(res) / 2, nil
+}

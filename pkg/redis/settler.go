@@ -1,0 +1,265 @@
+package redis
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	json "github.com/goccy/go-json"
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis/internal/envelope"
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// settler records the outcomes the runner produces: successes are
+// acknowledged in batches by its own goroutine (run), failures are retried
+// or dead-lettered at once, and deliveries not handled at shutdown are
+// handed back to the head of the queue.
+type settler struct {
+	client goredis.UniversalClient
+	clock  clockwork.Clock
+	log    logger.Logger
+	keys   keys.TopicKeys
+	cid    string
+	win    *window
+	wake   *wakeHub
+	errs   *throttle // Redis errors
+	dead   *throttle // dead-letter reasons
+
+	maxRetries int
+	backoff    Backoff
+	maxDead    int
+	observer   func(Event)
+
+	// handlers is the handlers' context, set before any handler runs; once
+	// cancelled, a failure is the shutdown's doing, not the handler's.
+	handlers context.Context
+
+	acks     chan string   // tokens of successes, for run
+	stopping chan struct{} // closed when no more acks will be sent
+	done     chan struct{} // closed when run returned
+
+	mu       sync.Mutex
+	handBack []string // tokens to return to the head of the queue
+}
+
+func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *subscribeOptions, outstanding int, errs *throttle) *settler {
+	return &settler{
+		client: q.client, clock: q.clock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
+		dead:       newThrottle(q.log, q.clock, time.Second),
+		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
+		handlers: context.Background(),
+		acks:     make(chan string, outstanding),
+		stopping: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+}
+
+func (s *settler) topic() string { return s.keys.Topic() }
+
+// settle records the outcome of a handled delivery.
+func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration) {
+	s.win.observe(dur)
+	ev := Event{Topic: s.topic(), ID: msg.ID, Attempt: msg.Attempt, Duration: dur, Err: err}
+	switch {
+	case err == nil:
+		select {
+		case s.acks <- d.token:
+		case <-s.stopping: // abandoned after the shutdown timeout: redelivered later
+		}
+		ev.Outcome = OutcomeProcessed
+		s.win.release(1)
+	case s.handlers.Err() != nil:
+		// Cancelled by shutdown, not the handler's fault: no attempt counted.
+		s.giveBack(d)
+		return
+	case errors.Is(err, ErrSkipRetry) || msg.Attempt > s.maxRetries:
+		s.buryFailed(d, msg, err)
+		return
+	default:
+		s.log.Warn("handler failed, will retry", "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt, "error", err)
+		s.retry(d, msg, err)
+		ev.Outcome = OutcomeRetried
+		s.win.release(1)
+	}
+	s.observe(ev)
+}
+
+func (s *settler) observe(ev Event) {
+	if s.observer != nil {
+		s.observer(ev)
+	}
+}
+
+// giveBack queues d to be handed back at shutdown.
+func (s *settler) giveBack(d *delivery) {
+	s.mu.Lock()
+	s.handBack = append(s.handBack, d.token)
+	s.mu.Unlock()
+	s.win.release(1)
+	s.observe(Event{Topic: s.topic(), Outcome: OutcomeRequeued})
+}
+
+func (s *settler) retry(d *delivery, msg *Message, herr error) {
+	entry, err := envelope.Retried([]byte(d.entry), msg.Attempt, herr.Error())
+	if err != nil { // cannot happen for an entry that decoded; never lose it
+		s.buryFailed(d, msg, err)
+		return
+	}
+	due := s.clock.Now().Add(s.backoff(msg.Attempt)).UnixMilli()
+	s.persist("retry", func(ctx context.Context) error {
+		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats()}, d.token, due, entry).Err()
+	})
+	s.wake.notify(s.topic())
+}
+
+// buryFailed dead-letters a message whose handler failed for the last time
+// (or asked to skip retries); it counts as a failed attempt.
+func (s *settler) buryFailed(d *delivery, msg *Message, cause error) {
+	s.dead.log("message dead-lettered", cause, "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt)
+	s.bury(d, msg.ID, msg.Attempt, cause, true)
+}
+
+// buryUndecodable dead-letters an entry that is not a valid envelope. It
+// keeps the producer's id when one can be read, so the dead letter can be
+// requeued by id; it is not a failed attempt.
+func (s *settler) buryUndecodable(d *delivery, cause error) {
+	id := readableID(d.entry)
+	s.dead.log("dead-lettering invalid entry", cause, "topic", s.topic(), "message_id", id,
+		"entry", capLogged(d.entry), "entry_bytes", len(d.entry))
+	s.bury(d, id, 0, cause, false)
+}
+
+func (s *settler) bury(d *delivery, id string, attempt int, cause error, handlerFailed bool) {
+	now := s.clock.Now().UnixMilli()
+	rec := envelope.EncodeDead(&envelope.DeadRecord{ID: id, Reason: cause.Error(), Attempt: attempt, FailedAt: now, Entry: d.entry})
+	failed := "0"
+	if handlerFailed {
+		failed = "1"
+	}
+	s.persist("dead-letter", func(ctx context.Context) error {
+		return scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats()}, d.token, now, rec, s.maxDead, failed).Err()
+	})
+	s.win.release(1)
+	s.observe(Event{Topic: s.topic(), ID: id, Attempt: attempt, Outcome: OutcomeDead, Err: cause})
+}
+
+// readableID is the id of an entry that is not a valid envelope, when its
+// "id" field can still be read and is a valid id; else "".
+func readableID(entry string) string {
+	var e struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal([]byte(entry), &e) != nil || !ValidID(e.ID) {
+		return ""
+	}
+	return e.ID
+}
+
+// maxLogged caps an entry in a log line.
+const maxLogged = 1 << 10
+
+// capLogged returns entry cut to maxLogged bytes; the log line carries the
+// full size next to it.
+func capLogged(entry string) string {
+	if len(entry) <= maxLogged {
+		return entry
+	}
+	return entry[:maxLogged] + "…"
+}
+
+// persist runs a settling script until it succeeds or the consumer has
+// given up at shutdown; while it fails the entry stays in flight, so it is
+// never lost, only delivered again.
+func (s *settler) persist(what string, run func(context.Context) error) {
+	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := run(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		s.errs.log(what+" failed", err, "topic", s.topic())
+		t := s.clock.NewTimer(backoff)
+		select {
+		case <-s.stopping:
+			t.Stop()
+			return
+		case <-t.Chan():
+		}
+	}
+}
+
+// run acknowledges successes in batches: whatever piled up while the
+// previous batch was in flight goes in the next. It returns after stop,
+// once the acks sent before it are settled.
+func (s *settler) run() {
+	defer close(s.done)
+	var tokens []string
+	for {
+		if len(tokens) == 0 {
+			select {
+			case t := <-s.acks:
+				tokens = append(tokens, t)
+			case <-s.stopping:
+				s.drainAcks(&tokens)
+				if len(tokens) == 0 {
+					return
+				}
+			}
+		}
+		s.drainAcks(&tokens)
+		s.persist("ack", func(ctx context.Context) error {
+			return scripts.Ack.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Stats()}, toArgs(tokens)...).Err()
+		})
+		tokens = tokens[:0]
+	}
+}
+
+// stop ends run after the last ack, once no handler runs any more.
+func (s *settler) stop() {
+	close(s.stopping)
+	<-s.done
+}
+
+func (s *settler) drainAcks(tokens *[]string) {
+	for len(*tokens) < 1000 {
+		select {
+		case t := <-s.acks:
+			*tokens = append(*tokens, t)
+		default:
+			return
+		}
+	}
+}
+
+func toArgs(ss []string) []interface{} {
+	args := make([]interface{}, len(ss))
+	for i, s := range ss {
+		args[i] = s
+	}
+	return args
+}
+
+// returnHandedBack puts entries that were fetched but not handled back at
+// the head of the queue, oldest nearest the head.
+func (s *settler) returnHandedBack(ctx context.Context) {
+	s.mu.Lock()
+	tokens := s.handBack
+	s.handBack = nil
+	s.mu.Unlock()
+	if len(tokens) == 0 {
+		return
+	}
+	slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
+	if err := scripts.Requeue.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Pending()}, toArgs(tokens)...).Err(); err != nil {
+		s.log.Warn("could not hand messages back; they return after the recovery window", "topic", s.topic(), "error", err)
+	}
+}

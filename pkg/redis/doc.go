@@ -47,6 +47,17 @@
 // docs/wire-format.md; another language can publish with a plain
 // LPUSH mq:<topic> '{"data":{...}}'.
 //
+// # Inside a consumer
+//
+// Each Subscribe call is one consumer (consumer.go) made of parts that each
+// run one loop in a file of their own: the fetcher takes entries from Redis
+// (fetcher.go), the runner decodes them and calls the handler (runner.go),
+// the settler acknowledges, retries and dead-letters (settler.go), the
+// leaser renews the consumer's lease and recovers dead consumers' messages
+// (leaser.go), and the promoter moves due delayed messages to the queue
+// (promoter.go). All of them read time from one clock (clock.go) that tests
+// replace with a fake one, and build keys only with internal/keys.
+//
 // # Operations
 //
 // Manager.Inspector reports counts per topic; lists, requeues and purges

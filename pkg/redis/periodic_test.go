@@ -3,10 +3,13 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/internal/keys"
@@ -98,28 +101,57 @@ func TestPeriodicRejectsBadInput(t *testing.T) {
 	}
 }
 
-// testPeriodicOncePerTick runs one schedule in two "processes" (managers):
-// every tick is delivered exactly once, on a whole second.
+// periodicClock is a fake clock half a second before a whole second, for
+// Periodic calls on managers made with the bundle's config.
+func periodicClock() *clockwork.FakeClock {
+	return clockwork.NewFakeClockAt(time.Unix(1_800_000_000, 0).Add(-500 * time.Millisecond))
+}
+
+// periodicOn starts Periodic on a new manager reading time from clk; the
+// returned function stops it and fails the test if it did not return nil.
+func periodicOn(t *testing.T, b *bundle, clk clockwork.Clock, spec string, data map[string]interface{}) func() {
+	t.Helper()
+	m := b.another(t)
+	redis.SetClock(m, clk)
+	ctx, cancel := context.WithCancel(b.ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- m.GetQueue().Periodic(ctx, spec, b.topic, data) }()
+	return func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("Periodic returned %v after cancel, want nil", err)
+		}
+	}
+}
+
+// testPeriodicOncePerTick runs one schedule in two "processes" (managers)
+// on one fake clock: every tick is delivered exactly once, on a whole
+// second. The consumer runs on the real clock.
 func testPeriodicOncePerTick(t *testing.T, b *bundle) {
 	var c collector
 	subscribe(t, b, c.handle)
-	ctx, cancel := context.WithCancel(b.ctx)
+	clk := periodicClock()
 	data := map[string]interface{}{"report": "hourly"}
-	errs := make(chan error, 2)
-	for _, m := range []*redis.Manager{b.m, b.another(t)} {
-		go func() { errs <- m.GetQueue().Periodic(ctx, "@every 1s", b.topic, data) }()
-	}
-	started := time.Now()
-	eventually(t, 10*time.Second, "three ticks", func() bool { return c.len() >= 3 })
-	cancel()
 	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatalf("Periodic returned %v after cancel, want nil", err)
-		}
+		defer periodicOn(t, b, clk, "@every 1s", data)()
 	}
-	elapsed := time.Since(started)
-	time.Sleep(100 * time.Millisecond) // anything still on its way
+	for tick := 1; tick <= 3; tick++ {
+		if err := clk.BlockUntilContext(b.ctx, 2); err != nil { // both wait for the tick
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+		eventually(t, 5*time.Second, fmt.Sprintf("tick %d", tick), func() bool { return c.len() >= tick })
+	}
+	// Both waiting for the fourth tick: whatever they published for the
+	// first three is in the queue, and delivered once.
+	if err := clk.BlockUntilContext(b.ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the queue drained", func() bool { return stats(t, b).Pending == 0 })
 	msgs := c.all()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages for 3 ticks in two processes", len(msgs))
+	}
 	ticks := map[int64]bool{}
 	for _, m := range msgs {
 		i := strings.LastIndexByte(m.ID, '-')
@@ -128,55 +160,48 @@ func testPeriodicOncePerTick(t *testing.T, b *bundle) {
 			t.Fatalf("message id %q: want periodic-<schedule>-<tick on a whole second>", m.ID)
 		}
 		if ticks[tick] {
-			t.Fatalf("tick %d delivered twice: %d messages for two processes", tick, len(msgs))
+			t.Fatalf("tick %d delivered twice", tick)
 		}
 		ticks[tick] = true
 		if m.Data["report"] != "hourly" {
 			t.Fatalf("data %v", m.Data)
 		}
 	}
-	if max := int(elapsed/time.Second) + 1; len(msgs) > max {
-		t.Fatalf("%d ticks in %v", len(msgs), elapsed)
-	}
 }
 
 // A tick that falls while Redis is down is published when Redis is back
-// before the next tick.
+// before the next tick. The schedule runs on a fake clock, so the test
+// waits for no tick.
 func TestPeriodicRetriesTickThroughOutage(t *testing.T) {
 	t.Parallel()
 	own := redistest.Start(t)
 	b := setupAddr(t, own.Addr)
-	ctx, cancel := context.WithCancel(b.ctx)
-	done := make(chan error, 1)
-	// Retries go at 0.1, 0.3, 0.7, 1.5 and 3.1 s after the tick; with 4 s
-	// between ticks Redis may take up to 3 s to come back.
-	go func() { done <- b.q.Periodic(ctx, "@every 4s", b.topic, map[string]interface{}{"k": "v"}) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Periodic: %v", err)
-		}
-	}()
-	// Stop Redis 0.4 s before a tick, start it again 0.4 s after.
-	now := time.Now()
-	tick := now.Truncate(4 * time.Second).Add(4 * time.Second)
-	if tick.Sub(now) < 600*time.Millisecond {
-		tick = tick.Add(4 * time.Second)
-	}
-	time.Sleep(time.Until(tick.Add(-400 * time.Millisecond)))
+	clk := periodicClock()
+	tick := clk.Now().Add(500 * time.Millisecond)
 	own.Kill()
-	time.Sleep(time.Until(tick.Add(400 * time.Millisecond)))
+	defer periodicOn(t, b, clk, "@every 4s", map[string]interface{}{"k": "v"})()
+	if err := clk.BlockUntilContext(b.ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)                                // the tick falls while Redis is down
+	if err := clk.BlockUntilContext(b.ctx, 1); err != nil { // the publish failed: waiting to retry
+		t.Fatal(err)
+	}
 	if err := own.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	want := "-" + strconv.FormatInt(tick.UnixMilli(), 10)
+	want := "-" + strconv.FormatInt(tick.UnixMilli(), 10) + `"`
 	admin := own.Client(t)
-	eventually(t, 4*time.Second, "the tick's message", func() bool {
-		entries, _ := admin.LRange(b.ctx, keys.For(b.topic).Pending(), 0, -1).Result() // nil while Redis restarts
+	eventually(t, 10*time.Second, "the tick's message", func() bool {
+		entries, _ := admin.LRange(b.ctx, keys.For(b.topic).Pending(), 0, -1).Result()
 		for _, e := range entries {
-			if strings.Contains(e, want+`"`) {
+			if strings.Contains(e, want) {
 				return true
 			}
+		}
+		// Let the next retry go, still well before the next tick.
+		if clk.Since(tick) < 3*time.Second && clk.BlockUntilContext(b.ctx, 1) == nil {
+			clk.Advance(100 * time.Millisecond)
 		}
 		return false
 	})

@@ -106,7 +106,7 @@ func (h *wakeHub) listen(ps *goredis.PubSub, done chan struct{}) {
 			}
 			// Receive reconnects and subscribes again by itself on the next
 			// call; pause so an outage does not spin.
-			h.q.clock.Sleep(200 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond) // real time: a reconnect pause, not queue logic
 			continue
 		}
 		switch m := msg.(type) {

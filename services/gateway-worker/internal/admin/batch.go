@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"goweb/pkg/redis"
 )
 
 type batchRequest struct {

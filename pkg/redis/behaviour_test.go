@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jonboulle/clockwork"
 
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/internal/keys"
@@ -440,6 +441,9 @@ func testIdempotentMiddleware(t *testing.T, b *bundle) {
 }
 
 func testDedupKey(t *testing.T, b *bundle) {
+	b = b.with(t)
+	clk := clockwork.NewFakeClockAt(time.Now())
+	redis.SetClock(b.m, clk) // keys expire when the test moves the clock
 	opt := redis.WithDedupKey("invoice-7", time.Hour)
 	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{}, opt); err != nil {
 		t.Fatal(err)
@@ -450,7 +454,7 @@ func testDedupKey(t *testing.T, b *bundle) {
 	if err := b.q.PublishWithDelay(b.ctx, b.topic, map[string]interface{}{}, time.Hour, redis.WithDedupKey("invoice-8", time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond) // let the 1ms key expire
+	clk.Advance(5 * time.Millisecond) // the 1ms key expires
 	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{}, redis.WithDedupKey("invoice-8", time.Hour)); err != nil {
 		t.Fatalf("publish after the key expired: %v", err)
 	}

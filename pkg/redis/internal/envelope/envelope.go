@@ -5,20 +5,25 @@
 //	{"id":"…","ts":1764172800000,"attempt":1,"headers":{"k":"v"},"error":"…","data":{…}}
 //
 // Only "data" is required; an entry pushed by another language may be just
-// {"data":{…}}. "id" comes first in what Encode writes because the fetch
-// script recognises an entry that already has an id by that prefix.
+// {"data":{…}}. "id" comes first in what Encode writes, so the fetch script
+// recognises an entry that already has an id by that prefix without parsing
+// it.
+//
+// Numbers in "data" decode as json.Number, so integers keep every digit
+// (9007199254740993 stays 9007199254740993, not the nearest float64).
 package envelope
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
 	"strconv"
+
+	json "github.com/goccy/go-json"
 )
 
-// IDPrefix is how every entry written by Encode begins. The fetch script
-// splices a generated id into entries that do not begin with it.
+// IDPrefix is how every entry written by Encode with an id begins. The
+// fetch script takes an entry beginning with it as one that has an id.
 const IDPrefix = `{"id":"`
 
 // Envelope is one decoded entry.
@@ -28,7 +33,9 @@ type Envelope struct {
 	Attempt int   // deliveries that already failed
 	Headers map[string]string
 	Error   string // last handler error, set on retried entries
-	Data    map[string]interface{}
+	// Data holds what JSON decodes to, except that numbers are json.Number
+	// (their exact text), never float64.
+	Data map[string]interface{}
 }
 
 // DecodeError explains why an entry is not a valid envelope. Such entries are
@@ -46,12 +53,12 @@ var ErrInvalid = errors.New("invalid envelope")
 func (e *DecodeError) Is(target error) bool { return target == ErrInvalid }
 
 type wire struct {
-	ID      *string                `json:"id"`
-	TS      *int64                 `json:"ts"`
-	Attempt *int                   `json:"attempt"`
-	Headers map[string]string      `json:"headers"`
-	Error   string                 `json:"error"`
-	Data    map[string]interface{} `json:"data"`
+	ID      *string           `json:"id"`
+	TS      *int64            `json:"ts"`
+	Attempt *int              `json:"attempt"`
+	Headers map[string]string `json:"headers"`
+	Error   string            `json:"error"`
+	Data    json.RawMessage   `json:"data"`
 }
 
 // MaxIDLen bounds ids, which end up in logs, dead-letter records and
@@ -66,10 +73,11 @@ func Decode(entry []byte) (*Envelope, error) {
 	if err := json.Unmarshal(entry, &w); err != nil {
 		return nil, &DecodeError{Reason: describeJSONError(err)}
 	}
-	if w.Data == nil {
-		return nil, &DecodeError{Reason: `"data" is missing or null`}
+	data, err := decodeData(w.Data)
+	if err != nil {
+		return nil, err
 	}
-	e := &Envelope{Headers: w.Headers, Error: w.Error, Data: w.Data}
+	e := &Envelope{Headers: w.Headers, Error: w.Error, Data: data}
 	if w.ID != nil {
 		if *w.ID == "" || len(*w.ID) > MaxIDLen {
 			return nil, &DecodeError{Reason: fmt.Sprintf(`"id" must be 1 to %d bytes`, MaxIDLen)}
@@ -91,11 +99,40 @@ func Decode(entry []byte) (*Envelope, error) {
 	return e, nil
 }
 
+// decodeData decodes the "data" member, already checked to be one JSON
+// value, keeping numbers as json.Number.
+func decodeData(raw json.RawMessage) (map[string]interface{}, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, &DecodeError{Reason: `"data" is missing or null`}
+	}
+	if raw[0] != '{' {
+		return nil, &DecodeError{Reason: fmt.Sprintf(`"data" must be a JSON object, not %s`, kindOf(raw[0]))}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var data map[string]interface{}
+	if err := dec.Decode(&data); err != nil {
+		return nil, &DecodeError{Reason: `"data": ` + describeJSONError(err)}
+	}
+	return data, nil
+}
+
+// kindOf names the kind of JSON value that starts with c.
+func kindOf(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
+}
+
 func describeJSONError(err error) string {
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field == "data" {
-		return fmt.Sprintf(`"data" must be a JSON object, not %s`, typeErr.Value)
-	}
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		return fmt.Sprintf("field %q: cannot use JSON %s as %s", typeErr.Field, typeErr.Value, typeErr.Type)
 	}
@@ -104,11 +141,16 @@ func describeJSONError(err error) string {
 
 // Encode appends the entry for e to dst. data is the JSON of e.Data, already
 // marshalled by the caller (so a batch can report which item failed); e.Data
-// is ignored.
+// is ignored. An empty e.ID is left out (the fetch script gives the entry
+// one); any other id comes first.
 func Encode(dst []byte, e *Envelope, data []byte) []byte {
-	dst = append(dst, IDPrefix...)
-	dst = append(dst, e.ID...) // ids are validated to need no escaping
-	dst = append(dst, `","ts":`...)
+	dst = append(dst, '{')
+	if e.ID != "" {
+		dst = append(dst, `"id":`...)
+		dst = appendString(dst, e.ID)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"ts":`...)
 	dst = strconv.AppendInt(dst, e.TS, 10)
 	if e.Attempt > 0 {
 		dst = append(dst, `,"attempt":`...)
@@ -129,6 +171,18 @@ func Encode(dst []byte, e *Envelope, data []byte) []byte {
 	return append(dst, '}')
 }
 
+// appendString appends s as a JSON string: verbatim when it needs no
+// escaping, as ids validated by the publisher do.
+func appendString(dst []byte, s string) []byte {
+	if IDNeedsNoEscaping(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(dst, q...)
+}
+
 // IDNeedsNoEscaping reports whether id can be written into JSON verbatim and
 // used in a Redis key suffix: printable ASCII other than quote, backslash,
 // braces and space.
@@ -140,63 +194,4 @@ func IDNeedsNoEscaping(id string) bool {
 		}
 	}
 	return true
-}
-
-// DeadRecord is a dead letter as stored in a topic's dead set.
-type DeadRecord struct {
-	ID       string `json:"id,omitempty"`
-	Reason   string `json:"reason"`
-	Attempt  int    `json:"attempt"`
-	FailedAt int64  `json:"failed_at"` // unix milliseconds
-	Entry    string `json:"entry"`     // the entry exactly as it was taken, to requeue it
-}
-
-// EncodeDead returns the JSON of r.
-func EncodeDead(r *DeadRecord) []byte {
-	b, _ := json.Marshal(r) // only strings and ints
-	return b
-}
-
-// DecodeDead parses a dead-letter record.
-func DecodeDead(b []byte) (*DeadRecord, error) {
-	var r DeadRecord
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("invalid dead-letter record: %w", err)
-	}
-	return &r, nil
-}
-
-// Retried returns entry rewritten for its next attempt: attempt set, error
-// set to errText, data kept byte for byte (numbers are not reformatted).
-func Retried(entry []byte, attempt int, errText string) ([]byte, error) {
-	var w struct {
-		ID      string            `json:"id"`
-		TS      int64             `json:"ts"`
-		Headers map[string]string `json:"headers"`
-		Data    json.RawMessage   `json:"data"`
-	}
-	if err := json.Unmarshal(entry, &w); err != nil {
-		return nil, &DecodeError{Reason: describeJSONError(err)}
-	}
-	e := &Envelope{ID: w.ID, TS: w.TS, Attempt: attempt, Headers: w.Headers, Error: errText}
-	if e.ID == "" || !IDNeedsNoEscaping(e.ID) {
-		// Entries from other producers may lack an id or need escaping;
-		// keep them exact rather than use the fast encoder.
-		m := map[string]any{"ts": w.TS, "attempt": attempt, "data": w.Data}
-		if e.ID != "" {
-			m["id"] = e.ID
-		}
-		if len(w.Headers) > 0 {
-			m["headers"] = w.Headers
-		}
-		if errText != "" {
-			m["error"] = errText
-		}
-		b, err := json.Marshal(m)
-		if err != nil {
-			return nil, &DecodeError{Reason: err.Error()}
-		}
-		return b, nil
-	}
-	return Encode(make([]byte, 0, len(entry)+len(errText)+32), e, w.Data), nil
 }

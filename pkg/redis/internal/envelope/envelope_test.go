@@ -1,11 +1,118 @@
 package envelope
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
+
+// TestDecodeKeepsNumbers checks that numbers reach the handler as their
+// exact text: integers past 2^53 and at the int64/uint64 bounds keep every
+// digit, floats keep their spelling.
+func TestDecodeKeepsNumbers(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{
+		"9007199254740993", "18446744073709551615", "-9223372036854775808", "9223372036854775807",
+		"0", "-0", "299.99", "1e400", "-1.5E-7", "0.1000000000000000055511151231257827",
+	} {
+		e, err := Decode([]byte(`{"id":"n","data":{"n":` + n + `,"nested":[{"m":` + n + `}]}}`))
+		if err != nil {
+			t.Fatalf("Decode(%s): %v", n, err)
+		}
+		if got := e.Data["n"]; got != json.Number(n) {
+			t.Errorf("Data[n] = %#v, want json.Number(%q)", got, n)
+		}
+		nested := e.Data["nested"].([]interface{})[0].(map[string]interface{})["m"]
+		if nested != json.Number(n) {
+			t.Errorf("nested = %#v, want json.Number(%q)", nested, n)
+		}
+		// What the admin API lists is the same text again.
+		out, err := json.Marshal(e.Data)
+		if err != nil || !strings.Contains(string(out), `"n":`+n) {
+			t.Errorf("re-encoded data = %s, %v; want %s kept", out, err, n)
+		}
+	}
+}
+
+// TestRequeuedKeepsEntries covers issue 10's corruption: a dead letter of
+// {"id":"pay-78"} became {"id":"pay-78","ts":0,"data":} after a requeue.
+// An invalid entry is refused with the reason; a valid one is kept byte for
+// byte, or loses only its attempt count and error, once.
+func TestRequeuedKeepsEntries(t *testing.T) {
+	t.Parallel()
+	for entry, reason := range map[string]string{
+		`{"id":"pay-78"}`:             `"data" is missing or null`,
+		`{"id":"pay-78","data":"x"}`:  `"data" must be a JSON object, not string`,
+		`not json`:                    "not valid JSON",
+		`{"id":"","data":{}}`:         `"id" must be 1 to`,
+		`{"id":"a","data":{},"ts":-1}`: `"ts" must not be negative`,
+	} {
+		out, err := Requeued([]byte(entry))
+		if out != nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), reason) {
+			t.Errorf("Requeued(%s) = %q, %v; want it refused: %s", entry, out, err, reason)
+		}
+	}
+	for _, entry := range []string{
+		`{"id":"p1","ts":5,"data":{"n":9007199254740993}}`,
+		`{"id": "huge1", "data": {"a": [1, 2.50]}, "extra": true}`,
+		`{"data":{}}`,
+	} {
+		out, err := Requeued([]byte(entry))
+		if err != nil || string(out) != entry {
+			t.Errorf("Requeued(%s) = %s, %v; want it byte for byte", entry, out, err)
+		}
+	}
+	retried := `{"id":"a \"q\"","ts":7,"attempt":3,"headers":{"h":"v"},"error":"boom","data":{"n": 18446744073709551615}}`
+	out, err := Requeued([]byte(retried))
+	want := `{"id":"a \"q\"","ts":7,"headers":{"h":"v"},"data":{"n": 18446744073709551615}}`
+	if err != nil || string(out) != want {
+		t.Fatalf("Requeued(retried) = %s, %v; want %s", out, err, want)
+	}
+}
+
+// FuzzRequeued requeues any entry many times, as a dead letter that dies
+// again unchanged would be: it is refused with ErrInvalid, or every requeue
+// after the first returns the same bytes, and the message (id, ts,
+// headers, data) is never changed.
+func FuzzRequeued(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"pay-78"}`, `{"id":"p","data":{}}`, `{"id":"a","attempt":2,"error":"e","data":{"n":1e3}}`,
+		`{"id": "huge1", "data": {}}`, `{"data":{"x":[1,{"y":null}]},"attempt":null}`, `{"id":"a\u0022","ts":3,"data":{},"headers":{}}`,
+		`{"id":"a","id":"b","data":{}}`, `{"data":{},"data":1}`, "\x00\xff",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, entry []byte) {
+		first, err := Requeued(entry)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) || first != nil {
+				t.Fatalf("refusal %q, %v is not a bare ErrInvalid", first, err)
+			}
+			return
+		}
+		before, _ := Decode(entry)
+		after, err := Decode(first)
+		if err != nil {
+			t.Fatalf("requeued %q as %q, which does not decode: %v", entry, first, err)
+		}
+		if after.ID != before.ID || after.TS != before.TS || !reflect.DeepEqual(after.Data, before.Data) ||
+			len(after.Headers) != len(before.Headers) || (len(after.Headers) > 0 && !reflect.DeepEqual(after.Headers, before.Headers)) {
+			t.Fatalf("requeue changed the message: %q -> %q", entry, first)
+		}
+		if after.Attempt != 0 || after.Error != "" {
+			t.Fatalf("requeued %q kept attempt %d, error %q", first, after.Attempt, after.Error)
+		}
+		again := first
+		for range 3 {
+			if again, err = Requeued(again); err != nil || !bytes.Equal(again, first) {
+				t.Fatalf("requeue of %q gave %q, %v; want it byte for byte", first, again, err)
+			}
+		}
+	})
+}
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -22,7 +129,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.ID != in.ID || out.TS != in.TS || out.Attempt != 2 || out.Headers["k"] != "v" || out.Error != in.Error ||
-		out.Data["order_id"] != "12345" || out.Data["amount"] != 299.99 {
+		out.Data["order_id"] != "12345" || out.Data["amount"] != json.Number("299.99") {
 		t.Fatalf("round trip: %+v", out)
 	}
 }
@@ -30,7 +137,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 func TestDecodeMinimal(t *testing.T) {
 	t.Parallel()
 	e, err := Decode([]byte(`{"data":{"a":1}}`))
-	if err != nil || e.ID != "" || e.Attempt != 0 || e.Data["a"] != 1.0 {
+	if err != nil || e.ID != "" || e.Attempt != 0 || e.Data["a"] != json.Number("1") {
 		t.Fatalf("Decode minimal = %+v, %v", e, err)
 	}
 }
@@ -77,6 +184,9 @@ func TestRetriedEscapesForeignIDs(t *testing.T) {
 	out, err := Retried([]byte(`{"id":"a \"b\"","data":{}}`), 1, "e")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out, []byte(`{"id":"a \"b\"",`)) {
+		t.Errorf("Retried = %s; want the id first, where the fetch script looks", out)
 	}
 	e, err := Decode(out)
 	if err != nil || e.ID != `a "b"` {

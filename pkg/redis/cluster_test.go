@@ -190,7 +190,7 @@ func TestClusterInspector(t *testing.T) {
 	})
 
 	t.Run("RequeueDead", func(t *testing.T) {
-		n, err := insp.RequeueDead(ctx, dead[0])
+		n, err := insp.RequeueAllDead(ctx, dead[0])
 		if err != nil || n != perTopic {
 			t.Fatalf("RequeueDead = %d, %v", n, err)
 		}

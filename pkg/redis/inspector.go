@@ -2,15 +2,14 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"goweb/pkg/redis/internal/envelope"
 	"goweb/pkg/redis/internal/keys"
-	"goweb/pkg/redis/internal/scripts"
 )
 
 // Inspector reads and repairs queue state: counts, consumers, dead letters,
@@ -31,11 +30,15 @@ type TopicStats struct {
 	Delayed   int64  `json:"delayed"`   // waiting for their due time, including retries
 	InFlight  int64  `json:"in_flight"` // taken by consumers, not yet settled
 	Dead      int64  `json:"dead"`      // dead letters kept
-	Consumers int    `json:"consumers"` // consumers holding a lease
+	Consumers int64  `json:"consumers"` // consumers holding a lease
 	Processed int64  `json:"processed"` // handled successfully, all time
 	Failed    int64  `json:"failed"`    // failed attempts, all time
 	Retried   int64  `json:"retried"`   // retries scheduled, all time
 	DeadTotal int64  `json:"dead_total"`
+	// Error says why the topic's state could not be read, the counts
+	// above then being zero. Only StatsOf and AllStats set it, for a topic
+	// whose keys are broken (ErrWrongType) while the others are fine.
+	Error string `json:"error,omitempty"`
 }
 
 // ConsumerInfo describes one consumer of a topic.
@@ -45,20 +48,11 @@ type ConsumerInfo struct {
 	InFlight    int64     `json:"in_flight"`
 }
 
-// DeadLetter is one dead-lettered message.
-type DeadLetter struct {
-	ID       string    `json:"id,omitempty"`
-	Reason   string    `json:"reason"`
-	Attempt  int       `json:"attempt"`
-	FailedAt time.Time `json:"failed_at"`
-	Entry    string    `json:"entry"`
-}
-
 // Topics lists the topics that were ever published to or subscribed, sorted.
 func (i *Inspector) Topics(ctx context.Context) ([]string, error) {
 	topics, err := i.q.client.SMembers(ctx, keys.Topics).Result()
 	if err != nil {
-		return nil, err
+		return nil, inspectError(ctx, err)
 	}
 	slices.Sort(topics)
 	return topics, nil
@@ -71,7 +65,7 @@ func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo
 	}
 	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Consumers(topic), 0, -1).Result()
 	if err != nil {
-		return nil, err
+		return nil, inspectError(ctx, err)
 	}
 	pipe := i.q.client.Pipeline()
 	lens := make([]*goredis.IntCmd, len(zs))
@@ -81,7 +75,7 @@ func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo
 	}
 	if len(zs) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, err
+			return nil, inspectError(ctx, err)
 		}
 	}
 	out := make([]ConsumerInfo, len(zs))
@@ -109,14 +103,14 @@ func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*Topic
 	dead := pipe.ZCard(ctx, keys.Dead(topic))
 	counters := pipe.HGetAll(ctx, keys.Stats(topic))
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, nil, err
+		return nil, nil, inspectError(ctx, err)
 	}
 	cons, err := i.Consumers(ctx, topic)
 	if err != nil {
 		return nil, nil, err
 	}
 	s := &TopicStats{
-		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: len(cons),
+		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: int64(len(cons)),
 	}
 	for _, c := range cons {
 		s.InFlight += c.InFlight
@@ -142,92 +136,23 @@ func (i *Inspector) AllStats(ctx context.Context) ([]TopicStats, error) {
 	return i.StatsOf(ctx, topics)
 }
 
-// StatsOf returns Stats for each of topics, in order; the first error ends
+// StatsOf returns Stats for each of topics, in order. A topic whose keys
+// are broken (ErrWrongType) is listed with its Error set and the others
+// keep their counts; any other error (Redis not answering, ctx ending) ends
 // it.
 func (i *Inspector) StatsOf(ctx context.Context, topics []string) ([]TopicStats, error) {
 	out := make([]TopicStats, 0, len(topics))
 	for _, t := range topics {
 		s, err := i.Stats(ctx, t)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrWrongType):
+			s = &TopicStats{Topic: t, Error: err.Error()}
+		case err != nil:
 			return nil, err
 		}
 		out = append(out, *s)
 	}
 	return out, nil
-}
-
-// DeadLetters returns up to limit dead letters of topic, newest first,
-// skipping offset.
-func (i *Inspector) DeadLetters(ctx context.Context, topic string, offset, limit int) ([]DeadLetter, error) {
-	if err := checkPage(topic, offset, limit); err != nil {
-		return nil, err
-	}
-	recs, err := i.q.client.ZRevRange(ctx, keys.Dead(topic), int64(offset), int64(offset+limit-1)).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]DeadLetter, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, decodeDeadLetter(r))
-	}
-	return out, nil
-}
-
-func decodeDeadLetter(r string) DeadLetter {
-	rec, err := envelope.DecodeDead([]byte(r))
-	if err != nil {
-		return DeadLetter{Reason: err.Error(), Entry: r}
-	}
-	return DeadLetter{ID: rec.ID, Reason: rec.Reason, Attempt: rec.Attempt, FailedAt: time.UnixMilli(rec.FailedAt), Entry: rec.Entry}
-}
-
-// RequeueDead publishes dead letters of topic again with their attempt
-// count reset: those with the given ids, or all when ids is empty. It
-// returns how many were requeued.
-func (i *Inspector) RequeueDead(ctx context.Context, topic string, ids ...string) (int, error) {
-	if err := ValidateTopic(topic); err != nil {
-		return 0, err
-	}
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	const page = 500
-	n := 0
-	for start := int64(0); ; {
-		recs, err := i.q.client.ZRange(ctx, keys.Dead(topic), start, start+page-1).Result()
-		if err != nil || len(recs) == 0 {
-			return n, err
-		}
-		for _, r := range recs {
-			dl := decodeDeadLetter(r)
-			if len(want) > 0 && !want[dl.ID] {
-				start++
-				continue
-			}
-			entry, err := envelope.Retried([]byte(dl.Entry), 0, "")
-			if err != nil {
-				entry = []byte(dl.Entry) // not an envelope: requeue it as it was
-			}
-			ok, err := scripts.Revive.Run(ctx, i.q.client, []string{keys.Dead(topic), keys.Pending(topic)}, r, entry).Int()
-			if err != nil {
-				return n, err
-			}
-			n += ok
-		}
-	}
-}
-
-// PurgeDead deletes all dead letters of topic and returns how many.
-func (i *Inspector) PurgeDead(ctx context.Context, topic string) (int64, error) {
-	if err := ValidateTopic(topic); err != nil {
-		return 0, err
-	}
-	n, err := i.q.client.ZCard(ctx, keys.Dead(topic)).Result()
-	if err != nil {
-		return 0, err
-	}
-	return n, i.q.client.Del(ctx, keys.Dead(topic)).Err()
 }
 
 // TrimDead deletes dead letters of topic older than retention.
@@ -236,7 +161,8 @@ func (i *Inspector) TrimDead(ctx context.Context, topic string, retention time.D
 		return 0, err
 	}
 	cutoff := i.q.now().Add(-retention).UnixMilli()
-	return i.q.client.ZRemRangeByScore(ctx, keys.Dead(topic), "-inf", "("+strconv.FormatInt(cutoff, 10)).Result()
+	n, err := i.q.client.ZRemRangeByScore(ctx, keys.Dead(topic), "-inf", "("+strconv.FormatInt(cutoff, 10)).Result()
+	return n, inspectError(ctx, err)
 }
 
 // TrimMarkers deletes expired de-duplication keys and idempotency markers of
@@ -248,8 +174,8 @@ func (i *Inspector) TrimMarkers(ctx context.Context, topic string) (int64, error
 	now := strconv.FormatInt(i.q.nowMs(), 10)
 	a, err := i.q.client.ZRemRangeByScore(ctx, keys.Dedup(topic), "-inf", now).Result()
 	if err != nil {
-		return 0, err
+		return 0, inspectError(ctx, err)
 	}
 	b, err := i.q.client.ZRemRangeByScore(ctx, keys.Done(topic), "-inf", now).Result()
-	return a + b, err
+	return a + b, inspectError(ctx, err)
 }

@@ -17,7 +17,8 @@ import (
 type QueuedMessage struct {
 	// ID is empty for an entry published without one (another language's
 	// {"data":...}): it gets its id when first taken.
-	ID          string                 `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Data holds numbers as json.Number, so they list with every digit.
 	Data        map[string]interface{} `json:"data,omitempty"`
 	Headers     map[string]string      `json:"headers,omitempty"`
 	Attempt     int                    `json:"attempt"` // failed deliveries so far
@@ -47,13 +48,14 @@ func decodeQueued(entry string) QueuedMessage {
 // Pending returns up to limit pending messages of topic, skipping offset,
 // in delivery order (the next to be taken first).
 func (i *Inspector) Pending(ctx context.Context, topic string, offset, limit int) ([]QueuedMessage, error) {
-	if err := checkPage(topic, offset, limit); err != nil {
+	s, err := newSpan(topic, offset, limit)
+	if err != nil {
 		return nil, err
 	}
 	// Consumers take from the right: the list read from its end.
-	entries, err := i.q.client.LRange(ctx, keys.Pending(topic), -int64(offset+limit), -int64(offset+1)).Result()
+	entries, err := i.q.client.LRange(ctx, keys.Pending(topic), -s.last()-1, -s.first()-1).Result()
 	if err != nil {
-		return nil, err
+		return nil, inspectError(ctx, err)
 	}
 	out := make([]QueuedMessage, len(entries))
 	for n, e := range entries {
@@ -65,12 +67,13 @@ func (i *Inspector) Pending(ctx context.Context, topic string, offset, limit int
 // Delayed returns up to limit delayed messages of topic, skipping offset,
 // soonest due first.
 func (i *Inspector) Delayed(ctx context.Context, topic string, offset, limit int) ([]QueuedMessage, error) {
-	if err := checkPage(topic, offset, limit); err != nil {
-		return nil, err
-	}
-	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Delayed(topic), int64(offset), int64(offset+limit-1)).Result()
+	s, err := newSpan(topic, offset, limit)
 	if err != nil {
 		return nil, err
+	}
+	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Delayed(topic), s.first(), s.last()).Result()
+	if err != nil {
+		return nil, inspectError(ctx, err)
 	}
 	out := make([]QueuedMessage, len(zs))
 	for n, z := range zs {
@@ -90,10 +93,11 @@ type InFlightMessage struct {
 	LeaseExpiry time.Time `json:"lease_expiry"`
 }
 
-// InFlight returns up to limit in-flight messages of topic, consumer by
-// consumer, each consumer's in the order it took them.
-func (i *Inspector) InFlight(ctx context.Context, topic string, limit int) ([]InFlightMessage, error) {
-	if err := checkPage(topic, 0, limit); err != nil {
+// InFlight returns up to limit in-flight messages of topic, skipping
+// offset, consumer by consumer, each consumer's in the order it took them.
+func (i *Inspector) InFlight(ctx context.Context, topic string, offset, limit int) ([]InFlightMessage, error) {
+	s, err := newSpan(topic, offset, limit)
+	if err != nil {
 		return nil, err
 	}
 	cons, err := i.Consumers(ctx, topic)
@@ -107,7 +111,7 @@ func (i *Inspector) InFlight(ctx context.Context, topic string, limit int) ([]In
 		}
 		held, err := i.q.client.HGetAll(ctx, keys.Inflight(topic, c.ID)).Result()
 		if err != nil {
-			return nil, err
+			return nil, inspectError(ctx, err)
 		}
 		tokens := make([]string, 0, len(held))
 		for t := range held {
@@ -115,19 +119,19 @@ func (i *Inspector) InFlight(ctx context.Context, topic string, limit int) ([]In
 		}
 		slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
 		for _, t := range tokens {
-			if len(out) == limit {
-				return out, nil
+			if len(out) == s.end() {
+				return within(s, out), nil
 			}
 			out = append(out, InFlightMessage{QueuedMessage: decodeQueued(held[t]), Consumer: c.ID, LeaseExpiry: c.LeaseExpiry})
 		}
 	}
-	return out, nil
+	return within(s, out), nil
 }
 
 // DeletePending removes the pending messages of topic with the given ids
 // and returns how many it removed. A message taken by a consumer meanwhile
 // is not removed.
-func (i *Inspector) DeletePending(ctx context.Context, topic string, ids ...string) (int, error) {
+func (i *Inspector) DeletePending(ctx context.Context, topic string, ids ...string) (int64, error) {
 	return i.each(ctx, topic, ids, i.pendingPage(topic), func(entry string) (int64, error) {
 		return i.q.client.LRem(ctx, keys.Pending(topic), 1, entry).Result()
 	})
@@ -135,7 +139,7 @@ func (i *Inspector) DeletePending(ctx context.Context, topic string, ids ...stri
 
 // CancelDelayed removes the delayed messages of topic with the given ids
 // and returns how many it removed.
-func (i *Inspector) CancelDelayed(ctx context.Context, topic string, ids ...string) (int, error) {
+func (i *Inspector) CancelDelayed(ctx context.Context, topic string, ids ...string) (int64, error) {
 	return i.each(ctx, topic, ids, i.delayedPage(topic), func(entry string) (int64, error) {
 		return i.q.client.ZRem(ctx, keys.Delayed(topic), entry).Result()
 	})
@@ -144,7 +148,7 @@ func (i *Inspector) CancelDelayed(ctx context.Context, topic string, ids ...stri
 // RunDelayedNow makes the delayed messages of topic with the given ids due
 // at once: they join the pending messages, as if their time had come. It
 // returns how many it moved.
-func (i *Inspector) RunDelayedNow(ctx context.Context, topic string, ids ...string) (int, error) {
+func (i *Inspector) RunDelayedNow(ctx context.Context, topic string, ids ...string) (int64, error) {
 	return i.each(ctx, topic, ids, i.delayedPage(topic), func(entry string) (int64, error) {
 		return scripts.Revive.Run(ctx, i.q.client, []string{keys.Delayed(topic), keys.Pending(topic)}, entry, entry).Int64()
 	})
@@ -168,7 +172,7 @@ func (i *Inspector) delayedPage(topic string) page {
 // each finds the entries whose id is in ids, reading every page, then
 // applies act to each (act returns 1 when it changed the entry, 0 when the
 // entry was gone already) and returns the total.
-func (i *Inspector) each(ctx context.Context, topic string, ids []string, read page, act func(entry string) (int64, error)) (int, error) {
+func (i *Inspector) each(ctx context.Context, topic string, ids []string, read page, act func(entry string) (int64, error)) (int64, error) {
 	if err := ValidateTopic(topic); err != nil {
 		return 0, err
 	}
@@ -184,7 +188,7 @@ func (i *Inspector) each(ctx context.Context, topic string, ids []string, read p
 	for start := int64(0); ; start += size {
 		entries, err := read(ctx, start, size)
 		if err != nil {
-			return 0, err
+			return 0, inspectError(ctx, err)
 		}
 		for _, e := range entries {
 			if env, err := envelope.Decode([]byte(e)); err == nil && want[env.ID] {
@@ -195,23 +199,13 @@ func (i *Inspector) each(ctx context.Context, topic string, ids []string, read p
 			break
 		}
 	}
-	n := 0
+	var n int64
 	for _, e := range found {
 		k, err := act(e)
 		if err != nil {
-			return n, err
+			return n, inspectError(ctx, err)
 		}
-		n += int(k)
+		n += k
 	}
 	return n, nil
-}
-
-func checkPage(topic string, offset, limit int) error {
-	if err := ValidateTopic(topic); err != nil {
-		return err
-	}
-	if offset < 0 || limit <= 0 {
-		return fmt.Errorf("%w: offset must be >= 0 and limit > 0", ErrInvalidOption)
-	}
-	return nil
 }

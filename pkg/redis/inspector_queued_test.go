@@ -105,7 +105,7 @@ func testInspectInFlight(t *testing.T, b *bundle) {
 	var held []redis.InFlightMessage
 	eventually(t, 10*time.Second, "two running and one prefetched", func() bool {
 		var err error
-		held, err = insp.InFlight(b.ctx, b.topic, 10)
+		held, err = insp.InFlight(b.ctx, b.topic, 0, 10)
 		return err == nil && running.Load() == 2 && len(held) == 3
 	})
 	got := []string{}
@@ -118,10 +118,22 @@ func testInspectInFlight(t *testing.T, b *bundle) {
 	if strings.Join(got, ",") != "f1,f2,f3" {
 		t.Errorf("in flight %v, want f1,f2,f3 in the order taken", got)
 	}
-	if one, err := insp.InFlight(b.ctx, b.topic, 1); err != nil || len(one) != 1 {
-		t.Errorf("InFlight(limit 1) = %d, %v", len(one), err)
+	for _, c := range []struct {
+		offset, limit int
+		want          string
+	}{{0, 1, "f1"}, {1, 1, "f2"}, {1, 5, "f2,f3"}, {2, 2, "f3"}, {3, 1, ""}, {7, 3, ""}} {
+		page, err := insp.InFlight(b.ctx, b.topic, c.offset, c.limit)
+		ids := []string{}
+		for _, m := range page {
+			ids = append(ids, m.ID)
+		}
+		if err != nil || page == nil || strings.Join(ids, ",") != c.want {
+			t.Errorf("InFlight(offset %d, limit %d) = %v, %v; want [%s]", c.offset, c.limit, ids, err, c.want)
+		}
 	}
-	if _, err := insp.InFlight(b.ctx, b.topic, 0); !errors.Is(err, redis.ErrInvalidOption) {
-		t.Errorf("InFlight(limit 0): %v", err)
+	for _, bad := range [][2]int{{0, 0}, {-1, 1}} {
+		if _, err := insp.InFlight(b.ctx, b.topic, bad[0], bad[1]); !errors.Is(err, redis.ErrInvalidOption) {
+			t.Errorf("InFlight(offset %d, limit %d): %v", bad[0], bad[1], err)
+		}
 	}
 }

@@ -132,8 +132,8 @@ func TestACLUser(t *testing.T) {
 	if err := m.GetQueue().Publish(ctx, topic, map[string]interface{}{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Inspector().RequeueDead(ctx, topic); err != nil {
-		t.Errorf("RequeueDead: %v", err)
+	if _, err := m.Inspector().RequeueAllDead(ctx, topic); err != nil {
+		t.Errorf("RequeueAllDead: %v", err)
 	}
 	if _, err := m.Inspector().PurgeDead(ctx, topic); err != nil {
 		t.Errorf("PurgeDead: %v", err)
@@ -317,7 +317,7 @@ func TestTopicCannotInjectKeys(t *testing.T) {
 			"SubscribeBatch":   q.SubscribeBatch(ctx, topic, func(context.Context, []redis.Message) error { return nil }),
 			"Stats":            second(in.Stats(ctx, topic)),
 			"DeadLetters":      second(in.DeadLetters(ctx, topic, 0, 1)),
-			"RequeueDead":      second(in.RequeueDead(ctx, topic)),
+			"RequeueAllDead":   second(in.RequeueAllDead(ctx, topic)),
 			"PurgeDead":        second(in.PurgeDead(ctx, topic)),
 		} {
 			if !errors.Is(err, redis.ErrInvalidTopic) {

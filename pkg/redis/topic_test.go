@@ -33,12 +33,12 @@ func TestValidateTopicReasons(t *testing.T) {
 	t.Parallel()
 	for topic, want := range map[string]string{
 		"订单":     `character '订' (U+8BA2) at byte 0 is not ASCII`,
-		"order订":  `character '订' (U+8BA2) at byte 5 is not ASCII`,
+		"order订": `character '订' (U+8BA2) at byte 5 is not ASCII`,
 		"a\xffb": `byte 0xff at 1 is not valid UTF-8`,
-		"a b":     `character ' ' at byte 1 is not one of A-Z a-z 0-9 . _ : -`,
-		".":       "made of dots only",
-		"..":      "made of dots only",
-		"...":     "made of dots only",
+		"a b":    `character ' ' at byte 1 is not one of A-Z a-z 0-9 . _ : -`,
+		".":      "made of dots only",
+		"..":     "made of dots only",
+		"...":    "made of dots only",
 	} {
 		err := redis.ValidateTopic(topic)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -44,10 +44,10 @@ func TestDecodeKeepsNumbers(t *testing.T) {
 func TestRequeuedKeepsEntries(t *testing.T) {
 	t.Parallel()
 	for entry, reason := range map[string]string{
-		`{"id":"pay-78"}`:             `"data" is missing or null`,
-		`{"id":"pay-78","data":"x"}`:  `"data" must be a JSON object, not string`,
-		`not json`:                    "not valid JSON",
-		`{"id":"","data":{}}`:         `"id" must be 1 to`,
+		`{"id":"pay-78"}`:              `"data" is missing or null`,
+		`{"id":"pay-78","data":"x"}`:   `"data" must be a JSON object, not string`,
+		`not json`:                     "not valid JSON",
+		`{"id":"","data":{}}`:          `"id" must be 1 to`,
 		`{"id":"a","data":{},"ts":-1}`: `"ts" must not be negative`,
 	} {
 		out, err := Requeued([]byte(entry))

@@ -23,9 +23,11 @@
 -- head of the pending list, to be taken again below.
 --
 -- Entries a blocking BLMOVE already put on the claim list come first. An
--- entry that does not start with {"id":" (one pushed by another language as
+-- entry without a top-level "id" (one pushed by another language as
 -- {"data":...}) gets a generated id spliced in, so its id stays the same on
--- every redelivery.
+-- every redelivery. Entries the library wrote start with {"id":" and are
+-- not parsed; any other entry is parsed to find an "id" member however the
+-- JSON is spaced or ordered ({"id": "x", ...} from Python's json.dumps).
 local max = tonumber(ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
 
@@ -59,7 +61,9 @@ for i = 1, #entries do
   local e = entries[i]
   if string.sub(e, 1, 7) ~= '{"id":"' then
     local rest = string.match(e, '^%s*{(.*)$')
-    if rest then
+    local ok, decoded = pcall(cjson.decode, e)
+    local hasID = ok and type(decoded) == 'table' and decoded.id ~= nil
+    if rest and not hasID then
       e = '{"id":"g' .. ARGV[3] .. '-' .. token .. '",' .. rest
     end
   end

@@ -1,13 +1,16 @@
--- Moves one member of a sorted set to the pending list: a dead letter
--- (requeued) or a delayed entry (run now).
+-- Moves members of a sorted set to the pending list: dead letters (requeued)
+-- or delayed entries (run now).
 --
 -- KEYS[1] dead or delayed zset  {mq:<topic>}:dead or {mq:<topic>}:delayed
 -- KEYS[2] pending list          mq:<topic>
--- ARGV[1] the member of KEYS[1]
--- ARGV[2] the entry to publish
--- Returns 1, or 0 when the member was already gone.
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
-  return 0
+-- ARGV    pairs: member1, entry1, member2, entry2, ... where entryN is what
+--         memberN publishes
+-- Returns how many members moved; a member already gone is skipped.
+local n = 0
+for i = 1, #ARGV - 1, 2 do
+  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
+    redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+    n = n + 1
+  end
 end
-redis.call('LPUSH', KEYS[2], ARGV[2])
-return 1
+return n

@@ -31,6 +31,8 @@ var (
 	dedupSrc string
 	//go:embed revive.lua
 	reviveSrc string
+	//go:embed purge.lua
+	purgeSrc string
 )
 
 // The scripts, loaded lazily by EVALSHA with a fallback to EVAL.
@@ -45,4 +47,5 @@ var (
 	Schedule = redis.NewScript(scheduleSrc)
 	Dedup    = redis.NewScript(dedupSrc)
 	Revive   = redis.NewScript(reviveSrc)
+	Purge    = redis.NewScript(purgeSrc)
 )

@@ -91,7 +91,7 @@ type requeueRequest struct {
 }
 
 type requeuedJSON struct {
-	Requeued int `json:"requeued"`
+	Requeued int64 `json:"requeued"`
 }
 
 func (req *requeueRequest) validate() error {
@@ -99,7 +99,6 @@ func (req *requeueRequest) validate() error {
 	case req.All && req.IDs != nil:
 		return badRequest("ids, all: give one, not both")
 	case !req.All && len(req.IDs) == 0:
-		// Never let an empty list mean "all": RequeueDead reads it so.
 		return badRequest("ids: required, 1 to %d dead-letter ids (or {\"all\":true})", MaxIDs)
 	}
 	return checkIDs(req.IDs)
@@ -121,7 +120,13 @@ func checkIDs(ids []string) error {
 
 func (a *api) requeueDead(w http.ResponseWriter, r *http.Request) {
 	withBody(a, w, r, func(ctx context.Context, t string, req *requeueRequest) (any, error) {
-		n, err := a.insp.RequeueDead(ctx, t, req.IDs...)
+		var n int64
+		var err error
+		if req.All {
+			n, err = a.insp.RequeueAllDead(ctx, t)
+		} else {
+			n, err = a.insp.RequeueDead(ctx, t, req.IDs...)
+		}
 		if n > 0 {
 			a.Log.Info("admin: requeued dead letters", "topic", t, "requeued", n, "all", req.All)
 		}

@@ -3,8 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-
-	"goweb/pkg/redis"
 )
 
 // The states of waiting messages a request may name.
@@ -56,20 +54,10 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 			doc.Messages, err = a.insp.Delayed(ctx, t, offset, limit)
 		case stateInFlight:
 			doc.Total = stats.InFlight
-			doc.Messages, err = a.inFlight(ctx, t, offset, limit)
+			doc.Messages, err = a.insp.InFlight(ctx, t, offset, limit)
 		}
 		return doc, err
 	})
-}
-
-// inFlight pages through the in-flight messages, which the Inspector
-// lists from the start.
-func (a *api) inFlight(ctx context.Context, t string, offset, limit int) ([]redis.InFlightMessage, error) {
-	msgs, err := a.insp.InFlight(ctx, t, offset+limit)
-	if len(msgs) <= offset {
-		return []redis.InFlightMessage{}, err
-	}
-	return msgs[offset:], err
 }
 
 // idsRequest names waiting messages by id.
@@ -86,7 +74,7 @@ func (req *idsRequest) validate() error {
 }
 
 type deletedJSON struct {
-	Deleted int `json:"deleted"`
+	Deleted int64 `json:"deleted"`
 }
 
 // deleteMessages removes pending or delayed messages by id.
@@ -109,7 +97,7 @@ func (a *api) deleteMessages(w http.ResponseWriter, r *http.Request) {
 }
 
 type movedJSON struct {
-	Moved int `json:"moved"`
+	Moved int64 `json:"moved"`
 }
 
 // runDelayed makes delayed messages due now.

@@ -64,7 +64,11 @@ for i = 1, #entries do
     local ok, decoded = pcall(cjson.decode, e)
     local hasID = ok and type(decoded) == 'table' and decoded.id ~= nil
     if rest and not hasID then
-      e = '{"id":"g' .. ARGV[3] .. '-' .. token .. '",' .. rest
+      local sep = ','
+      if string.match(rest, '^%s*}') then
+        sep = '' -- {} gets no comma after its id
+      end
+      e = '{"id":"g' .. ARGV[3] .. '-' .. token .. '"' .. sep .. rest
     end
   end
   out[#out + 1] = token

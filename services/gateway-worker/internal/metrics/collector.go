@@ -16,6 +16,9 @@ var (
 		[]string{"topic"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_redis_up",
 		"1 if the queue state could be read from Redis at scrape time.", nil, nil)
+	readableDesc = prometheus.NewDesc(namespace+"_queue_readable",
+		"1 if the topic's state could be read at scrape time, 0 if its keys are broken (a key of the wrong type).",
+		[]string{"topic"}, nil)
 )
 
 // queueCollector reads queue depths from Redis when scraped, so counting
@@ -29,6 +32,7 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc
 	ch <- consumersDesc
 	ch <- upDesc
+	ch <- readableDesc
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
@@ -41,6 +45,12 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 1)
 	for _, s := range all {
+		if s.Error != "" {
+			// One broken topic: Redis is up and the others keep their numbers.
+			ch <- prometheus.MustNewConstMetric(readableDesc, prometheus.GaugeValue, 0, s.Topic)
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(readableDesc, prometheus.GaugeValue, 1, s.Topic)
 		for state, n := range map[string]int64{"pending": s.Pending, "delayed": s.Delayed, "in_flight": s.InFlight, "dead": s.Dead} {
 			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), s.Topic, state)
 		}

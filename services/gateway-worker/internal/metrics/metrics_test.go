@@ -139,3 +139,34 @@ func TestQueueGauges(t *testing.T) {
 		}
 	}
 }
+
+// oneBroken answers like the Inspector when one topic has a key of the
+// wrong type (see the redis package's WrongTypeKeyBreaksOneTopic).
+type oneBroken struct{}
+
+func (oneBroken) StatsOf(context.Context, []string) ([]redis.TopicStats, error) {
+	return []redis.TopicStats{
+		{Topic: "ok", Pending: 3},
+		{Topic: "broken", Error: "a key of the topic holds the wrong kind of value: WRONGTYPE"},
+	}, nil
+}
+
+// TestOneBrokenTopic covers issue 10's SET mq:user.notification x, which
+// made the whole scrape say gateway_worker_redis_up 0.
+func TestOneBrokenTopic(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(oneBroken{}, []string{"ok", "broken"})
+	for _, c := range []struct {
+		name, topic string
+		want        float64
+	}{
+		{"gateway_worker_redis_up", "", 1},
+		{"gateway_worker_queue_readable", "ok", 1},
+		{"gateway_worker_queue_readable", "broken", 0},
+		{"gateway_worker_queue_messages", "ok", 3},
+	} {
+		if got := value(t, m, c.name, c.topic); got != c.want {
+			t.Errorf("%s{topic=%q} = %v, want %v", c.name, c.topic, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package redis_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// FuzzFetchKeepsExistingID pushes any entry and takes it with the fetch
+// script, as a consumer does: an entry that is a JSON object with a
+// top-level "id" (however spaced, ordered or escaped) comes back byte for
+// byte; any other JSON object gets exactly one id, spliced in front.
+func FuzzFetchKeepsExistingID(f *testing.F) {
+	for _, s := range []string{
+		`{"id": "huge1", "data": {}}`, `{"data":{},"id":"late"}`, `{"\u0069d":"esc","data":{}}`, `{"data":{"id":1}}`,
+		` { "data" : {} } `, `{"id":"x","data":{}}`, `{"id":null,"data":{}}`, `[1]`, `{"id":`, `not json`,
+	} {
+		f.Add([]byte(s))
+	}
+	m := newManager(f, srv.Addr)
+	client := m.Client()
+	topic := "fuzz.fetch.id"
+	pending, claim, inflight, cons := keys.Pending(topic), keys.Claim(topic, "c1"), keys.Inflight(topic, "c1"), keys.Consumers(topic)
+	f.Fuzz(func(t *testing.T, entry []byte) {
+		if len(entry) == 0 {
+			return // Redis keeps no empty entry apart from a missing one
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.Del(ctx, pending, claim, inflight, cons).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.LPush(ctx, pending, entry).Err(); err != nil {
+			t.Fatal(err)
+		}
+		lease := time.Now().Add(time.Minute).UnixMilli()
+		out, err := scripts.Fetch.Run(ctx, client, []string{pending, claim, inflight, cons}, 1, lease, "c1", 1).StringSlice()
+		if err != nil || len(out) != 2 {
+			t.Fatalf("fetch = %q, %v", out, err)
+		}
+		got := []byte(out[1])
+		var members map[string]json.RawMessage
+		if json.Unmarshal(entry, &members) != nil || members == nil {
+			return // not a JSON object: dead-lettered as invalid either way
+		}
+		if _, ok := members["id"]; ok {
+			if !bytes.Equal(got, entry) {
+				t.Fatalf("entry with an id %q taken as %q", entry, got)
+			}
+			return
+		}
+		if n := topLevelIDs(t, got); n != 1 {
+			t.Fatalf("entry %q taken as %q, with %d ids", entry, got, n)
+		}
+	})
+}
+
+// topLevelIDs counts the top-level "id" members of a JSON object.
+func topLevelIDs(t *testing.T, obj []byte) int {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil {
+		t.Fatalf("%q: %v", obj, err)
+	}
+	n := 0
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%q: %v", obj, err)
+		}
+		if key == "id" {
+			n++
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatalf("%q: %v", obj, err)
+		}
+	}
+	return n
+}

@@ -18,6 +18,12 @@
 //		return remind(ctx, msg.Data["order_id"])
 //	}, redis.WithConcurrency(20))
 //
+// Message.Data holds what the JSON decodes to, except that numbers are
+// json.Number, their exact text: integers keep every digit
+// (9007199254740993 stays 9007199254740993), so read them with
+// n.(json.Number).Int64() or .String(), or floats with .Float64(), rather
+// than asserting float64.
+//
 // # Periodic messages
 //
 // Periodic publishes on a cron schedule until its context ends. Run it in
@@ -60,8 +66,14 @@
 //
 // # Operations
 //
-// Manager.Inspector reports counts per topic; lists, requeues and purges
-// dead letters; lists pending, delayed and in-flight messages; and deletes
-// waiting ones or runs delayed ones now. ObservePublishes and WithObserver feed metrics.
+// Manager.Inspector reports counts per topic; lists, requeues (by id with
+// RequeueDead, or all with RequeueAllDead) and purges dead letters; lists
+// pending, delayed and in-flight messages a page (offset, limit) at a time;
+// and deletes waiting ones or runs delayed ones now. Counts are int64. Its
+// errors tell apart a broken topic (ErrWrongType: a key of the topic holds
+// another kind of value), Redis not answering (ErrRedisTimeout) and an
+// operation slower than the caller's deadline (context.DeadlineExceeded);
+// StatsOf and AllStats report a broken topic in its TopicStats.Error and
+// keep the others' counts. ObservePublishes and WithObserver feed metrics.
 // Idempotent is middleware that skips message ids already handled.
 package redis

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strconv"
@@ -58,10 +59,10 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 	killed := time.Now()
 
 	var mu sync.Mutex
-	seen := map[float64]int{}
+	seen := map[json.Number]int{}
 	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
 		mu.Lock()
-		seen[m.Data["n"].(float64)]++
+		seen[m.Data["n"].(json.Number)]++
 		mu.Unlock()
 		return nil
 	}, redis.WithRecoveryWindow(2*time.Second))

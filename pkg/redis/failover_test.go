@@ -115,7 +115,8 @@ func (c *chaos) publish(topic string, tl *tally) {
 }
 
 func (c *chaos) consumed(tl *tally, m *redis.Message) {
-	n := int(m.Data["n"].(float64))
+	n64, _ := m.Data["n"].(json.Number).Int64()
+	n := int(n64)
 	k := c.killed()
 	tl.mu.Lock()
 	defer tl.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
 )
 
 // Inspector reads and repairs queue state: counts, consumers, dead letters,
@@ -172,10 +173,6 @@ func (i *Inspector) TrimMarkers(ctx context.Context, topic string) (int64, error
 		return 0, err
 	}
 	now := strconv.FormatInt(i.q.nowMs(), 10)
-	a, err := i.q.client.ZRemRangeByScore(ctx, keys.Dedup(topic), "-inf", now).Result()
-	if err != nil {
-		return 0, inspectError(ctx, err)
-	}
-	b, err := i.q.client.ZRemRangeByScore(ctx, keys.Done(topic), "-inf", now).Result()
-	return a + b, inspectError(ctx, err)
+	n, err := scripts.Trim.Run(ctx, i.q.client, []string{keys.Dedup(topic), keys.Done(topic)}, now).Int64()
+	return n, inspectError(ctx, err)
 }

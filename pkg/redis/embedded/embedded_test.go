@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestQueueRoundTrip(t *testing.T) {
 	}
 	select {
 	case msg := <-got:
-		if msg.ID != id || msg.Data["n"] != 1.0 {
+		if msg.ID != id || msg.Data["n"] != json.Number("1") {
 			t.Errorf("got %+v, want id %s and n=1", msg, id)
 		}
 	case <-ctx.Done():

@@ -33,6 +33,8 @@ var (
 	reviveSrc string
 	//go:embed purge.lua
 	purgeSrc string
+	//go:embed trim.lua
+	trimSrc string
 )
 
 // The scripts, loaded lazily by EVALSHA with a fallback to EVAL.
@@ -48,4 +50,5 @@ var (
 	Dedup    = redis.NewScript(dedupSrc)
 	Revive   = redis.NewScript(reviveSrc)
 	Purge    = redis.NewScript(purgeSrc)
+	Trim     = redis.NewScript(trimSrc)
 )

@@ -2,8 +2,10 @@ package redis_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,6 +103,9 @@ func publishN(t *testing.T, b *bundle, n int) {
 	}
 }
 
+// num is how Message.Data holds the integer i: as its exact text.
+func num(i int) json.Number { return json.Number(strconv.Itoa(i)) }
+
 func stats(t *testing.T, b *bundle) *redis.TopicStats {
 	t.Helper()
 	s, err := b.m.Inspector().Stats(b.ctx, b.topic)
@@ -123,7 +128,7 @@ func testPublishSubscribeInOrder(t *testing.T, b *bundle) {
 	subscribe(t, b, c.handle, redis.WithConcurrency(1))
 	eventually(t, 5*time.Second, "5 messages", func() bool { return c.len() == 5 })
 	for i, m := range c.all() {
-		if m.Data["n"] != float64(i) {
+		if m.Data["n"] != num(i) {
 			t.Errorf("message %d has n=%v: not FIFO", i, m.Data["n"])
 		}
 		if m.ID == "" || m.Topic != b.topic || m.Attempt != 1 || time.Since(m.PublishedAt) > time.Minute {
@@ -164,7 +169,7 @@ func testPoisonEntriesAreDeadLettered(t *testing.T, b *bundle) {
 		"not json":                  "not valid JSON",
 		`{"data":[1,2]}`:            `"data" must be a JSON object, not array`,
 		`{"id":5,"data":{}}`:        `field "id"`,
-		`{}`:                        "not valid JSON",
+		`{}`:                        `"data" is missing`,
 		`{"data":null}`:             `"data" is missing`,
 		`{"data":{},"attempt":"x"}`: `field "attempt"`,
 		`{"data":{"x":"` + strings.Repeat("y", 2000) + `"}}`: "exceeds the 1000-byte limit",
@@ -250,7 +255,7 @@ func testPanicIsRecovered(t *testing.T, b *bundle) {
 	publishN(t, b, 2)
 	var c collector
 	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
-		if m.Data["n"] == float64(0) {
+		if m.Data["n"] == num(0) {
 			_ = m.Data["missing"].(string) // the seed's type assertion on a malformed message
 		}
 		return c.handle(ctx, m)
@@ -336,7 +341,7 @@ func testGracefulShutdownHandsBack(t *testing.T, b *bundle) {
 	subscribe(t, b, c.handle, redis.WithConcurrency(1))
 	eventually(t, 5*time.Second, "the rest", func() bool { return c.len() == 8 })
 	for i, m := range c.all() {
-		if m.Data["n"] != float64(i+2) || m.Attempt != 1 {
+		if m.Data["n"] != num(i+2) || m.Attempt != 1 {
 			t.Errorf("message %d: n=%v attempt=%d, want n=%d attempt=1", i, m.Data["n"], m.Attempt, i+2)
 		}
 	}
@@ -412,7 +417,7 @@ func testPublishBatch(t *testing.T, b *bundle) {
 	subscribe(t, b, c.handle, redis.WithConcurrency(1))
 	eventually(t, 5*time.Second, "batch consumed", func() bool { return c.len() == 100 })
 	for i, m := range c.all() {
-		if m.ID != ids[i] || m.Data["n"] != float64(i) {
+		if m.ID != ids[i] || m.Data["n"] != num(i) {
 			t.Fatalf("message %d: id %s n %v, want %s %d", i, m.ID, m.Data["n"], ids[i], i)
 		}
 	}

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -92,6 +93,10 @@ type requeueRequest struct {
 
 type requeuedJSON struct {
 	Requeued int64 `json:"requeued"`
+	// NotRequeued counts the dead letters left in place because their
+	// entry is not a valid envelope; Reason says why for the first.
+	NotRequeued int64  `json:"not_requeued,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 }
 
 func (req *requeueRequest) validate() error {
@@ -130,7 +135,11 @@ func (a *api) requeueDead(w http.ResponseWriter, r *http.Request) {
 		if n > 0 {
 			a.Log.Info("admin: requeued dead letters", "topic", t, "requeued", n, "all", req.All)
 		}
-		return requeuedJSON{Requeued: n}, err
+		doc := requeuedJSON{Requeued: n}
+		if nr := (*redis.NotRequeuedError)(nil); errors.As(err, &nr) {
+			doc.NotRequeued, doc.Reason, err = nr.Count, nr.Error(), nil
+		}
+		return doc, err
 	})
 }
 

@@ -50,14 +50,17 @@ after the others are requeued.`,
 				return err
 			}
 			defer closeRedis()
-			// No ids means every dead letter.
-			n, err := insp.RequeueDead(cmd.Context(), topic, ids...)
+			requeue := func() (int64, error) { return insp.RequeueDead(cmd.Context(), topic, ids...) }
+			if all {
+				requeue = func() (int64, error) { return insp.RequeueAllDead(cmd.Context(), topic) }
+			}
+			n, err := requeue()
 			if err != nil {
 				return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
 			}
 			fmt.Fprintf(e.Stdout, "requeued %d dead letters of %s\n", n, topic)
-			if len(ids) > n {
-				return fmt.Errorf("%d of the %d ids are not dead letters of %s", len(ids)-n, len(ids), topic)
+			if int64(len(ids)) > n {
+				return fmt.Errorf("%d of the %d ids are not dead letters of %s", int64(len(ids))-n, len(ids), topic)
 			}
 			return nil
 		},

@@ -104,7 +104,7 @@ func peek(ctx context.Context, insp *redis.Inspector, topic, state string, n int
 		}
 		return p, nil
 	case "in_flight":
-		msgs, err := insp.InFlight(ctx, topic, n)
+		msgs, err := insp.InFlight(ctx, topic, 0, n)
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--port=1"}, "unknown flag: --port"},
 		{[]string{"stats", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"stats", "a", "b"}, `unexpected argument "b"`},
-		{[]string{"stats", "has space"}, `invalid topic "has space": byte ' ' at 3`},
+		{[]string{"stats", "has space"}, `invalid topic "has space": character ' ' at byte 3 is not one of`},
 		{[]string{"stats", "--interval", "1ms"}, "--interval 1ms: must be between"},
 		{[]string{"stats", "--interval", "soon"}, `invalid argument "soon" for "--interval"`},
 		{[]string{"topics", "extra"}, `unexpected argument "extra"`},

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -72,11 +73,17 @@ func (p *autoPipe) push(ctx context.Context, topic string, entry []byte) error {
 		p.mu.RUnlock()
 		return ctx.Err()
 	}
-	// Wait even if ctx ends: the request is on its way and r is reused.
-	err := <-r.done
-	r.entry = nil
-	pushReqPool.Put(r)
-	return err
+	select {
+	case err := <-r.done:
+		r.entry = nil
+		pushReqPool.Put(r)
+		return err
+	case <-ctx.Done():
+		// The request is on its way and may still be stored: the caller
+		// learns the outcome is unknown. r is not reused; the flusher's
+		// answer lands in its buffered channel and is dropped with it.
+		return fmt.Errorf("%w: publish to %s not confirmed: %w", ErrRedisTimeout, topic, ctx.Err())
+	}
 }
 
 // ensureStarted starts the flushers on first use; false once closed. The

@@ -19,6 +19,10 @@ import (
 func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClient {
 	u := *o // Failover, Cluster and Simple copy these fields from it
 	u.DialerRetries = 1
+	// A caller's deadline bounds its command's socket reads, not only the
+	// wait for a pooled connection: an admin request with 5 s left must not
+	// wait out a longer read timeout.
+	u.ContextTimeoutEnabled = true
 	if poolSize > 0 {
 		u.PoolSize, u.MaxIdleConns = poolSize, poolSize
 	}

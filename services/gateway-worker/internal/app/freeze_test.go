@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"goweb/pkg/redis/redistest"
+	"goweb/services/gateway-worker/internal/admin"
 )
 
-// docs/service.md says how long a publish takes to fail while Redis is
-// frozen (SIGSTOP): at most twice REDIS_READ_TIMEOUT, one wait to register
-// the topic and one for the push, neither bounded by the request's own 5 s
-// (the queue's publish path waits on the client's timeouts). Measured here
-// with a 1 s read timeout: about 2.0 s.
+// docs/service.md says a request to the admin API gets an answer within its
+// 5 s even while Redis is frozen (SIGSTOP): a 504 saying the outcome is
+// unknown. The read timeout here is longer than that, so only the request's
+// own deadline can bound the publish (issue 10: it took twice the read
+// timeout).
 func TestPublishDuringFreeze(t *testing.T) {
 	t.Parallel()
 	srv, err := redistest.StartServer(redistest.Options{})
@@ -21,7 +22,7 @@ func TestPublishDuringFreeze(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	const readTimeout = time.Second
+	const readTimeout = 20 * time.Second
 	_, appPort := splitHostPort(freeAddr(t))
 	a, _ := newApp(t, map[string]any{"redis.host": "127.0.0.1", "redis.port": srv.Port, "app.port": appPort,
 		"admin.token": "tok", "redis.read_timeout": readTimeout})
@@ -40,7 +41,7 @@ func TestPublishDuringFreeze(t *testing.T) {
 	resp.Body.Close()
 	took := time.Since(start)
 	t.Logf("%d after %v", resp.StatusCode, took)
-	if resp.StatusCode != http.StatusGatewayTimeout || took < readTimeout || took > 2*readTimeout+time.Second {
-		t.Errorf("status %d after %v, want 504 after %v..%v (docs/service.md)", resp.StatusCode, took, readTimeout, 2*readTimeout)
+	if resp.StatusCode != http.StatusGatewayTimeout || took < admin.DefaultTimeout || took > admin.DefaultTimeout+2*time.Second {
+		t.Errorf("status %d after %v, want 504 after %v (docs/service.md)", resp.StatusCode, took, admin.DefaultTimeout)
 	}
 }

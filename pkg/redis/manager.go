@@ -35,6 +35,7 @@ type Manager struct {
 
 	clock      clockwork.Clock
 	maxPayload int
+	publishMW  []PublishMiddleware
 }
 
 // ManagerOption configures NewManager.

@@ -80,6 +80,19 @@ func (q *RedisQueue) enqueue(ctx context.Context, topic string, data map[string]
 	if err != nil {
 		return "", err
 	}
+	if q.publishChain != nil {
+		var id string // stays empty if a middleware does not publish
+		_, err := q.publishThrough(ctx, topic, 1, o, func(ctx context.Context, o *publishOptions) ([]string, error) {
+			var err error
+			id, err = q.enqueueOne(ctx, topic, data, o)
+			return []string{id}, err
+		})
+		return id, err
+	}
+	return q.enqueueOne(ctx, topic, data, o)
+}
+
+func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[string]interface{}, o *publishOptions) (string, error) {
 	id := o.id
 	if id == "" {
 		id = q.ids.next()
@@ -129,6 +142,15 @@ func (q *RedisQueue) enqueueBatch(ctx context.Context, topic string, batch []map
 	if len(batch) == 0 {
 		return []string{}, nil
 	}
+	if q.publishChain != nil {
+		return q.publishThrough(ctx, topic, len(batch), o, func(ctx context.Context, o *publishOptions) ([]string, error) {
+			return q.enqueueMany(ctx, topic, batch, o)
+		})
+	}
+	return q.enqueueMany(ctx, topic, batch, o)
+}
+
+func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[string]interface{}, o *publishOptions) ([]string, error) {
 	due := o.due(q.now())
 	args := make([]interface{}, 0, 2*len(batch))
 	ids := make([]string, len(batch))
@@ -144,6 +166,7 @@ func (q *RedisQueue) enqueueBatch(ctx context.Context, topic string, batch []map
 		args = append(args, entry)
 	}
 	q.register(ctx, topic)
+	var err error
 	if due > 0 {
 		err = q.schedule(ctx, topic, args)
 	} else {

@@ -22,7 +22,8 @@ type RedisQueue struct {
 	ids    *idGen
 	clock  clockwork.Clock // the only source of time; see clock.go
 
-	maxPayload int // see WithMaxPayload
+	maxPayload   int         // see WithMaxPayload
+	publishChain PublishFunc // see WithPublishMiddleware; nil without
 
 	known     sync.Map // topic -> struct{}: already in the topic registry
 	wake      *wakeHub
@@ -32,12 +33,13 @@ type RedisQueue struct {
 
 func newQueue(m *Manager) *RedisQueue {
 	q := &RedisQueue{
-		m:          m,
-		client:     m.client,
-		log:        m.log,
-		ids:        newIDGen(),
-		clock:      m.clock,
-		maxPayload: m.maxPayload,
+		m:            m,
+		client:       m.client,
+		log:          m.log,
+		ids:          newIDGen(),
+		clock:        m.clock,
+		maxPayload:   m.maxPayload,
+		publishChain: publishChain(m.publishMW),
 	}
 	q.wake = newWakeHub(q)
 	q.pipe = newAutoPipe(m.client)

@@ -76,4 +76,6 @@
 // StatsOf and AllStats report a broken topic in its TopicStats.Error and
 // keep the others' counts. ObservePublishes and WithObserver feed metrics.
 // Idempotent is middleware that skips message ids already handled.
+// WithPublishMiddleware wraps publishes, as WithMiddleware wraps handlers;
+// package redisotel uses both to trace messages with OpenTelemetry.
 package redis

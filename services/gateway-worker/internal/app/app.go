@@ -61,6 +61,7 @@ type App struct {
 	ready    *httpapi.Readiness
 	servers  []*server           // the public one, then the admin one if ADMIN_PORT is set
 	periodic []settings.Periodic // the scheduled cleanup and worker.periodic
+	tracing  *tracing            // nil: off
 }
 
 // NewLogger returns the service logger: JSON unless log.format (LOG_FORMAT)
@@ -93,11 +94,14 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			a.close()
 		}
 	}()
+	if a.tracing, err = newTracing(ctx); err != nil {
+		return nil, err
+	}
 	a.redis, err = chooseRedis(ctx, cfg.GetRedisConfig(), cmp.Or(opts.LocalRedis, DefaultLocalRedis), log)
 	if err != nil {
 		return nil, err
 	}
-	a.manager = redis.NewManager(&a.redis.cfg, log)
+	a.manager = redis.NewManager(&a.redis.cfg, log, a.tracing.managerOptions()...)
 	if err := a.manager.Err(); err != nil {
 		return nil, err
 	}
@@ -125,8 +129,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	for _, t := range topics {
 		g, _ := reg.Lookup(t.Name)
 		// The topic's settings come after the registration's options, so
-		// what the start line shows is what runs.
-		g.Options = slices.Concat(g.Options, t.SubscribeOptions(), m.SubscribeOptions(),
+		// what the start line shows is what runs; the tracing span wraps
+		// all of them.
+		g.Options = slices.Concat(a.tracing.subscribeOptions(), g.Options, t.SubscribeOptions(), m.SubscribeOptions(),
 			[]redis.SubscribeOption{redis.WithShutdownTimeout(a.settings.ShutdownTimeout)})
 		subs = append(subs, g)
 	}
@@ -143,7 +148,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
 	adminHandlers := map[string]http.Handler{
-		"/v1/":           admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log}),
+		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log})),
 		"GET /dashboard": dashboard.Handler(),
 	}
 	deps := httpapi.Deps{
@@ -233,14 +238,17 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// close releases Redis and the embedded server. The listeners are New's
-// last step and are closed by Run.
+// close releases Redis and the embedded server and exports the last
+// spans. The listeners are New's last step and are closed by Run.
 func (a *App) close() {
 	if a.manager != nil {
 		_ = a.manager.Close()
 	}
 	if a.redis != nil && a.redis.embedded != nil {
 		a.redis.embedded.Close()
+	}
+	if err := a.tracing.shutdown(); err != nil {
+		a.log.Warn("spans lost at shutdown", "error", err)
 	}
 }
 

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redisotel"
+	"goweb/services/gateway-worker/internal/httpapi"
+)
+
+// tracing is the service's OpenTelemetry tracing (docs/service.md,
+// "Tracing"), configured by the SDK's standard OTEL_* variables. A nil
+// *tracing is tracing off: its methods add nothing.
+type tracing struct {
+	provider   *sdktrace.TracerProvider
+	propagator propagation.TextMapPropagator
+	queue      *redisotel.Tracing
+}
+
+// endpointVars turn tracing on; the exporter reads them itself.
+var endpointVars = []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+
+// newTracing returns the tracing the environment asks for: nil unless an
+// OTLP endpoint is set (and OTEL_SDK_DISABLED is not true, nor
+// OTEL_TRACES_EXPORTER none). It refuses what the exporter would ignore or
+// misread: an endpoint that is not an http(s) URL, another protocol than
+// http/protobuf, another exporter than otlp, malformed resource attributes.
+// It sets the global tracer provider and propagator, for code the handlers
+// call.
+func newTracing(ctx context.Context) (*tracing, error) {
+	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
+		return nil, nil
+	}
+	switch v := os.Getenv("OTEL_TRACES_EXPORTER"); v {
+	case "none":
+		return nil, nil
+	case "", "otlp":
+	default:
+		return nil, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: the service exports traces with otlp only (or none)", v)
+	}
+	on := false
+	for _, k := range endpointVars {
+		if v := os.Getenv(k); v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("%s=%q: want an http:// or https:// URL, e.g. http://otel-collector:4318", k, v)
+			}
+			on = true
+		}
+	}
+	if !on {
+		return nil, nil
+	}
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if v := os.Getenv(k); v != "" && v != "http/protobuf" {
+			return nil, fmt.Errorf("%s=%q: the service sends OTLP over HTTP: use http/protobuf (the collector's port 4318)", k, v)
+		}
+	}
+	// Later detectors win: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+	// override the default name.
+	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName(httpapi.ServiceName)),
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
+	if err != nil {
+		return nil, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES or OTEL_SERVICE_NAME: %w", err)
+	}
+	exp, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(prop)
+	return &tracing{
+		provider:   tp,
+		propagator: prop,
+		queue:      redisotel.New(redisotel.WithTracerProvider(tp), redisotel.WithPropagator(prop)),
+	}, nil
+}
+
+func (t *tracing) managerOptions() []redis.ManagerOption {
+	if t == nil {
+		return nil
+	}
+	return []redis.ManagerOption{redis.WithPublishMiddleware(t.queue.Publish)}
+}
+
+// subscribeOptions go first, so the span wraps every other middleware.
+func (t *tracing) subscribeOptions() []redis.SubscribeOption {
+	if t == nil {
+		return nil
+	}
+	return []redis.SubscribeOption{redis.WithMiddleware(t.queue.Consume)}
+}
+
+// continueTrace makes a request's publishes continue the caller's trace,
+// when the request carries a traceparent.
+func (t *tracing) continueTrace(h http.Handler) http.Handler {
+	if t == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// shutdown exports the spans not sent yet, waiting at most 5 s for the
+// collector, and stops the exporter.
+func (t *tracing) shutdown() error {
+	if t == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.provider.Shutdown(ctx); err != nil {
+		return fmt.Errorf("tracing: exporting the last spans: %w", err)
+	}
+	return nil
+}

@@ -94,6 +94,9 @@ var rows = []row{
 			}
 			return fmt.Sprintf("%s (%.1f×)", desc, v/b), v >= 150000 && v >= 6*b
 		}},
+	{metric: "tracing_off_consume_msgs_per_s", label: "Consume traced msgs, tracing off (msg/s)", higher: true},
+	{metric: "tracing_noop_consume_msgs_per_s", label: "… redisotel, no-op provider (msg/s)", higher: true},
+	{metric: "tracing_on_consume_msgs_per_s", label: "… redisotel, SDK, spans discarded (msg/s)", higher: true},
 	{metric: "pickup_p50_ms", label: "Pickup latency p50 (ms)", target: atMost(1, "ms")},
 	{metric: "pickup_p99_ms", label: "Pickup latency p99 (ms)", target: atMost(3, "ms")},
 	{metric: "pickup_max_ms", label: "Pickup latency max (ms)"},

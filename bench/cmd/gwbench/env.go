@@ -76,7 +76,7 @@ func (e *env) flush() error { return e.rdb.FlushAll(context.Background()).Err() 
 // consuming process get their own, as separate services would.
 func (e *env) manager() (*redis.Manager, error) { return newManager(e.addr) }
 
-func newManager(addr string) (*redis.Manager, error) {
+func newManager(addr string, opts ...redis.ManagerOption) (*redis.Manager, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func newManager(addr string) (*redis.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("port %q: %w", port, err)
 	}
-	m := redis.NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
+	m := redis.NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop(), opts...)
 	if err := m.Ping(context.Background()); err != nil {
 		m.Close()
 		return nil, err
@@ -228,8 +228,8 @@ type subscription struct {
 }
 
 // subscribe starts one Subscribe per topic with the given concurrency on a
-// new Manager and returns at once.
-func (e *env) subscribe(topics []string, conc int, handler redis.MessageHandler) (*subscription, error) {
+// new Manager, with opts, and returns at once.
+func (e *env) subscribe(topics []string, conc int, handler redis.MessageHandler, opts ...redis.SubscribeOption) (*subscription, error) {
 	m, err := e.manager()
 	if err != nil {
 		return nil, err
@@ -237,11 +237,12 @@ func (e *env) subscribe(topics []string, conc int, handler redis.MessageHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &subscription{m: m, cancel: cancel}
 	q := m.GetQueue()
+	opts = append(opts[:len(opts):len(opts)], redis.WithConcurrency(conc))
 	for _, t := range topics {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if err := q.Subscribe(ctx, t, handler, redis.WithConcurrency(conc)); err != nil {
+			if err := q.Subscribe(ctx, t, handler, opts...); err != nil {
 				s.mu.Lock()
 				s.err = errors.Join(s.err, fmt.Errorf("subscribe %s: %w", t, err))
 				s.mu.Unlock()
@@ -262,14 +263,15 @@ func (s *subscription) stop() error {
 
 // consume subscribes to topics (conc each) and returns the time from the
 // start of the subscriptions until n no-op handler calls have completed.
-func (e *env) consume(n int, topics []string, conc int) (time.Duration, error) {
+// opts go to every Subscribe.
+func (e *env) consume(n int, topics []string, conc int, opts ...redis.SubscribeOption) (time.Duration, error) {
 	cd := newCountdown(n)
 	cpu := e.cpuMeter()
 	start := time.Now()
 	s, err := e.subscribe(topics, conc, func(context.Context, *redis.Message) error {
 		cd.hit()
 		return nil
-	})
+	}, opts...)
 	if err != nil {
 		return 0, err
 	}

@@ -48,11 +48,18 @@ func (e *env) throughput() ([]result.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []result.Metric{
+	if err := e.flush(); err != nil {
+		return nil, err
+	}
+	traced, err := e.tracedConsume(n)
+	if err != nil {
+		return nil, err
+	}
+	return append([]result.Metric{
 		{Name: "publish_single_msgs_per_s", Value: rate(n, single), Unit: "msg/s"},
 		{Name: "publish_batch_msgs_per_s", Value: rate(n, batch), Unit: "msg/s", Note: fmt.Sprintf("PublishBatch, %d per call", batchSize)},
 		{Name: "consume_msgs_per_s", Value: rate(n, cons), Unit: "msg/s"},
-	}, nil
+	}, traced...), nil
 }
 
 // stampedRun subscribes to topic with a handler that records, in ms,

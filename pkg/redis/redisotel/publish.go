@@ -14,9 +14,15 @@ import (
 // publish call gets a producer span "send <topic>", a child of the span in
 // its ctx if any, and every message it sends carries that span's context in
 // its headers, which is what the consumer's span continues. The headers of
-// WithHeaders are kept; a "traceparent" among them is replaced.
+// WithHeaders are kept, but a "traceparent" among them is replaced: when
+// ctx holds no span it is the send span's parent instead, so a producer
+// that passes the trace in headers (as the admin API's callers can) keeps
+// it.
 func (t *Tracing) Publish(next redis.PublishFunc) redis.PublishFunc {
 	return func(ctx context.Context, p *redis.Publication) error {
+		if !trace.SpanContextFromContext(ctx).IsValid() {
+			ctx = t.propagator.Extract(ctx, propagation.MapCarrier(p.Headers))
+		}
 		attrs := append(common("send", p.Topic), semconv.MessagingOperationTypeSend)
 		if p.Messages > 1 {
 			attrs = append(attrs, semconv.MessagingBatchMessageCount(p.Messages))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redisotel"
+	"goweb/pkg/redis/redistest"
 )
 
 // request starts the span a publish runs in, as an HTTP handler's would,
@@ -165,13 +167,14 @@ func TestDeadLetterRequeuedKeepsTrace(t *testing.T) {
 	if first.Status.Code != codes.Error || first.Status.Description != "handler panicked: poison" {
 		t.Errorf("the panicking attempt's span has status %+v", first.Status)
 	}
-	in := b.m.Inspector()
-	var n int
-	for n == 0 { // the dead letter is written after the handler's span ended
-		if n, err = in.RequeueDead(b.ctx, b.topic, id); err != nil {
+	// The dead letter is written after the handler's span ended.
+	redistest.Eventually(t, 10*time.Second, "the dead letter requeued", func() bool {
+		n, err := b.m.Inspector().RequeueDead(b.ctx, b.topic, id)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
+		return n == 1
+	})
 	process := b.waitSpans(t, "process "+b.topic, 2)
 	send := b.named("send " + b.topic)[0]
 	for _, s := range process {
@@ -195,11 +198,14 @@ func TestPublishBatchSharesOneSendSpan(t *testing.T) {
 	if got := attr(send, semconv.MessagingBatchMessageCountKey).AsInt64(); got != 2 {
 		t.Errorf("batch count %d, want 2", got)
 	}
-	for i, s := range process {
+	var got []string
+	for _, s := range process {
 		checkChild(t, s, send)
-		if got := attr(s, semconv.MessagingMessageIDKey).AsString(); got != ids[i] {
-			t.Errorf("process span %d is for %s, want %s", i, got, ids[i])
-		}
+		got = append(got, attr(s, semconv.MessagingMessageIDKey).AsString())
+	}
+	slices.Sort(got)
+	if slices.Sort(ids); !slices.Equal(got, ids) {
+		t.Errorf("process spans are for %v, want %v", got, ids)
 	}
 }
 
@@ -236,5 +242,27 @@ func TestFailedPublishMarksSpan(t *testing.T) {
 	}
 	if attr(send[1], semconv.MessagingMessageIDKey).Type() != attribute.INVALID {
 		t.Errorf("the refused publish's span names a message id")
+	}
+}
+
+func TestTraceparentHeaderIsTheParentWithoutSpan(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	got := make(chan *redis.Message, 1)
+	b.subscribe(t, func(_ context.Context, msg *redis.Message) error { got <- msg; return nil })
+	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"n": 1},
+		redis.WithHeaders(map[string]string{"traceparent": caller})); err != nil {
+		t.Fatal(err)
+	}
+	msg := <-got
+	process := b.waitSpans(t, "process "+b.topic, 1)[0]
+	send := b.named("send " + b.topic)[0]
+	if send.Parent.TraceID().String() != "0af7651916cd43dd8448eb211c80319c" || send.Parent.SpanID().String() != "b7ad6b7169203331" {
+		t.Errorf("send span's parent %s/%s, want the traceparent header's", send.Parent.TraceID(), send.Parent.SpanID())
+	}
+	checkChild(t, process, send)
+	if msg.Headers["traceparent"] == caller {
+		t.Errorf("the message carries the caller's traceparent, not the send span's")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,8 +31,20 @@ type tracing struct {
 	queue      *redisotel.Tracing
 }
 
-// endpointVars turn tracing on; the exporter reads them itself.
-var endpointVars = []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+// The variables newTracing reads itself, besides those only the SDK reads.
+const (
+	envDisabled = "OTEL_SDK_DISABLED"
+	envExporter = "OTEL_TRACES_EXPORTER"
+)
+
+var (
+	// endpointVars turn tracing on; the exporter reads them itself.
+	endpointVars = []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+	protocolVars = []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"}
+	// tracingVars is every variable newTracing reads: docs/service.md's
+	// Tracing section names each (TestTracingVariablesDocumented).
+	tracingVars = slices.Concat([]string{envDisabled, envExporter}, endpointVars, protocolVars)
+)
 
 // newTracing returns the tracing the environment asks for: nil unless an
 // OTLP endpoint is set (and OTEL_SDK_DISABLED is not true, nor
@@ -41,15 +54,15 @@ var endpointVars = []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER
 // It sets the global tracer provider and propagator, for code the handlers
 // call.
 func newTracing(ctx context.Context) (*tracing, error) {
-	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
+	if strings.EqualFold(os.Getenv(envDisabled), "true") {
 		return nil, nil
 	}
-	switch v := os.Getenv("OTEL_TRACES_EXPORTER"); v {
+	switch v := os.Getenv(envExporter); v {
 	case "none":
 		return nil, nil
 	case "", "otlp":
 	default:
-		return nil, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: the service exports traces with otlp only (or none)", v)
+		return nil, fmt.Errorf("%s=%q: the service exports traces with otlp only (or none)", envExporter, v)
 	}
 	on := false
 	for _, k := range endpointVars {
@@ -63,7 +76,7 @@ func newTracing(ctx context.Context) (*tracing, error) {
 	if !on {
 		return nil, nil
 	}
-	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+	for _, k := range protocolVars {
 		if v := os.Getenv(k); v != "" && v != "http/protobuf" {
 			return nil, fmt.Errorf("%s=%q: the service sends OTLP over HTTP: use http/protobuf (the collector's port 4318)", k, v)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -201,5 +202,24 @@ func TestNewReportsTracingErrors(t *testing.T) {
 	_, err := New(context.Background(), Options{Config: cfg, Log: logger.Nop()})
 	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT") {
 		t.Errorf("error %v, want one naming OTEL_EXPORTER_OTLP_ENDPOINT", err)
+	}
+}
+
+// docs/service.md's Tracing section names every variable newTracing reads.
+func TestTracingVariablesDocumented(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../../../docs/service.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "\n## Tracing\n")
+	if !ok {
+		t.Fatal("docs/service.md has no Tracing section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, v := range tracingVars {
+		if !strings.Contains(section, "`"+v+"`") {
+			t.Errorf("docs/service.md's Tracing section does not name %s", v)
+		}
 	}
 }

@@ -38,7 +38,9 @@
 // consume a topic. A handler error or panic retries the message with
 // exponential backoff and jitter (3 retries by default, see WithMaxRetries
 // and WithBackoff), then moves it to the topic's dead letters with the last
-// error. SkipRetry dead-letters at once. If a consumer process dies, its
+// error. SkipRetry dead-letters at once; RetryAfter sets the next attempt's
+// delay, and a RetryAfterError with NotAnAttempt postpones a message without
+// using up an attempt. If a consumer process dies, its
 // messages go back to the queue within the recovery window (10s by
 // default); a live process keeps its messages however long its handlers run.
 // On shutdown, running handlers finish within the shutdown timeout and the

@@ -3,6 +3,7 @@ package redis
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -31,6 +32,39 @@ func SkipRetry(err error) error {
 	}
 	return fmt.Errorf("%w: %w", ErrSkipRetry, err)
 }
+
+// RetryAfter wraps err so that the message's next attempt comes d from now
+// instead of after the topic's backoff, e.g. when a server answered 429 with
+// a Retry-After header. The delivery counts as an attempt, as any failure
+// does: after the last retry the message is dead-lettered. For a delivery
+// that never reached the work (a circuit breaker holding it back), return a
+// *RetryAfterError with NotAnAttempt set instead.
+func RetryAfter(d time.Duration, err error) error {
+	return &RetryAfterError{Delay: d, Err: err}
+}
+
+// RetryAfterError asks for the next attempt after Delay; see RetryAfter.
+type RetryAfterError struct {
+	// Delay before the next attempt; negative counts as zero.
+	Delay time.Duration
+	// NotAnAttempt, when set, leaves the message's attempt count and last
+	// error as they were and never dead-letters it: the delivery is only
+	// postponed, and neither the failed nor the retried count grows.
+	// Defaults to false: the delivery counts as a failed attempt.
+	NotAnAttempt bool
+	// Err is why; it may be nil.
+	Err error
+}
+
+func (e *RetryAfterError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("retry after %v", e.Delay)
+	}
+	return fmt.Sprintf("retry after %v: %v", e.Delay, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // TopicError explains why a topic name was refused.
 type TopicError struct {

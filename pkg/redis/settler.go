@@ -67,6 +67,7 @@ func (s *settler) topic() string { return s.keys.Topic() }
 // settle records the outcome of a handled delivery.
 func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration) {
 	s.win.observe(dur)
+	var later *RetryAfterError
 	ev := Event{Topic: s.topic(), ID: msg.ID, Attempt: msg.Attempt, Duration: dur, Err: err}
 	switch {
 	case err == nil:
@@ -80,12 +81,20 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 		// Cancelled by shutdown, not the handler's fault: no attempt counted.
 		s.giveBack(d)
 		return
+	case errors.As(err, &later) && later.NotAnAttempt:
+		s.retry(d, msg, msg.Attempt-1, msg.LastError, later.Delay, false)
+		ev.Outcome = OutcomeDeferred
+		s.win.release(1)
 	case errors.Is(err, ErrSkipRetry) || msg.Attempt > s.maxRetries:
 		s.buryFailed(d, msg, err)
 		return
 	default:
 		s.log.Warn("handler failed, will retry", "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt, "error", err)
-		s.retry(d, msg, err)
+		delay := s.backoff(msg.Attempt)
+		if errors.As(err, &later) {
+			delay = later.Delay
+		}
+		s.retry(d, msg, msg.Attempt, err.Error(), delay, true)
 		ev.Outcome = OutcomeRetried
 		s.win.release(1)
 	}
@@ -107,15 +116,21 @@ func (s *settler) giveBack(d *delivery) {
 	s.observe(Event{Topic: s.topic(), Outcome: OutcomeRequeued})
 }
 
-func (s *settler) retry(d *delivery, msg *Message, herr error) {
-	entry, err := envelope.Retried([]byte(d.entry), msg.Attempt, herr.Error())
+// retry schedules d again after delay, with attempt and errText written
+// into its entry; counted tells whether the stats count a failed attempt.
+func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, delay time.Duration, counted bool) {
+	entry, err := envelope.Retried([]byte(d.entry), attempt, errText)
 	if err != nil { // cannot happen for an entry that decoded; never lose it
 		s.buryFailed(d, msg, err)
 		return
 	}
-	due := s.clock.Now().Add(s.backoff(msg.Attempt)).UnixMilli()
+	due := s.clock.Now().Add(max(delay, 0)).UnixMilli()
+	count := "0"
+	if counted {
+		count = "1"
+	}
 	s.persist("retry", func(ctx context.Context) error {
-		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats()}, d.token, due, entry).Err()
+		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats()}, d.token, due, entry, count).Err()
 	})
 	s.wake.notify(s.topic())
 }

@@ -115,6 +115,7 @@ const (
 	OutcomeRetried   Outcome = "retried"   // handler failed, retry scheduled
 	OutcomeDead      Outcome = "dead"      // dead-lettered
 	OutcomeRequeued  Outcome = "requeued"  // handed back at shutdown
+	OutcomeDeferred  Outcome = "deferred"  // postponed, not an attempt (RetryAfterError.NotAnAttempt)
 )
 
 // Event describes one settled delivery.

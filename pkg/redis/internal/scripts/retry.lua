@@ -6,11 +6,14 @@
 -- ARGV[1] token
 -- ARGV[2] due time, unix ms
 -- ARGV[3] the entry to retry (attempt and error updated)
+-- ARGV[4] "1" to count a failed attempt in the stats, "0" for a postponed one
 -- Returns 1, or 0 when the token was no longer in flight.
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('HINCRBY', KEYS[3], 'failed', 1)
-redis.call('HINCRBY', KEYS[3], 'retried', 1)
+if ARGV[4] == '1' then
+  redis.call('HINCRBY', KEYS[3], 'failed', 1)
+  redis.call('HINCRBY', KEYS[3], 'retried', 1)
+end
 return 1

@@ -1,0 +1,122 @@
+package dispatch
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Hooks observe deliveries; Metrics is the service's. They run on the
+// handler's goroutine and must be fast.
+type Hooks interface {
+	// Delivered reports one delivery (or one message held back by the
+	// breaker) and the request's duration (0 when none was sent).
+	Delivered(topic string, o Outcome, d time.Duration)
+	// Retried reports a delivery that will be retried.
+	Retried(topic string)
+	// BreakerChanged reports a route's new breaker state.
+	BreakerChanged(topic string, s BreakerState)
+}
+
+// Metrics counts deliveries per route for Prometheus and the JSON /metrics.
+type Metrics struct {
+	deliveries *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	retries    *prometheus.CounterVec
+	breaker    *prometheus.GaugeVec
+
+	mu     sync.Mutex
+	routes map[string]*RouteStats
+}
+
+// RouteStats is one route's figures in the JSON /metrics.
+type RouteStats struct {
+	Deliveries map[Outcome]int64 `json:"deliveries"`
+	Retries    int64             `json:"retries"`
+	Breaker    string            `json:"breaker"`
+}
+
+// MetricNames are the metrics NewMetrics registers, for the docs' test.
+var MetricNames = []string{
+	"gateway_worker_dispatch_deliveries_total",
+	"gateway_worker_dispatch_request_duration_seconds",
+	"gateway_worker_dispatch_retries_total",
+	"gateway_worker_dispatch_breaker_state",
+}
+
+// NewMetrics registers the dispatch metrics in reg, every route's series
+// starting at zero.
+func NewMetrics(reg prometheus.Registerer, topics []string) *Metrics {
+	const ns, sub = "gateway_worker", "dispatch"
+	m := &Metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "deliveries_total",
+			Help: "Deliveries per route by outcome (breaker_open: held back, not sent)."}, []string{"topic", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "request_duration_seconds",
+			Help: "Request duration per route.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"topic"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "retries_total",
+			Help: "Deliveries that will be retried, per route."}, []string{"topic"}),
+		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "breaker_state",
+			Help: "Circuit breaker per route: 0 closed, 1 half-open, 2 open."}, []string{"topic"}),
+		routes: map[string]*RouteStats{},
+	}
+	reg.MustRegister(m.deliveries, m.duration, m.retries, m.breaker)
+	for _, t := range topics {
+		m.routes[t] = &RouteStats{Deliveries: map[Outcome]int64{}, Breaker: BreakerClosed.String()}
+		for _, o := range Outcomes {
+			m.deliveries.WithLabelValues(t, string(o))
+			m.routes[t].Deliveries[o] = 0
+		}
+		m.retries.WithLabelValues(t)
+		m.breaker.WithLabelValues(t)
+	}
+	return m
+}
+
+// Delivered implements Hooks.
+func (m *Metrics) Delivered(topic string, o Outcome, d time.Duration) {
+	m.deliveries.WithLabelValues(topic, string(o)).Inc()
+	if o != OutcomeBreakerOpen {
+		m.duration.WithLabelValues(topic).Observe(d.Seconds())
+	}
+	m.update(topic, func(s *RouteStats) { s.Deliveries[o]++ })
+}
+
+// Retried implements Hooks.
+func (m *Metrics) Retried(topic string) {
+	m.retries.WithLabelValues(topic).Inc()
+	m.update(topic, func(s *RouteStats) { s.Retries++ })
+}
+
+// BreakerChanged implements Hooks.
+func (m *Metrics) BreakerChanged(topic string, st BreakerState) {
+	m.breaker.WithLabelValues(topic).Set(float64(st))
+	m.update(topic, func(s *RouteStats) { s.Breaker = st.String() })
+}
+
+func (m *Metrics) update(topic string, fn func(*RouteStats)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.routes[topic]
+	if !ok {
+		s = &RouteStats{Deliveries: map[Outcome]int64{}, Breaker: BreakerClosed.String()}
+		m.routes[topic] = s
+	}
+	fn(s)
+}
+
+// Snapshot returns every route's figures, for the JSON /metrics.
+func (m *Metrics) Snapshot() map[string]RouteStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]RouteStats, len(m.routes))
+	for t, s := range m.routes {
+		c := *s
+		c.Deliveries = make(map[Outcome]int64, len(s.Deliveries))
+		for o, n := range s.Deliveries {
+			c.Deliveries[o] = n
+		}
+		out[t] = c
+	}
+	return out
+}

@@ -31,7 +31,7 @@ func TestDeliversDataWithHeaders(t *testing.T) {
 	h := got.header
 	for name, want := range map[string]string{
 		"Content-Type": "application/json", "Authorization": "Bearer s3cret-token", "X-Tenant": "acme",
-		"Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		"Traceparent":        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 		dispatch.HeaderTopic: b.topic, dispatch.HeaderAttempt: "1",
 	} {
 		if h.Get(name) != want {

@@ -32,9 +32,9 @@ var Outcomes = []Outcome{Outcome2xx, Outcome3xx, Outcome4xx, Outcome5xx, Outcome
 type verdict int
 
 const (
-	done      verdict = iota // acknowledge
-	retry                    // retry with backoff, or after Retry-After
-	bury                // dead-letter at once
+	done  verdict = iota // acknowledge
+	retry                // retry with backoff, or after Retry-After
+	bury                 // dead-letter at once
 )
 
 // result is one attempt's answer, as classify reads it.

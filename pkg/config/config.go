@@ -57,8 +57,9 @@ type Config struct {
 // environment; a YAML sequence also keeps its items so that an item may
 // contain a comma.
 type value struct {
-	text string
-	list []string // non-nil only for sequences
+	text       string
+	list       []string // non-nil only for sequences
+	structured bool     // a list of mappings, as JSON text: redacted whole
 }
 
 func listValue(items []string) value {

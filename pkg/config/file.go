@@ -1,8 +1,10 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -84,8 +86,8 @@ func (f *flattener) visit(depth int) error {
 }
 
 // node stores n under key: scalars as text, sequences of scalars as lists,
-// mappings as dotted keys below key. Anything else (a list of mappings, say)
-// is not addressable by a dotted key and is skipped.
+// mappings as dotted keys below key, and lists of mappings as JSON text
+// (see structured).
 func (f *flattener) node(key string, n *yaml.Node, depth int) error {
 	if err := f.visit(depth); err != nil {
 		return err
@@ -102,6 +104,9 @@ func (f *flattener) node(key string, n *yaml.Node, depth int) error {
 			f.out[key] = value{text: n.Value}
 		}
 	case yaml.SequenceNode:
+		if slices.ContainsFunc(n.Content, func(item *yaml.Node) bool { item = deref(item); return item != nil && item.Kind == yaml.MappingNode }) {
+			return f.structured(key, n, depth)
+		}
 		items := make([]string, 0, len(n.Content))
 		for _, item := range n.Content {
 			if err := f.visit(depth + 1); err != nil {
@@ -116,6 +121,40 @@ func (f *flattener) node(key string, n *yaml.Node, depth int) error {
 			}
 		}
 		f.out[key] = listValue(items)
+	}
+	return nil
+}
+
+// structured stores a list of mappings (such as dispatch.routes) as its
+// JSON text, for the setting's own parser; such a value is redacted whole.
+func (f *flattener) structured(key string, n *yaml.Node, depth int) error {
+	if err := f.count(n, depth); err != nil {
+		return err
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	f.out[key] = value{text: string(b), structured: true}
+	return nil
+}
+
+// count visits every node below n, so the limits hold for structured values.
+func (f *flattener) count(n *yaml.Node, depth int) error {
+	if err := f.visit(depth); err != nil {
+		return err
+	}
+	if n = deref(n); n == nil {
+		return nil
+	}
+	for _, c := range n.Content {
+		if err := f.count(c, depth+1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ empty:
 		"redis.tls":               "yes",
 		"redis.port":              "6379", // null means unset: the default shows
 		"redis.nested.deeper.key": "v",
-		"redis.objects":           "", // a list of mappings is not addressable
+		"redis.objects":           `[{"name":"a"}]`, // a list of mappings is its JSON text
 		"empty":                   "",
 		"shutdown.timeout":        "30",
 	} {
@@ -59,6 +59,24 @@ empty:
 	}
 	if !c.GetBool("redis.tls") || c.GetInt("redis.db") != 12 {
 		t.Error("typed values from YAML")
+	}
+}
+
+func TestYAMLListOfMappingsIsRedactedWhole(t *testing.T) {
+	t.Parallel()
+	c := newTest(nil, `
+dispatch:
+  routes:
+    - topic: orders.created
+      url: http://orders/hook
+      signing_secrets: [whsec_c2VjcmV0]
+      headers: {Authorization: Bearer abc}
+`)
+	if got, want := c.GetString("dispatch.routes"), `[{"headers":{"Authorization":"Bearer abc"},"signing_secrets":["whsec_c2VjcmV0"],"topic":"orders.created","url":"http://orders/hook"}]`; got != want {
+		t.Errorf("dispatch.routes = %s, want %s", got, want)
+	}
+	if got := c.Redacted()["dispatch.routes"]; got != redactedMark {
+		t.Errorf("Redacted dispatch.routes = %v", got)
 	}
 }
 

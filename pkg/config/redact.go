@@ -84,6 +84,10 @@ func (c *Config) Redacted() map[string]any {
 		if !ok {
 			continue
 		}
+		if v.structured {
+			out[k] = redactedMark // may hold secrets under any name
+			continue
+		}
 		if v.list == nil {
 			out[k] = redactValue(k, v.text)
 			continue

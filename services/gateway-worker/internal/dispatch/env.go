@@ -1,6 +1,8 @@
 package dispatch
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -25,6 +27,44 @@ func ParseEnvRoutes(s string) ([]RawRoute, error) {
 		out = append(out, RawRoute{Topic: strings.TrimSpace(topic), URL: strings.TrimSpace(u)})
 	}
 	return out, nil
+}
+
+// ParseRoutesText reads the text of the dispatch.routes setting: the JSON
+// list a YAML file's routes become (pkg/config keeps a list of mappings as
+// JSON), or, from DISPATCH_ROUTES, that JSON or the <topic>=<url> form.
+// Unknown fields are errors, so a misspelt field is not silently ignored.
+func ParseRoutesText(source, text string, getenv func(string) (string, bool)) ([]Route, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil
+	}
+	var raw []RawRoute
+	if strings.HasPrefix(text, "[") {
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, &RouteError{Source: source, Index: -1, Field: "routes", Reason: describeJSON(err)}
+		}
+	} else {
+		var err error
+		if raw, err = ParseEnvRoutes(text); err != nil {
+			return nil, err
+		}
+	}
+	return ParseRoutes(source, raw, getenv)
+}
+
+// describeJSON says what is wrong without quoting the input, which may
+// hold secrets.
+func describeJSON(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("field %q: want a %s, not a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	}
+	if strings.HasPrefix(err.Error(), "json: unknown field") {
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "not a list of routes"
 }
 
 // Where routes come from, as RouteError.Source names them.

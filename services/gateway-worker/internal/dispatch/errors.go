@@ -18,14 +18,17 @@ var (
 // RouteError names the route and field a configuration problem is in.
 type RouteError struct {
 	Source string // where routes came from: "dispatch.routes" or "DISPATCH_ROUTES"
-	Index  int    // the route's position, from 0
+	Index  int    // the route's position, from 0; -1 for the list as a whole
 	Topic  string // empty when the topic itself is the problem
 	Field  string // "url", "signing_secrets[1]", "headers.Authorization", ...
 	Reason string // never contains a secret or header value
 }
 
 func (e *RouteError) Error() string {
-	where := fmt.Sprintf("%s[%d]", e.Source, e.Index)
+	where := e.Source
+	if e.Index >= 0 {
+		where += fmt.Sprintf("[%d]", e.Index)
+	}
 	if e.Topic != "" {
 		where += fmt.Sprintf(" (topic %q)", e.Topic)
 	}

@@ -35,14 +35,14 @@ const (
 
 // RawRoute is a route as an operator wrote it, before validation.
 type RawRoute struct {
-	Topic          string            `yaml:"topic"`
-	URL            string            `yaml:"url"`
-	Method         string            `yaml:"method"`
-	Headers        map[string]string `yaml:"headers"`
-	Timeout        string            `yaml:"timeout"`
-	SigningSecrets []string          `yaml:"signing_secrets"`
-	Body           string            `yaml:"body"`
-	ForwardHeaders []string          `yaml:"forward_headers"`
+	Topic          string            `json:"topic"`
+	URL            string            `json:"url"`
+	Method         string            `json:"method"`
+	Headers        map[string]string `json:"headers"`
+	Timeout        string            `json:"timeout"`
+	SigningSecrets []string          `json:"signing_secrets"`
+	Body           string            `json:"body"`
+	ForwardHeaders []string          `json:"forward_headers"`
 }
 
 // Route delivers one topic to one URL.

@@ -125,3 +125,28 @@ func TestConfigBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRoutesText(t *testing.T) {
+	t.Parallel()
+	routes, err := dispatch.ParseRoutesText(dispatch.YAMLRoutes,
+		`[{"topic":"a","url":"https://a/hook","method":"PATCH","timeout":"5s","body":"envelope","headers":{"Authorization":"Bearer ${DISPATCH_TEST_TOKEN}"}},{"topic":"b","url":"http://b"}]`, testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(routes) != 2 || routes[0].Method != "PATCH" || routes[0].Timeout != 5*time.Second || routes[0].Body != dispatch.BodyEnvelope ||
+		routes[0].Headers.Get("Authorization") != "Bearer s3cret-token" || routes[1].URL.Host != "b" {
+		t.Errorf("routes = %+v", routes)
+	}
+	if routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, "a=http://a", testEnv); err != nil || len(routes) != 1 {
+		t.Errorf("env form: %v, %v", routes, err)
+	}
+	for text, want := range map[string]string{
+		`[{"topic":"a","url":"http://a","bodyy":"data"}]`: `dispatch.routes: routes: unknown field "bodyy"`,
+		`[{"topic":"a","url":"http://a","timeout":5}]`:    `dispatch.routes: routes: field "timeout": want a string, not a JSON number`,
+		`[{"topic":"a","url":"http://a"}`:                 `dispatch.routes: routes: not a list of routes`,
+	} {
+		if _, err := dispatch.ParseRoutesText(dispatch.YAMLRoutes, text, testEnv); err == nil || err.Error() != want {
+			t.Errorf("ParseRoutesText(%s) = %v, want %s", text, err, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -211,6 +212,17 @@ func validHeaderName(name string) bool {
 	}
 	return true
 }
+
+// String describes the route as LogValue does, so %v never prints a header
+// value or a secret.
+func (r Route) String() string { return r.LogValue().String() }
+
+// GoString masks %#v too.
+func (r Route) GoString() string { return r.String() }
+
+// MarshalJSON writes String, so a route logged as JSON (slog.Any on a
+// slice of routes, say) shows no header value or secret either.
+func (r Route) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
 
 // LogValue shows a route without its header values, URL query or secrets.
 func (r Route) LogValue() slog.Value {

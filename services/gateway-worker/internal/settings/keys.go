@@ -6,6 +6,7 @@ import (
 
 	"goweb/pkg/config"
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/dispatch"
 )
 
 // Keys of the service's own settings. pkg/config owns the redis.* keys.
@@ -26,6 +27,12 @@ const (
 	KeyPeriodic        = "worker.periodic"
 	KeyDeadRetention   = "cleanup.dead_retention"
 	KeyCleanupInterval = "cleanup.interval"
+
+	KeyDispatchRoutes          = "dispatch.routes"
+	KeyDispatchSigningSecret   = "dispatch.signing_secret"
+	KeyDispatchMaxRetryAfter   = "dispatch.max_retry_after"
+	KeyDispatchBreakerFailures = "dispatch.breaker_failures"
+	KeyDispatchBreakerCooldown = "dispatch.breaker_cooldown"
 )
 
 // Defaults of the text settings; the numeric ones carry theirs below.
@@ -54,6 +61,9 @@ var (
 	handlerTimeout  = config.Duration{Key: KeyHandlerTimeout, Max: MaxHandlerTimeout}
 	deadRetention   = config.Duration{Key: KeyDeadRetention, Default: 7 * 24 * time.Hour, Min: time.Millisecond, Max: 10 * 365 * 24 * time.Hour}
 	cleanupInterval = config.Duration{Key: KeyCleanupInterval, Default: time.Hour, ZeroOff: true, Min: time.Second, Max: 30 * 24 * time.Hour}
+	maxRetryAfter   = config.Duration{Key: KeyDispatchMaxRetryAfter, Default: dispatch.DefaultMaxRetryAfter, Min: time.Second, Max: 24 * time.Hour}
+	breakerFailures = config.Int{Key: KeyDispatchBreakerFailures, Default: dispatch.DefaultBreakerFailures, Min: 1, Max: 1000}
+	breakerCooldown = config.Duration{Key: KeyDispatchBreakerCooldown, Default: dispatch.DefaultBreakerCooldown, Min: 100 * time.Millisecond, Max: time.Hour}
 )
 
 // Per-topic options: worker.topic_options.<topic>.<option>, bounded like
@@ -88,6 +98,7 @@ func topicDuration(topic string, def time.Duration) config.Duration {
 var keys = append(config.KnownKeys(),
 	KeyHost, KeyPort, KeyAdminHost, KeyAdminPort, KeyAdminToken, KeyLogLevel, KeyLogFormat, KeyShutdownTimeout,
 	KeyTopics, KeyConcurrency, KeyMaxRetries, KeyHandlerTimeout, KeyPeriodic, KeyDeadRetention, KeyCleanupInterval,
+	KeyDispatchRoutes, KeyDispatchSigningSecret, KeyDispatchMaxRetryAfter, KeyDispatchBreakerFailures, KeyDispatchBreakerCooldown,
 )
 
 // Keys returns the dotted keys the service reads, per-topic options aside.
@@ -100,6 +111,7 @@ func Ranges(topic string) []config.Range {
 	return append(config.Ranges(),
 		port.Range(), adminPort.Range(), shutdownTimeout.Range(), concurrency.Range(), maxRetries.Range(),
 		handlerTimeout.Range(), deadRetention.Range(), cleanupInterval.Range(),
+		maxRetryAfter.Range(), breakerFailures.Range(), breakerCooldown.Range(),
 		topicInt(topic, OptConcurrency, 0).Range(), topicInt(topic, OptMaxRetries, 0).Range(),
 		topicDuration(topic, 0).Range(),
 	)

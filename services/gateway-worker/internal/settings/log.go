@@ -30,6 +30,7 @@ func (s *Settings) LogValue() slog.Value {
 		slog.String("cleanup_interval", s.CleanupInterval.String()),
 		slog.Bool("admin_api", s.AdminToken != ""),
 		slog.Any("periodic", s.Periodic),
+		slog.Any("dispatch_routes", s.Dispatch.Routes),
 	)
 }
 

@@ -29,6 +29,20 @@
 //	cleanup:
 //	  dead_retention: 168h     # CLEANUP_DEAD_RETENTION
 //	  interval: 1h             # CLEANUP_INTERVAL; 0 disables
+//	dispatch:                  # deliver topics to HTTP endpoints (docs/dispatch.md)
+//	  routes:                  # DISPATCH_ROUTES="orders.created=http://orders:8080/hooks;b=https://b/hook"
+//	    - topic: orders.created
+//	      url: http://orders:8080/hooks/created
+//	      method: POST         # POST (default), PUT or PATCH
+//	      headers: {Authorization: "Bearer ${ORDERS_TOKEN}"}  # ${VAR} from the environment
+//	      timeout: 30s         # the topic's default handler timeout, the request timeout
+//	      signing_secrets: [whsec_...]  # several during a rotation; defaults to signing_secret
+//	      body: data           # data (default) or envelope
+//	      forward_headers: [x-tenant]   # message headers copied onto the request
+//	  signing_secret: whsec_... # DISPATCH_SIGNING_SECRET, the default signing secret
+//	  max_retry_after: 10m     # DISPATCH_MAX_RETRY_AFTER, cap of a Retry-After delay
+//	  breaker_failures: 5      # DISPATCH_BREAKER_FAILURES, failures in a row that open a route's breaker
+//	  breaker_cooldown: 30s    # DISPATCH_BREAKER_COOLDOWN, how long it stays open before a probe
 //
 // Every number has bounds (Ranges lists them). Load reports every bad value
 // at once, each naming its key and environment variable.
@@ -45,6 +59,7 @@ import (
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/dispatch"
 )
 
 // Settings are the service's settings, validated.
@@ -86,6 +101,10 @@ type Settings struct {
 	// CleanupInterval is how often a system.cleanup is scheduled
 	// (CLEANUP_INTERVAL). Defaults to 1h; 0 disables.
 	CleanupInterval time.Duration
+	// Dispatch holds the routes (DISPATCH_ROUTES) and their defaults
+	// (DISPATCH_SIGNING_SECRET, DISPATCH_MAX_RETRY_AFTER,
+	// DISPATCH_BREAKER_*). Defaults to no routes.
+	Dispatch dispatch.Config
 
 	cfg              *config.Config
 	topics           []string // worker.topics; nil: every registered topic
@@ -129,6 +148,7 @@ func Load(cfg *config.Config) (*Settings, error) {
 		Periodic:        r.periodic(),
 		DeadRetention:   get(r, deadRetention),
 		CleanupInterval: get(r, cleanupInterval),
+		Dispatch:        r.dispatch(),
 		cfg:             cfg,
 		topics:          r.topicList(),
 	}

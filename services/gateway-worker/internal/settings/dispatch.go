@@ -1,0 +1,31 @@
+package settings
+
+import (
+	"fmt"
+
+	"goweb/pkg/config"
+	"goweb/services/gateway-worker/internal/dispatch"
+)
+
+// dispatch reads the dispatch.* settings. Whether a routed topic also has
+// a Go handler is checked when the routes are registered (app.New).
+func (r *reader) dispatch() dispatch.Config {
+	c := dispatch.Config{
+		MaxRetryAfter: get(r, maxRetryAfter),
+		Breaker:       dispatch.BreakerConfig{Failures: get(r, breakerFailures), Cooldown: get(r, breakerCooldown)},
+	}
+	routes, err := dispatch.ParseRoutesText("routes", r.cfg.GetString(KeyDispatchRoutes), nil)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("config: %s (%s): %w", KeyDispatchRoutes, config.EnvName(KeyDispatchRoutes), err))
+	}
+	c.Routes = routes
+	if raw := r.cfg.GetString(KeyDispatchSigningSecret); raw != "" {
+		secret, err := dispatch.ParseSecret(raw)
+		if err != nil {
+			r.fail(KeyDispatchSigningSecret, "%v", err)
+		} else {
+			c.DefaultSecrets = []dispatch.Secret{secret}
+		}
+	}
+	return c
+}

@@ -13,6 +13,7 @@ import (
 
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/dispatch"
 )
 
 // Defaults of Options.
@@ -62,6 +63,9 @@ type Options struct {
 	// Timeout bounds the Redis work of one request. Defaults to
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Attempts, when set, adds each dead letter's last delivery attempts
+	// (routed topics) to the dead-letter listing. Defaults to none.
+	Attempts *dispatch.Attempts
 }
 
 // WithDefaults returns a copy of o with zero fields set to their defaults.

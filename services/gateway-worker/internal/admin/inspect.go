@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/dispatch"
 )
 
 type topicsJSON struct {
@@ -42,11 +43,18 @@ func (a *api) getTopic(w http.ResponseWriter, r *http.Request) {
 }
 
 type deadJSON struct {
-	Topic       string             `json:"topic"`
-	Total       int64              `json:"total"`
-	Offset      int                `json:"offset"`
-	Limit       int                `json:"limit"`
-	DeadLetters []redis.DeadLetter `json:"dead_letters"`
+	Topic       string       `json:"topic"`
+	Total       int64        `json:"total"`
+	Offset      int          `json:"offset"`
+	Limit       int          `json:"limit"`
+	DeadLetters []deadLetter `json:"dead_letters"`
+}
+
+// deadLetter is a dead letter and, for a routed topic, its last delivery
+// attempts.
+type deadLetter struct {
+	redis.DeadLetter
+	Attempts []dispatch.Attempt `json:"attempts,omitempty"`
 }
 
 func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +68,22 @@ func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		dead, err := a.insp.DeadLetters(ctx, t, offset, limit)
-		return deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: dead}, err
+		if err != nil {
+			return nil, err
+		}
+		out := deadJSON{Topic: t, Total: stats.Dead, Offset: offset, Limit: limit, DeadLetters: make([]deadLetter, len(dead))}
+		ids := make([]string, len(dead))
+		for i, d := range dead {
+			out.DeadLetters[i].DeadLetter, ids[i] = d, d.ID
+		}
+		if a.Attempts == nil {
+			return out, nil
+		}
+		attempts, err := a.Attempts.ListMany(ctx, t, ids)
+		for i := range attempts {
+			out.DeadLetters[i].Attempts = attempts[i]
+		}
+		return out, err
 	})
 }
 

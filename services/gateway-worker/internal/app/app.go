@@ -26,6 +26,7 @@ import (
 	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/admin"
 	"goweb/services/gateway-worker/internal/dashboard"
+	"goweb/services/gateway-worker/internal/dispatch"
 	"goweb/services/gateway-worker/internal/handlers"
 	"goweb/services/gateway-worker/internal/httpapi"
 	"goweb/services/gateway-worker/internal/metrics"
@@ -62,6 +63,9 @@ type App struct {
 	servers  []*server           // the public one, then the admin one if ADMIN_PORT is set
 	periodic []settings.Periodic // the scheduled cleanup and worker.periodic
 	tracing  *tracing            // nil: off
+	// dispatcher delivers the routed topics; nil without routes.
+	dispatcher      *dispatch.Dispatcher
+	dispatchMetrics *dispatch.Metrics
 }
 
 // NewLogger returns the service logger: JSON unless log.format (LOG_FORMAT)
@@ -115,6 +119,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := reg.Err(); err != nil {
 		return nil, err
 	}
+	if err := a.registerRoutes(reg, log); err != nil {
+		return nil, err
+	}
 	topics, warnings, err := a.settings.Consume(reg.Registrations())
 	if err != nil {
 		return nil, err
@@ -125,6 +132,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	a.topics = topics
 
 	m := metrics.New(insp, topics.Names())
+	if a.dispatchMetrics != nil {
+		m.Registry().MustRegister(a.dispatchMetrics)
+	}
 	subs := make([]worker.Registration, 0, len(topics))
 	for _, t := range topics {
 		g, _ := reg.Lookup(t.Name)
@@ -148,7 +158,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
 	adminHandlers := map[string]http.Handler{
-		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log})),
+		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log, Attempts: a.attempts()})),
 		"GET /dashboard": dashboard.Handler(),
 	}
 	deps := httpapi.Deps{
@@ -156,6 +166,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
 		Stats:      insp.StatsOf,
 		Prometheus: m.Handler(),
+		Dispatch:   a.dispatchStats,
 		Started:    time.Now(),
 		Handlers:   adminHandlers,
 	}
@@ -241,6 +252,9 @@ func (a *App) Run(ctx context.Context) error {
 // close releases Redis and the embedded server and exports the last
 // spans. The listeners are New's last step and are closed by Run.
 func (a *App) close() {
+	if a.dispatcher != nil {
+		a.dispatcher.Close()
+	}
 	if a.manager != nil {
 		_ = a.manager.Close()
 	}

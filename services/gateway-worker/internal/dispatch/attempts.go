@@ -79,10 +79,41 @@ func (a *Attempts) forget(ctx context.Context, topic, id string) error {
 // List returns a message's recorded attempts, oldest first; none when it
 // has no failed attempt on record (or they expired).
 func (a *Attempts) List(ctx context.Context, topic, id string) ([]Attempt, error) {
-	raw, err := a.client.LRange(ctx, AttemptsKey(topic, id), 0, -1).Result()
+	all, err := a.ListMany(ctx, topic, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// ListMany is List for several messages of topic in one round trip; an
+// empty id has no attempts.
+func (a *Attempts) ListMany(ctx context.Context, topic string, ids []string) ([][]Attempt, error) {
+	cmds := make([]*goredis.StringSliceCmd, len(ids))
+	_, err := a.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			if id != "" {
+				cmds[i] = p.LRange(ctx, AttemptsKey(topic, id), 0, -1)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: read attempts: %w", err)
 	}
+	out := make([][]Attempt, len(ids))
+	for i, cmd := range cmds {
+		if cmd == nil {
+			continue
+		}
+		if out[i], err = decodeAttempts(ids[i], cmd.Val()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func decodeAttempts(id string, raw []string) ([]Attempt, error) {
 	out := make([]Attempt, 0, len(raw))
 	for _, s := range raw {
 		var at Attempt

@@ -27,7 +27,8 @@ func TestBreakerHoldsMessagesWithoutUsingAttempts(t *testing.T) {
 		}
 	})
 	reg := prometheus.NewRegistry()
-	metrics := dispatch.NewMetrics(reg, []string{b.topic})
+	metrics := dispatch.NewMetrics([]string{b.topic})
+	reg.MustRegister(metrics)
 	const cooldown = 500 * time.Millisecond
 	d := b.start(t, dispatch.Config{
 		Routes:  []dispatch.Route{b.route(t, nil)},

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -81,6 +82,19 @@ func (d *Dispatcher) Topics() []string {
 	return out
 }
 
+// Stats returns every route's figures for the JSON /metrics, when the
+// dispatcher's hooks are a *Metrics; otherwise only the breaker states.
+func (d *Dispatcher) Stats() map[string]RouteStats {
+	if m, ok := d.cfg.Hooks.(*Metrics); ok {
+		return m.Snapshot()
+	}
+	out := make(map[string]RouteStats, len(d.routes))
+	for topic, rs := range d.routes {
+		out[topic] = RouteStats{Breaker: rs.breaker.current().String()}
+	}
+	return out
+}
+
 // BreakerState returns topic's breaker state.
 func (d *Dispatcher) BreakerState(topic string) BreakerState {
 	if rs, ok := d.routes[topic]; ok {
@@ -108,13 +122,11 @@ func (d *Dispatcher) deliver(ctx context.Context, rs *routeState, msg *redis.Mes
 		d.cfg.Hooks.Delivered(topic, OutcomeBreakerOpen, 0)
 		return &redis.RetryAfterError{Delay: hold, Err: ErrBreakerOpen, NotAnAttempt: true}
 	}
-	timeout := rs.route.Timeout
-	if _, has := ctx.Deadline(); !has && timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	if timeout > 0 {
+	if _, has := ctx.Deadline(); !has {
+		// The service passes the timeout as the handler timeout; without
+		// one a request still never waits forever.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(rs.route.Timeout, DefaultTimeout))
 		defer cancel()
 	}
 	start := d.cfg.Now()

@@ -45,9 +45,10 @@ var MetricNames = []string{
 	"gateway_worker_dispatch_breaker_state",
 }
 
-// NewMetrics registers the dispatch metrics in reg, every route's series
-// starting at zero.
-func NewMetrics(reg prometheus.Registerer, topics []string) *Metrics {
+// NewMetrics returns the dispatch metrics of topics' routes, every series
+// starting at zero. Register them (a *Metrics is a prometheus.Collector)
+// where they are served.
+func NewMetrics(topics []string) *Metrics {
 	const ns, sub = "gateway_worker", "dispatch"
 	m := &Metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "deliveries_total",
@@ -60,7 +61,6 @@ func NewMetrics(reg prometheus.Registerer, topics []string) *Metrics {
 			Help: "Circuit breaker per route: 0 closed, 1 half-open, 2 open."}, []string{"topic"}),
 		routes: map[string]*RouteStats{},
 	}
-	reg.MustRegister(m.deliveries, m.duration, m.retries, m.breaker)
 	for _, t := range topics {
 		m.routes[t] = &RouteStats{Deliveries: map[Outcome]int64{}, Breaker: BreakerClosed.String()}
 		for _, o := range Outcomes {
@@ -71,6 +71,24 @@ func NewMetrics(reg prometheus.Registerer, topics []string) *Metrics {
 		m.breaker.WithLabelValues(t)
 	}
 	return m
+}
+
+func (m *Metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.deliveries, m.duration, m.retries, m.breaker}
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range m.collectors() {
+		c.Collect(ch)
+	}
 }
 
 // Delivered implements Hooks.

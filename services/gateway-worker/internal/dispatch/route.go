@@ -55,8 +55,9 @@ type Route struct {
 	// Headers are added to every request; values had their ${VAR}
 	// references expanded. They may hold tokens: never log them.
 	Headers http.Header
-	// Timeout bounds one request; 0 leaves it to the handler timeout (and
-	// DefaultTimeout when neither is set).
+	// Timeout bounds one request when the handler has no timeout; the
+	// service makes it the topic's default handler timeout. 0 means
+	// DefaultTimeout.
 	Timeout time.Duration
 	// Secrets sign each request, one signature per secret. Defaults to
 	// the dispatcher's default secrets.

@@ -26,6 +26,9 @@ type Deps struct {
 	Stats func(ctx context.Context, topics []string) ([]redis.TopicStats, error)
 	// Prometheus serves the Prometheus exposition of /metrics.
 	Prometheus http.Handler
+	// Dispatch returns the routes' delivery figures for the JSON /metrics
+	// (see docs/dispatch.md); nil, or a nil result, leaves them out.
+	Dispatch func() any
 	// Started is when the service started, for uptime.
 	Started time.Time
 	// Handlers are more endpoints by http.ServeMux pattern, such as the
@@ -117,6 +120,7 @@ type metricsJSON struct {
 	Consumers     consumersJSON      `json:"consumers"`
 	Queues        []redis.TopicStats `json:"queues"`
 	QueueError    string             `json:"queue_error,omitempty"`
+	Dispatch      any                `json:"dispatch,omitempty"`
 }
 
 type consumersJSON struct {
@@ -136,6 +140,9 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 		Uptime: up.String(), UptimeSeconds: int64(up.Seconds()),
 		Consumers: consumersJSON{Active: active, Topics: topics},
 		Queues:    []redis.TopicStats{},
+	}
+	if s.Dispatch != nil {
+		doc.Dispatch = s.Dispatch()
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

@@ -74,7 +74,8 @@ func New(stats StatsSource, topics []string) *Metrics {
 
 // Observe records one settled delivery; pass it to redis.WithObserver.
 func (m *Metrics) Observe(e redis.Event) {
-	if e.Err != nil {
+	// A deferred message (a route's breaker holding it) did not fail.
+	if e.Err != nil && e.Outcome != redis.OutcomeDeferred {
 		m.failed.WithLabelValues(e.Topic).Inc()
 	}
 	switch e.Outcome {

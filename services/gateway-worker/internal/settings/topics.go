@@ -124,6 +124,9 @@ func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings 
 		if g.Defaults.Concurrency > 0 {
 			t.Concurrency = g.Defaults.Concurrency
 		}
+		if g.Defaults.HandlerTimeout > 0 {
+			t.HandlerTimeout = g.Defaults.HandlerTimeout
+		}
 		t.Concurrency = get(&r, topicInt(name, OptConcurrency, t.Concurrency))
 		t.MaxRetries = get(&r, topicInt(name, OptMaxRetries, t.MaxRetries))
 		t.HandlerTimeout = get(&r, topicDuration(name, t.HandlerTimeout))

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"goweb/pkg/redis"
 )
@@ -43,6 +44,9 @@ type Defaults struct {
 	// Concurrency is how many handlers run at once. 0: the worker-wide
 	// setting.
 	Concurrency int
+	// HandlerTimeout bounds one handler call (a routed topic's request
+	// timeout). 0: the worker-wide setting.
+	HandlerTimeout time.Duration
 }
 
 // Registration is one registered handler.

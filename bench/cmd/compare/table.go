@@ -115,6 +115,15 @@ var rows = []row{
 		target: ofOurs("scale_procs_1_msgs_per_s", 1, "≥ 1 process")},
 	{metric: "scale_procs_4_msgs_per_s", label: "Consume, 4 processes (msg/s)", higher: true,
 		target: ofOurs("scale_procs_1_msgs_per_s", 1, "≥ 1 process")},
+	{metric: "dispatch_limit_msgs_per_s", label: "HTTP limit: client loop, conc. 50 (req/s)", higher: true},
+	{metric: "dispatch_msgs_per_s", label: "Dispatch, 50k backlog to HTTP (msg/s)", higher: true,
+		target: func(r *results, v float64) (string, bool) {
+			desc, ok := ofOurs("dispatch_limit_msgs_per_s", 0.5, "≥ 15k msg/s and ≥ 0.5× the limit")(r, v)
+			return desc, ok && v >= 15000
+		}},
+	{metric: "dispatch_added_p50_ms", label: "Dispatch added latency p50 (ms)"},
+	{metric: "dispatch_added_p99_ms", label: "Dispatch added latency p99 (ms)", target: atMost(5, "ms")},
+	{metric: "dispatch_added_max_ms", label: "Dispatch added latency max (ms)"},
 }
 
 // table is the rendered comparison: a header and rows of cells.

@@ -24,7 +24,7 @@ const impl = "gateway-worker"
 
 func main() {
 	addr := flag.String("redis", "", "Redis host:port (required)")
-	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|all")
+	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|all")
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -53,6 +53,7 @@ func main() {
 		{"memory", (*env).memory},
 		{"idle", (*env).idle},
 		{"scale", (*env).scale},
+		{"dispatch", (*env).dispatch},
 	}
 	selected := workloads[:0:0]
 	for _, w := range workloads {

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"goweb/bench/internal/result"
+)
+
+// dispatchTopic is the routed topic of the dispatch workload.
+const dispatchTopic = "dispatch"
+
+// sink is the keep-alive receiver of the dispatch workload: it answers 200
+// at once, counts requests and, for stamped bodies, records the time from
+// publish to request received.
+type sink struct {
+	n           atomic.Int64
+	first, last atomic.Int64 // mono() of the first and the latest request
+	mu          sync.Mutex
+	latencies   []float64
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := mono()
+	body, _ := io.ReadAll(r.Body)
+	if s.n.Add(1) == 1 {
+		s.first.Store(now)
+	}
+	s.last.Store(now)
+	if bytes.Contains(body, []byte(`"sent_ns"`)) {
+		var v struct {
+			SentNs int64 `json:"sent_ns"`
+		}
+		if json.Unmarshal(body, &v) == nil && v.SentNs > 0 {
+			s.mu.Lock()
+			s.latencies = append(s.latencies, float64(now-v.SentNs)/1e6)
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *sink) reset() {
+	s.n.Store(0)
+	s.mu.Lock()
+	s.latencies = nil
+	s.mu.Unlock()
+}
+
+// dispatch measures the service delivering a backlog to the sink next to
+// the physical limit (a plain Go HTTP client loop, same concurrency, same
+// receiver), then the latency it adds at a trickle.
+func (e *env) dispatch() ([]result.Metric, error) {
+	n := e.size(50000, 10000)
+	recv := &sink{}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	url := srv.URL + "/hook"
+	body, err := json.Marshal(order())
+	if err != nil {
+		return nil, err
+	}
+	limit, err := clientLoop(url, body, n, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s", concurrency, rate(n, limit))
+
+	svc, err := e.startService(url)
+	if err != nil {
+		return nil, err
+	}
+	defer svc.stop()
+	m, err := e.manager()
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	q := m.GetQueue()
+
+	recv.reset()
+	cpu := e.cpuMeter()
+	if _, err := publishBatch(q, n, []string{dispatchTopic}); err != nil {
+		return nil, err
+	}
+	if err := waitFor(5*time.Minute, func() bool { return recv.n.Load() >= int64(n) }); err != nil {
+		return nil, fmt.Errorf("backlog: %d/%d delivered: %w", recv.n.Load(), n, err)
+	}
+	took := time.Duration(recv.last.Load() - recv.first.Load())
+	cpu.report(fmt.Sprintf("dispatch %d msgs (gwbench is publisher and receiver)", n), n)
+	delivered := float64(n-1) / took.Seconds()
+
+	recv.reset()
+	trickle := e.size(1000, 300)
+	const every = 5 * time.Millisecond
+	start := time.Now()
+	for i := range trickle {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
+		o := order()
+		o["sent_ns"] = mono()
+		if err := q.Publish(context.Background(), dispatchTopic, o); err != nil {
+			return nil, err
+		}
+	}
+	if err := waitFor(30*time.Second, func() bool { return recv.n.Load() >= int64(trickle) }); err != nil {
+		return nil, fmt.Errorf("trickle: %d/%d delivered: %w", recv.n.Load(), trickle, err)
+	}
+	recv.mu.Lock()
+	lat := append([]float64(nil), recv.latencies...)
+	recv.mu.Unlock()
+
+	note := fmt.Sprintf("one service process, WORKER_TOPIC_OPTIONS_DISPATCH_CONCURRENCY=%d, keep-alive receiver answering 200", concurrency)
+	ms := []result.Metric{
+		{Name: "dispatch_msgs_per_s", Value: delivered, Unit: "msg/s", Note: note},
+		{Name: "dispatch_limit_msgs_per_s", Value: rate(n, limit), Unit: "req/s",
+			Note: fmt.Sprintf("plain Go HTTP client loop, %d goroutines, same receiver", concurrency)},
+	}
+	return append(ms, pctMetrics("dispatch_added", lat, "publish to request received, one message every 5 ms")...), nil
+}
+
+// clientLoop POSTs body to url n times from conc goroutines over one
+// keep-alive client: what the machine can do without a queue.
+func clientLoop(url string, body []byte, n, conc int) (time.Duration, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = conc
+	client := &http.Client{Transport: t}
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := client.Do(req)
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// service is a gateway-worker process.
+type service struct{ cmd *exec.Cmd }
+
+// startService builds and starts the service with one route, dispatch ->
+// url, and waits until it is ready.
+func (e *env) startService(url string) (*service, error) {
+	dir, err := os.MkdirTemp("", "gwbench-service-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "gateway-worker")
+	build := exec.Command("go", "build", "-o", bin, "goweb/services/gateway-worker/cmd/server")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("build the service: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	host, rport, _ := net.SplitHostPort(e.addr)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "CONFIG_FILE=", "LOG_LEVEL=warn", "APP_PORT="+port,
+		"REDIS_HOST="+host, "REDIS_PORT="+rport,
+		"WORKER_TOPICS="+dispatchTopic, "DISPATCH_ROUTES="+dispatchTopic+"="+url,
+		"WORKER_TOPIC_OPTIONS_DISPATCH_CONCURRENCY="+strconv.Itoa(concurrency))
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &service{cmd: cmd}
+	ready := func() bool {
+		res, err := http.Get("http://127.0.0.1:" + port + "/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+	if err := waitFor(30*time.Second, ready); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("service not ready: %w", err)
+	}
+	return s, nil
+}
+
+func (s *service) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.cmd.Wait(); err != nil && !strings.Contains(err.Error(), "signal") {
+		log.Printf("service: %v", err)
+	}
+}
+
+var errTimedOut = errors.New("timed out")
+
+// waitFor polls cond every millisecond until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errTimedOut
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
+}
+

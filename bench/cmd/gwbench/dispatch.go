@@ -238,4 +238,3 @@ func waitFor(d time.Duration, cond func() bool) error {
 	}
 	return nil
 }
-

@@ -3,6 +3,7 @@ package settings_test
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,23 @@ func TestDispatchKeysAreKnown(t *testing.T) {
 	for _, name := range []string{"DISPATCH_ROUTES", "DISPATCH_SIGNING_SECRET", "DISPATCH_MAX_RETRY_AFTER", "DISPATCH_BREAKER_FAILURES", "DISPATCH_BREAKER_COOLDOWN"} {
 		if !settings.IsEnvName(name) {
 			t.Errorf("%s is not a known variable", name)
+		}
+	}
+}
+
+// TestDocsListEveryDispatchVariable keeps docs/dispatch.md and
+// docs/service.md from drifting.
+func TestDocsListEveryDispatchVariable(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{"../../../../docs/dispatch.md", "../../../../docs/service.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range settings.EnvNames() {
+			if strings.HasPrefix(name, "DISPATCH_") && !strings.Contains(string(b), "`"+name+"`") {
+				t.Errorf("%s does not list %s", doc, name)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"maps"
 	"context"
 	"errors"
 	"net"
@@ -96,15 +97,23 @@ func browser(t *testing.T) context.Context {
 // user.notification, so the test's topic keeps its messages.
 func startApp(t *testing.T) (baseURL string, m *redis.Manager) {
 	t.Helper()
+	return startAppWith(t, map[string]any{"worker.topics": "user.notification"})
+}
+
+// startAppWith is startApp with more settings.
+func startAppWith(t *testing.T, settings map[string]any) (baseURL string, m *redis.Manager) {
+	t.Helper()
 	host, redisPort, _ := net.SplitHostPort(servicetest.Redis.Addr)
 	appPort, err := redistest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.NewFromMap(map[string]any{
+	values := map[string]any{
 		"redis.host": host, "redis.port": redisPort, "app.port": appPort,
-		"worker.topics": "user.notification", "admin.token": token, "shutdown.timeout": "2s",
-	})
+		"admin.token": token, "shutdown.timeout": "2s",
+	}
+	maps.Copy(values, settings)
+	cfg := config.NewFromMap(values)
 	a, err := app.New(context.Background(), app.Options{Config: cfg, Log: logger.Nop()})
 	if err != nil {
 		t.Fatal(err)

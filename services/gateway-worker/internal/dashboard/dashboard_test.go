@@ -1,9 +1,9 @@
 package dashboard_test
 
 import (
-	"maps"
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"

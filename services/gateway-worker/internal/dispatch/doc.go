@@ -3,8 +3,9 @@
 // request is made; Dispatcher.Handler turns it into a redis.MessageHandler,
 // so delivery rides on the queue's own retries, dead letters and leases.
 //
-//	routes, err := dispatch.ParseEnvRoutes(os.Getenv("DISPATCH_ROUTES"))
+//	routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, os.Getenv("DISPATCH_ROUTES"), nil)
 //	d, err := dispatch.New(dispatch.Config{Routes: routes}, manager.Client(), log)
+//	defer d.Close()
 //	err = q.Subscribe(ctx, "orders.created", d.Handler("orders.created"),
 //		redis.WithHandlerTimeout(30*time.Second))
 //

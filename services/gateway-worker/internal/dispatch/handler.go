@@ -73,15 +73,6 @@ func (d *Dispatcher) Close() { d.client.CloseIdleConnections() }
 // Attempts returns the attempts record the dispatcher writes.
 func (d *Dispatcher) Attempts() *Attempts { return d.attempts }
 
-// Topics returns the routed topics.
-func (d *Dispatcher) Topics() []string {
-	out := make([]string, 0, len(d.routes))
-	for _, r := range d.cfg.Routes {
-		out = append(out, r.Topic)
-	}
-	return out
-}
-
 // Stats returns every route's figures for the JSON /metrics, when the
 // dispatcher's hooks are a *Metrics; otherwise only the breaker states.
 func (d *Dispatcher) Stats() map[string]RouteStats {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,6 +98,9 @@ func (d *dedup) counts() (handled, repeats int) {
 func TestTwoProcessesDeliverOneTopic(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	// Per-topic options are matched in lower case (settings), so the
+	// children's topic is.
+	b.topic = strings.ToLower(b.topic)
 	rcv := &dedup{handled: map[string]time.Time{}}
 	b.recv.set(rcv.answer)
 	children := []*exec.Cmd{b.startChild(t), b.startChild(t)}
@@ -129,6 +133,9 @@ func TestTwoProcessesDeliverOneTopic(t *testing.T) {
 func TestKilledProcessMessagesAreDeliveredByTheOther(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	// Per-topic options are matched in lower case (settings), so the
+	// children's topic is.
+	b.topic = strings.ToLower(b.topic)
 	rcv := &dedup{handled: map[string]time.Time{}}
 	b.recv.set(rcv.answer)
 	victim, other := b.startChild(t), b.startChild(t)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 
 	"goweb/pkg/redis"
 )
@@ -63,6 +65,11 @@ func (r *Route) request(ctx context.Context, msg *redis.Message, now time.Time) 
 		forward(h, msg.Headers, name)
 	}
 	forward(h, msg.Headers, headerTraceparent)
+	forward(h, msg.Headers, "tracestate")
+	// With tracing on, the receiver continues the span the handler runs in
+	// (a child of the publish); without a span in ctx this writes nothing
+	// and the copied headers stand.
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "gateway-worker")
 	h.Set(HeaderTopic, msg.Topic)

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -53,17 +54,20 @@ func jitter(d time.Duration) time.Duration {
 	return d - d/10 + rand.N(d/5+1)
 }
 
-// heartbeat renews the lease and lists the topic in the registry again, in
-// one round trip: a Redis that lost its data (restarted without
-// persistence, failed over to an empty replica) lists what runs again
-// within one renewal.
+// heartbeat renews the lease and lists the topic in the registry again: a
+// Redis that lost its data (restarted without persistence, failed over to
+// an empty replica) lists what runs again within one renewal.
 func (l *leaser) heartbeat(ctx context.Context) {
 	lease := l.clock.Now().Add(l.lease).UnixMilli()
-	_, err := l.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAdd(ctx, l.keys.Consumers(), goredis.Z{Score: float64(lease), Member: l.cid})
-		p.SAdd(ctx, keys.Topics, l.keys.Topic())
-		return nil
-	})
+	err := scripts.Lease.Run(ctx, l.client, []string{l.keys.Consumers()}, lease, l.cid).Err()
+	if err == nil {
+		// A full Redis refuses this SADD even of a topic already listed;
+		// the lease, which runs on a full Redis, is what matters.
+		err = l.client.SAdd(ctx, keys.Topics, l.keys.Topic()).Err()
+		if errors.Is(fullError(err), ErrRedisFull) {
+			err = nil
+		}
+	}
 	if err != nil && ctx.Err() == nil {
 		l.errs.log("lease renewal failed", err, "topic", l.keys.Topic())
 	}

@@ -71,6 +71,7 @@ func (q *RedisQueue) PublishWithDelay(ctx context.Context, topic string, data ma
 // Enqueue publishes data to topic and returns the message id.
 func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]interface{}, opts ...PublishOption) (string, error) {
 	id, err := q.enqueue(ctx, topic, data, opts)
+	err = fullError(err)
 	q.observe(topic, 1, err)
 	return id, err
 }
@@ -127,6 +128,7 @@ func (q *RedisQueue) PublishBatch(ctx context.Context, topic string, batch []map
 // EnqueueBatch is PublishBatch returning the ids of the messages, in order.
 func (q *RedisQueue) EnqueueBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) ([]string, error) {
 	ids, err := q.enqueueBatch(ctx, topic, batch, opts)
+	err = fullError(err)
 	q.observe(topic, len(batch), err)
 	return ids, err
 }

@@ -4,11 +4,7 @@
 // hash slot.
 package scripts
 
-import (
-	_ "embed"
-
-	"github.com/redis/go-redis/v9"
-)
+import _ "embed"
 
 var (
 	//go:embed fetch.lua
@@ -35,20 +31,29 @@ var (
 	purgeSrc string
 	//go:embed trim.lua
 	trimSrc string
+	//go:embed lease.lua
+	leaseSrc string
 )
 
 // The scripts, loaded lazily by EVALSHA with a fallback to EVAL.
+//
+// Schedule and Dedup store new messages: Redis refuses them when it is at
+// maxmemory (noeviction), which is how a publish learns that Redis is full.
+// The others only move, settle or remove what is already stored, so they may
+// run on a full Redis: consumers keep working, and their acks free memory.
+// See Script.
 var (
-	Fetch    = redis.NewScript(fetchSrc)
-	Ack      = redis.NewScript(ackSrc)
-	Retry    = redis.NewScript(retrySrc)
-	Dead     = redis.NewScript(deadSrc)
-	Requeue  = redis.NewScript(requeueSrc)
-	Release  = redis.NewScript(releaseSrc)
-	Promote  = redis.NewScript(promoteSrc)
-	Schedule = redis.NewScript(scheduleSrc)
-	Dedup    = redis.NewScript(dedupSrc)
-	Revive   = redis.NewScript(reviveSrc)
-	Purge    = redis.NewScript(purgeSrc)
-	Trim     = redis.NewScript(trimSrc)
+	Fetch    = allowOOM(fetchSrc)
+	Ack      = allowOOM(ackSrc)
+	Retry    = allowOOM(retrySrc)
+	Dead     = allowOOM(deadSrc)
+	Requeue  = allowOOM(requeueSrc)
+	Release  = allowOOM(releaseSrc)
+	Promote  = allowOOM(promoteSrc)
+	Revive   = allowOOM(reviveSrc)
+	Purge    = allowOOM(purgeSrc)
+	Trim     = allowOOM(trimSrc)
+	Lease    = allowOOM(leaseSrc)
+	Schedule = denyOOM(scheduleSrc)
+	Dedup    = denyOOM(dedupSrc)
 )

@@ -1,0 +1,116 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+)
+
+// fillRedis publishes 1 KiB messages to b's topic until Redis refuses one,
+// and returns the ids that were published.
+func fillRedis(t *testing.T, b *bundle) map[string]bool {
+	t.Helper()
+	body := strings.Repeat("x", 1024)
+	published := map[string]bool{}
+	for i := 0; ; i++ {
+		id, err := b.q.Enqueue(b.ctx, b.topic, map[string]interface{}{"n": i, "body": body})
+		if err != nil {
+			if !errors.Is(err, redis.ErrRedisFull) {
+				t.Fatalf("publish %d: %v, want an error matching ErrRedisFull", i, err)
+			}
+			break
+		}
+		published[id] = true
+		if i > 100_000 {
+			t.Fatal("Redis never filled up; is maxmemory set?")
+		}
+	}
+	if len(published) < 100 {
+		t.Fatalf("only %d messages fit before Redis was full; the test needs more", len(published))
+	}
+	return published
+}
+
+// stayFull lowers maxmemory just below what Redis uses now, so that Redis
+// stays full whatever small allocations come and go, until consumers have
+// freed at least 64 KiB.
+func stayFull(t *testing.T, own *redistest.Server) {
+	t.Helper()
+	c := own.Client(t)
+	ctx := context.Background()
+	info, err := c.InfoMap(ctx, "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+	if err != nil {
+		t.Fatalf("INFO memory used_memory: %v", err)
+	}
+	if err := c.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used-64<<10, 10)).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A Redis at maxmemory with noeviction refuses publishes with ErrRedisFull,
+// whichever way they are made, while consumers keep taking and acking
+// messages; every queued message is delivered, and publishes work again once
+// the acks have freed memory (issue 15 part 3).
+func TestFullRedisRefusesPublishesAndKeepsConsuming(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
+	b := setupAddr(t, own.Addr)
+	published := fillRedis(t, b)
+	stayFull(t, own)
+
+	refused := map[string]func() error{
+		"Publish":      func() error { return b.q.Publish(b.ctx, b.topic, map[string]interface{}{"late": 1}) },
+		"PublishBatch": func() error { return b.q.PublishBatch(b.ctx, b.topic, []map[string]interface{}{{"late": 1}}) },
+		"PublishWithDelay": func() error {
+			return b.q.PublishWithDelay(b.ctx, b.topic, map[string]interface{}{"late": 1}, time.Hour)
+		},
+		"WithDedupKey": func() error {
+			return b.q.Publish(b.ctx, b.topic, map[string]interface{}{"late": 1}, redis.WithDedupKey("k", time.Hour))
+		},
+	}
+	for name, publish := range refused {
+		if err := publish(); !errors.Is(err, redis.ErrRedisFull) {
+			t.Errorf("%s on a full Redis: %v, want ErrRedisFull", name, err)
+		}
+	}
+
+	var mu sync.Mutex
+	delivered := map[string]int{}
+	subscribe(t, b, func(_ context.Context, m *redis.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		delivered[m.ID]++
+		return nil
+	}, redis.WithConcurrency(4))
+	eventually(t, 30*time.Second, "every queued message delivered", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(delivered) >= len(published)
+	})
+	mu.Lock()
+	for id := range published {
+		if delivered[id] == 0 {
+			t.Errorf("message %s was queued before Redis was full and never delivered", id)
+		}
+	}
+	for id := range delivered {
+		if !published[id] {
+			t.Errorf("message %s delivered but its publish had failed", id)
+		}
+	}
+	mu.Unlock()
+	eventually(t, 10*time.Second, "a publish accepted again", func() bool {
+		return b.q.Publish(b.ctx, b.topic, map[string]interface{}{"after": 1}) == nil
+	})
+}

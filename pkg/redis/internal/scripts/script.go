@@ -1,0 +1,59 @@
+package scripts
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Script is a Lua script with a flag line saying whether it may run while
+// Redis is at maxmemory (noeviction). Redis 7 reads the line; older servers
+// and miniredis cannot compile it, and get the script without it.
+//
+// Without a flag line Redis refuses only a script's first write, and only
+// if that write can grow memory (ZADD, HSET, LPUSH...): the first write of
+// fetch.lua is the lease's ZADD, so a full Redis would stop consumers, and
+// dedup.lua starts with a ZREMRANGEBYSCORE, so it would publish on a full
+// Redis.
+type Script struct {
+	flagged, plain *redis.Script
+	// unflagged is set once the server failed to compile the flag line.
+	unflagged atomic.Bool
+}
+
+// allowOOM is for scripts that store nothing new: they may run on a full
+// Redis, so consumers drain it and their acks free memory.
+func allowOOM(src string) *Script { return flagged("#!lua flags=allow-oom\n", src) }
+
+// denyOOM is for scripts that store new messages: a full Redis refuses
+// them before they run, which is how a publish learns that it is full.
+func denyOOM(src string) *Script { return flagged("#!lua\n", src) }
+
+func flagged(line, src string) *Script {
+	return &Script{flagged: redis.NewScript(line + src), plain: redis.NewScript(src)}
+}
+
+// Run runs the script by EVALSHA, falling back to EVAL, as
+// (*redis.Script).Run does.
+func (s *Script) Run(ctx context.Context, c redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
+	if s.unflagged.Load() {
+		return s.plain.Run(ctx, c, keys, args...)
+	}
+	cmd := s.flagged.Run(ctx, c, keys, args...)
+	if !cannotCompile(cmd.Err()) {
+		return cmd
+	}
+	s.unflagged.Store(true)
+	return s.plain.Run(ctx, c, keys, args...)
+}
+
+// cannotCompile reports whether err says the server did not understand the
+// flag line: Redis before 7 ("Error compiling script ... near '#'") or
+// miniredis.
+func cannotCompile(err error) bool {
+	var reply redis.Error
+	return errors.As(err, &reply) && strings.Contains(strings.ToLower(reply.Error()), "compil")
+}

@@ -69,6 +69,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 
 func (c *consumer) run(ctx context.Context, worker func(context.Context)) error {
 	c.q.register(ctx, c.topic)
+	c.q.m.checkPolicy(ctx)
 	c.fetcher.block = c.q.m.newBlockingClient()
 	defer c.fetcher.block.Close()
 	// Handlers run on their own context, cancelled only after the shutdown

@@ -32,6 +32,8 @@ type Manager struct {
 	queue  *RedisQueue
 	err    error
 	closed atomic.Bool // read by every publish and subscribe
+	// policyChecked is set once maxmemory-policy was read (see checkPolicy).
+	policyChecked atomic.Bool
 
 	clock      clockwork.Clock
 	maxPayload int
@@ -192,6 +194,7 @@ func (m *Manager) Ping(ctx context.Context) error {
 	if err := m.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: ping %s: %w", m.describe(), err)
 	}
+	m.checkPolicy(ctx)
 	return nil
 }
 

@@ -121,3 +121,34 @@ func TestRefusalsAreLoggedThrottled(t *testing.T) {
 		t.Errorf("300 refusals made %d log lines, want 1 to %d:\n%s", lines, bound, logs)
 	}
 }
+
+// A Redis at maxmemory (noeviction) is a 503 that says the queue is full
+// and nothing was published, for one message and for a batch, while
+// reading the queue still works (issue 15 part 3).
+func TestFullRedisIs503(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t, "--maxmemory-policy", "noeviction")
+	b := setup(t, admin.Options{Token: token})
+	b.m = servicetest.Manager(t, own.Addr)
+	b.h = admin.New(b.m, admin.Options{Token: token})
+	if r := b.do(t, "POST", b.path("/messages"), `{"data":{"n":1}}`, token); r.code/100 != 2 {
+		t.Fatalf("publish before Redis is full: %d %s", r.code, r.body)
+	}
+	// A limit below what an empty Redis uses: every write that needs memory
+	// is refused.
+	if err := own.Client(t).ConfigSet(context.Background(), "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, body string }{
+		{b.path("/messages"), `{"data":{"n":2}}`},
+		{b.path("/messages:batch"), `{"messages":[{"data":{"n":3}}]}`},
+	} {
+		r := b.do(t, "POST", tc.path, tc.body, token)
+		if r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "queue full") || !strings.Contains(r.body, "nothing was published") {
+			t.Errorf("POST %s on a full Redis: %d %s, want 503 saying the queue is full", tc.path, r.code, r.body)
+		}
+	}
+	if r := b.do(t, "GET", b.path(""), "", token); r.code != http.StatusOK || !strings.Contains(r.body, `"pending":1`) {
+		t.Fatalf("GET topic on a full Redis: %d %s, want 200 with the one message published before", r.code, r.body)
+	}
+}

@@ -40,6 +40,8 @@ func (a *api) describe(r *http.Request, err error) (int, string) {
 		return http.StatusBadRequest, "topic: " + err.Error()
 	case errors.Is(err, redis.ErrInvalidOption):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, redis.ErrRedisFull):
+		return http.StatusServiceUnavailable, "queue full: Redis reached its memory limit (maxmemory) and refuses new messages until consumers have freed memory; nothing was published; try again later"
 	case errors.As(err, &rerr) && strings.Contains(rerr.Error(), "WRONGTYPE"):
 		which := "a topic"
 		if t := r.PathValue("topic"); t != "" {

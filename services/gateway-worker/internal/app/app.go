@@ -147,6 +147,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	a.pool = worker.NewPool(a.manager.GetQueue(), log, subs)
 	a.manager.GetQueue().ObservePublishes(m.ObservePublish)
+	m.ExposePolicy(a.manager.MaxMemoryPolicy)
 	// Every replica runs the schedules; each tick is published once for
 	// the fleet.
 	a.periodic = a.settings.Periodic
@@ -165,6 +166,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Ready:      a.ready,
 		Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
 		Stats:      insp.StatsOf,
+		Policy:     a.manager.MaxMemoryPolicy,
 		Prometheus: m.Handler(),
 		Dispatch:   a.dispatchStats,
 		Started:    time.Now(),

@@ -36,11 +36,14 @@ func setup(t *testing.T, addr string) *bundle {
 	b.m = servicetest.Manager(t, addr)
 	b.ready = httpapi.NewReadiness(b.m.Ping, func() (int, int) { return b.active, len(b.topics) }, logger.Nop())
 	b.ready.CacheFor = 10 * time.Millisecond
+	m := metrics.New(b.m.Inspector(), b.topics)
+	m.ExposePolicy(b.m.MaxMemoryPolicy)
 	b.h = httpapi.NewHandler(httpapi.Deps{
 		Ready:      b.ready,
 		Consumers:  func() (int, []string) { return b.active, b.topics },
 		Stats:      b.m.Inspector().StatsOf,
-		Prometheus: metrics.New(b.m.Inspector(), b.topics).Handler(),
+		Policy:     b.m.MaxMemoryPolicy,
+		Prometheus: m.Handler(),
 		Started:    time.Now().Add(-90 * time.Second),
 	})
 	return b

@@ -24,6 +24,9 @@ type Deps struct {
 	Consumers func() (active int, topics []string)
 	// Stats reads the queue state of topics for /metrics.
 	Stats func(ctx context.Context, topics []string) ([]redis.TopicStats, error)
+	// Policy reads Redis' maxmemory-policy for /metrics ("" when Redis
+	// will not tell); nil leaves it out.
+	Policy func(ctx context.Context) (string, error)
 	// Prometheus serves the Prometheus exposition of /metrics.
 	Prometheus http.Handler
 	// Dispatch returns the routes' delivery figures for the JSON /metrics
@@ -121,6 +124,15 @@ type metricsJSON struct {
 	Queues        []redis.TopicStats `json:"queues"`
 	QueueError    string             `json:"queue_error,omitempty"`
 	Dispatch      any                `json:"dispatch,omitempty"`
+	Redis         *redisJSON         `json:"redis,omitempty"`
+}
+
+// redisJSON is what /metrics says about the Redis server itself.
+type redisJSON struct {
+	// MaxMemoryPolicy is "unknown" where CONFIG GET is denied.
+	MaxMemoryPolicy string `json:"maxmemory_policy"`
+	// MayEvict is true when the policy may delete queued messages.
+	MayEvict bool `json:"may_evict"`
 }
 
 type consumersJSON struct {
@@ -150,6 +162,14 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 		doc.QueueError = err.Error()
 	} else {
 		doc.Queues = qs
+	}
+	if s.Policy != nil {
+		if policy, err := s.Policy(ctx); err == nil {
+			doc.Redis = &redisJSON{MaxMemoryPolicy: policy, MayEvict: redis.Evicts(policy)}
+			if policy == "" {
+				doc.Redis.MaxMemoryPolicy = "unknown"
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, doc)
 }

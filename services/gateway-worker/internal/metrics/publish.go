@@ -8,12 +8,14 @@ import (
 
 // ObservePublish counts one publish call in
 // gateway_worker_messages_published_total, by topic and result (ok,
-// duplicate, error); pass it to (*redis.RedisQueue).ObservePublishes.
+// duplicate, full, error); pass it to (*redis.RedisQueue).ObservePublishes.
 func (m *Metrics) ObservePublish(e redis.PublishEvent) {
 	result := "ok"
 	switch {
 	case errors.Is(e.Err, redis.ErrDuplicate):
 		result = "duplicate"
+	case errors.Is(e.Err, redis.ErrRedisFull):
+		result = "full" // refused: Redis is at maxmemory
 	case e.Err != nil:
 		result = "error"
 	}

@@ -22,7 +22,9 @@ import (
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	topic := redistest.Topic(t)
-	m := metrics.New(servicetest.Manager(t, servicetest.Redis.Addr).Inspector(), []string{topic})
+	manager := servicetest.Manager(t, servicetest.Redis.Addr)
+	m := metrics.New(manager.Inspector(), []string{topic})
+	m.ExposePolicy(manager.MaxMemoryPolicy) // as the app does
 	for _, o := range []redis.Outcome{redis.OutcomeProcessed, redis.OutcomeRetried, redis.OutcomeDead, redis.OutcomeRequeued} {
 		m.Observe(redis.Event{Topic: topic, ID: "1", Outcome: o, Duration: time.Millisecond})
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -20,8 +20,10 @@ import (
 // Redis.
 type Script struct {
 	flagged, plain *redis.Script
-	// unflagged is set once the server failed to compile the flag line.
-	unflagged atomic.Bool
+	// unflagged holds the clients whose server failed to compile the
+	// flag line. Per client, not per script: one process may talk to
+	// Redis 7 and to an older server (or miniredis) at once.
+	unflagged sync.Map // redis.Scripter → struct{}
 }
 
 // allowOOM is for scripts that store nothing new: they may run on a full
@@ -39,14 +41,14 @@ func flagged(line, src string) *Script {
 // Run runs the script by EVALSHA, falling back to EVAL, as
 // (*redis.Script).Run does.
 func (s *Script) Run(ctx context.Context, c redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
-	if s.unflagged.Load() {
+	if _, old := s.unflagged.Load(c); old {
 		return s.plain.Run(ctx, c, keys, args...)
 	}
 	cmd := s.flagged.Run(ctx, c, keys, args...)
 	if !cannotCompile(cmd.Err()) {
 		return cmd
 	}
-	s.unflagged.Store(true)
+	s.unflagged.Store(c, struct{}{})
 	return s.plain.Run(ctx, c, keys, args...)
 }
 

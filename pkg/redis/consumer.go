@@ -34,6 +34,7 @@ type consumer struct {
 	settler  *settler
 	leaser   *leaser
 	promoter *promoter
+	gate     *gate
 }
 
 // delivery is one fetched entry and the token that settles it.
@@ -51,19 +52,29 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	errs := newThrottle(q.log, q.clock, 10*time.Second)
 	lease := o.recoveryWindow / 2
 	s := newSettler(q, k, id, win, o, cap(win.slots), errs)
+	g := newGate(q, k, id, o, errs)
+	g.flush = func(ctx context.Context) {
+		if s.returnHandedBack(ctx) > 0 {
+			g.settled()
+		}
+	}
+	s.gate = g
+	r := newRunner(q, topic, o, jobs, s, g)
+	g.stopping = r.stopping.Load
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,
 		fetcher: &fetcher{
 			client: q.client, clock: q.clock, keys: k, cid: id, lease: lease,
-			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1,
+			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
 		},
-		runner:  newRunner(q, topic, o, jobs, s),
+		runner:  r,
 		settler: s,
 		leaser: &leaser{
 			client: q.client, clock: q.clock, log: q.log, keys: k, cid: id, lease: lease,
-			blockTimeout: o.blockTimeout, errs: errs,
+			blockTimeout: o.blockTimeout, errs: errs, gate: g,
 		},
 		promoter: &promoter{client: q.client, clock: q.clock, keys: k, errs: errs},
+		gate:     g,
 	}
 }
 
@@ -80,11 +91,13 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 
 	wake, leave := c.q.wake.join(c.topic)
 	defer leave()
+	defer c.gate.join()()
 
 	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	var bgWG sync.WaitGroup
-	bgWG.Add(2)
+	bgWG.Add(3)
 	go func() { defer bgWG.Done(); c.leaser.run(bg) }()
+	go func() { defer bgWG.Done(); c.gate.run(bg) }()
 	go func() { defer bgWG.Done(); c.promoter.run(bg, wake) }()
 	go c.settler.run()
 
@@ -128,6 +141,7 @@ func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, 
 	} else if n > 0 {
 		c.q.log.Info("handed messages back", "topic", c.topic, "count", n)
 	}
+	c.gate.released(sctx)
 	c.q.log.Info("consumer stopped", "topic", c.topic, "consumer", c.id)
 	return err
 }

@@ -21,14 +21,40 @@ import (
 // messages and never finishes them, so the parent can SIGKILL it.
 const childEnv = "GW_TEST_CHILD"
 
+// runChild subscribes with concurrency 4, or with GW_CHILD_GLOBAL set,
+// with that global concurrency limit and a 2s recovery window.
 func runChild() {
 	host := os.Getenv("GW_CHILD_HOST")
 	port, _ := strconv.Atoi(os.Getenv("GW_CHILD_PORT"))
 	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
+	opts := []redis.SubscribeOption{redis.WithConcurrency(4)}
+	if g, _ := strconv.Atoi(os.Getenv("GW_CHILD_GLOBAL")); g > 0 {
+		opts = append(opts, redis.WithGlobalConcurrency(g), redis.WithRecoveryWindow(childWindow))
+	}
 	_ = m.GetQueue().Subscribe(context.Background(), os.Getenv("GW_CHILD_TOPIC"), func(ctx context.Context, _ *redis.Message) error {
 		<-ctx.Done() // hold the message until killed
 		return ctx.Err()
-	}, redis.WithConcurrency(4))
+	}, opts...)
+}
+
+// childWindow is the recovery window of a child with GW_CHILD_GLOBAL.
+const childWindow = 2 * time.Second
+
+// startChild starts the test binary as a consumer of b's topic (see
+// runChild) with the extra environment env.
+func startChild(t *testing.T, b *bundle, env ...string) *exec.Cmd {
+	t.Helper()
+	host, port := splitAddr(t, srv.Addr)
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(append(os.Environ(), childEnv+"=1", "GW_CHILD_HOST="+host,
+		"GW_CHILD_PORT="+strconv.Itoa(port), "GW_CHILD_TOPIC="+b.topic), env...)
+	// The child dies with the test binary, whatever happens to the test.
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	return child
 }
 
 func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
@@ -40,16 +66,7 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	host, port := splitAddr(t, srv.Addr)
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childEnv+"=1", "GW_CHILD_HOST="+host,
-		"GW_CHILD_PORT="+strconv.Itoa(port), "GW_CHILD_TOPIC="+b.topic)
-	// The child dies with the test binary, whatever happens to the test.
-	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	child := startChild(t, b)
 	// The child takes everything.
 	eventually(t, 10*time.Second, "child to take all messages", func() bool {
 		n, _ := b.m.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result()
@@ -76,4 +93,40 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 		t.Errorf("recovery took %v, want within the 10s recovery window", took)
 	}
 	t.Logf("recovered %d messages %v after SIGKILL", n, time.Since(killed).Round(time.Millisecond))
+}
+
+// TestKilledHolderSlotsComeBack: a process holding all 3 global
+// concurrency slots is SIGKILLed; another consumer gets the slots (and the
+// messages) within the killed process's recovery window.
+func TestKilledHolderSlotsComeBack(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	publishBatch(t, b, 6)
+	child := startChild(t, b, "GW_CHILD_GLOBAL=3")
+	slots := keys.For(b.topic).Slots()
+	eventually(t, 10*time.Second, "the child to hold all 3 slots", func() bool {
+		held, _ := b.m.Client().HGetAll(b.ctx, slots).Result()
+		total := 0
+		for field, n := range held {
+			if field != "~wait" {
+				v, _ := strconv.Atoi(n)
+				total += v
+			}
+		}
+		return total == 3
+	})
+	_ = child.Process.Signal(syscall.SIGKILL)
+	killed := time.Now()
+
+	var s starts
+	subscribe(t, b, s.handler(0), redis.WithConcurrency(10), redis.WithGlobalConcurrency(3), redis.WithRecoveryWindow(childWindow))
+	eventually(t, 15*time.Second, "all 6 messages after the kill", func() bool { return stats(t, b).Processed == 6 })
+	first := s.first(killed).Sub(killed)
+	t.Logf("first slot back %v after SIGKILL (recovery window %v)", first.Round(time.Millisecond), childWindow)
+	if first > childWindow {
+		t.Errorf("the first slot came back %v after SIGKILL, want within the %v recovery window", first, childWindow)
+	}
+	if most := s.maxRunning(); most > 3 {
+		t.Errorf("%d handlers ran at once, want at most 3", most)
+	}
 }

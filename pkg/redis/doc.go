@@ -47,6 +47,61 @@
 // rest is handed back to the head of the queue. docs/reliability.md states
 // all of this precisely.
 //
+// # Flow control
+//
+// An operator pauses a topic with Inspector.Pause and resumes it with
+// Resume. The flag lives in Redis, so every consumer in every process
+// stops starting messages (within milliseconds, through the mq:flow
+// pub/sub channel, and at its next fetch in any case) and a paused topic
+// stays paused across restarts. Running handlers finish; fetched messages
+// not yet started go back to the head of the queue; publishing goes on.
+//
+// WithRateLimit and WithGlobalConcurrency limit a topic across all its
+// consumers in all processes; RetryAfter lets a handler choose its retry's
+// delay:
+//
+//	sms := redis.RateLimit{N: 50, Per: time.Second} // or redis.ParseRateLimit("50/s")
+//	err = q.Subscribe(ctx, "sms.send", send, redis.WithRateLimit(sms))
+//	err = q.Subscribe(ctx, "payment.capture", capture, redis.WithGlobalConcurrency(5))
+//
+//	// in a handler, after the provider answered 429 Retry-After: 30
+//	return redis.RetryAfter(30*time.Second, err)
+//
+// What the limits guarantee:
+//
+//   - Rate limit: tokens are a GCRA bucket in Redis, taken by the fetch
+//     script for a whole batch, timed by Redis's own clock (TIME), so the
+//     consumers' clocks do not matter. Over any span T after a topic was
+//     quiet, at most N×T/Per + Burst messages are fetched; a message starts
+//     when a handler is free, with the default prefetch at most about 20ms of
+//     handler work after its fetch. Waiting for a token is not an attempt.
+//   - A changed limit (a deploy) holds from the first fetch that uses it: a
+//     bucket more than one new burst ahead is cut back to it. While old and
+//     new consumers run side by side, each fetch obeys its own consumer's
+//     limit.
+//   - Redis clock jumps: a jump forward grants at most one extra burst; a
+//     jump back withholds at most one burst, the next token still comes
+//     within Per/N.
+//   - Failover to a replica that missed the last writes may grant again the
+//     tokens of those writes, and at most one burst more if the replica's
+//     clock is ahead; the limit holds again from there.
+//   - Global concurrency: a slot is held from fetch to settle, so at most n
+//     messages are held (running, or fetched for a free handler) at once;
+//     consumers with the limit do not prefetch. A freed slot wakes waiting
+//     consumers through mq:flow; if that announcement is lost they look
+//     again after half the recovery window. The slots of a consumer that
+//     died come back with its messages, within the recovery window. After a
+//     failover that lost writes, slot counts are corrected at each
+//     consumer's next settle. Consumers of one topic must agree on the
+//     limit; one without it neither takes nor counts slots.
+//   - RetryAfter(d, err) schedules the retry d later instead of after the
+//     backoff. It counts as an attempt; a *RetryAfterError with NotAnAttempt
+//     set postpones the message without using one up.
+//
+// A topic without limits pays nothing for them: the pause check is one
+// EXISTS inside the fetch script, no extra round trip, and an idle topic
+// costs what it did.
+//
 // # Redis layout
 //
 // A topic's backlog is the list mq:<topic>, so LLEN mq:<topic> counts its
@@ -68,15 +123,17 @@
 //
 // # Operations
 //
-// Manager.Inspector reports counts per topic; lists, requeues (by id with
-// RequeueDead, or all with RequeueAllDead) and purges dead letters; lists
-// pending, delayed and in-flight messages a page (offset, limit) at a time;
-// and deletes waiting ones or runs delayed ones now. Counts are int64. Its
+// Manager.Inspector reports counts per topic; pauses and resumes topics;
+// lists, requeues (by id with RequeueDead, or all with RequeueAllDead) and
+// purges dead letters; lists pending, delayed and in-flight messages a page
+// (offset, limit) at a time; and deletes waiting ones or runs delayed ones
+// now. Counts are int64. Its
 // errors tell apart a broken topic (ErrWrongType: a key of the topic holds
 // another kind of value), Redis not answering (ErrRedisTimeout) and an
 // operation slower than the caller's deadline (context.DeadlineExceeded);
 // StatsOf and AllStats report a broken topic in its TopicStats.Error and
-// keep the others' counts. ObservePublishes and WithObserver feed metrics.
+// keep the others' counts. ObservePublishes, WithObserver and
+// WithWaitObserver feed metrics.
 // Idempotent is middleware that skips message ids already handled.
 // WithPublishMiddleware wraps publishes, as WithMiddleware wraps handlers;
 // package redisotel uses both to trace messages with OpenTelemetry.

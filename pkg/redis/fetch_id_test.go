@@ -25,7 +25,9 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 	m := newManager(f, srv.Addr)
 	client := m.Client()
 	topic := "fuzz.fetch.id"
-	pending, claim, inflight, cons := keys.Pending(topic), keys.Claim(topic, "c1"), keys.Inflight(topic, "c1"), keys.Consumers(topic)
+	k := keys.For(topic)
+	pending, claim, inflight, cons := k.Pending(), k.Claim("c1"), k.Inflight("c1"), k.Consumers()
+	flow := []string{k.Paused(), k.Rate(), k.Slots()} // no pause, no limits: ARGV[5..7] "0", 0, 0
 	f.Fuzz(func(t *testing.T, entry []byte) {
 		if len(entry) == 0 {
 			return // Redis keeps no empty entry apart from a missing one
@@ -39,11 +41,12 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 			t.Fatal(err)
 		}
 		lease := time.Now().Add(time.Minute).UnixMilli()
-		out, err := scripts.Fetch.Run(ctx, client, []string{pending, claim, inflight, cons}, 1, lease, "c1", 1).StringSlice()
-		if err != nil || len(out) != 2 {
-			t.Fatalf("fetch = %q, %v", out, err)
+		out, err := scripts.Fetch.Run(ctx, client, append([]string{pending, claim, inflight, cons}, flow...),
+			1, lease, "c1", 1, "0", 0, 0).StringSlice()
+		if err != nil || len(out) != 4 || out[0] != "" {
+			t.Fatalf("fetch = %q, %v", out, err) // status, wait, token, entry
 		}
-		got := []byte(out[1])
+		got := []byte(out[3])
 		var members map[string]json.RawMessage
 		if json.Unmarshal(entry, &members) != nil || members == nil {
 			return // not a JSON object: dead-lettered as invalid either way

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -34,6 +35,7 @@ type fetcher struct {
 	win          *window
 	jobs         chan<- *delivery
 	errs         *throttle
+	gate         *gate
 
 	// nextToken is the next in-flight token to hand out; unsure holds the
 	// token ranges of fetches that failed recently (see fetch.lua).
@@ -72,7 +74,7 @@ func (f *fetcher) run(ctx context.Context) {
 			}
 			continue
 		}
-		got, err := f.fetch(ctx, n)
+		got, status, wait, err := f.fetch(ctx, n)
 		f.win.release(n - got)
 		if err != nil {
 			// Fetch again rather than block: an entry a blocking move just
@@ -83,6 +85,11 @@ func (f *fetcher) run(ctx context.Context) {
 			}
 			f.errs.log("fetch failed", err, "topic", f.keys.Topic())
 			sleepCtx(ctx, f.clock, time.Second)
+			continue
+		}
+		if status != "" { // taken nothing: paused, or no token or slot
+			f.gate.hold(ctx, status, wait)
+			drained = false
 			continue
 		}
 		drained = got < n
@@ -109,24 +116,27 @@ func (f *fetcher) waitForEntry(ctx context.Context) bool {
 
 // fetch takes up to n entries. Tokens are this consumer's own, never
 // reused while it lives, so an ack can never settle another fetch's entry,
-// even after a failover rolled Redis back.
-func (f *fetcher) fetch(ctx context.Context, n int) (int, error) {
+// even after a failover rolled Redis back. When flow control let it take
+// nothing, status says why and wait is what fetch.lua returned with it.
+func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wait int64, err error) {
 	from := f.nextToken
 	f.nextToken += int64(n)
 	now := f.clock.Now()
-	args := []interface{}{n, now.Add(f.lease).UnixMilli(), f.cid, from}
+	args := append([]interface{}{n, now.Add(f.lease).UnixMilli(), f.cid, from}, f.gate.fetchArgs()...)
 	f.unsure = slices.DeleteFunc(f.unsure, func(r tokenRange) bool { return now.After(r.expires) })
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
 	}
 	res, err := scripts.Fetch.Run(ctx, f.client,
-		[]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, args...).StringSlice()
+		append([]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, f.gate.fetchKeys()...),
+		args...).StringSlice()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
-		return 0, err
+		return 0, "", 0, err
 	}
-	for i := 0; i+1 < len(res); i += 2 {
+	for i := 2; i+1 < len(res); i += 2 {
 		f.jobs <- &delivery{token: res[i], entry: res[i+1]}
 	}
-	return len(res) / 2, nil
+	wait, _ = strconv.ParseInt(res[1], 10, 64)
+	return (len(res) - 2) / 2, res[0], wait, nil
 }

@@ -36,6 +36,7 @@ type TopicStats struct {
 	Failed    int64  `json:"failed"`    // failed attempts, all time
 	Retried   int64  `json:"retried"`   // retries scheduled, all time
 	DeadTotal int64  `json:"dead_total"`
+	Paused    bool   `json:"paused"` // see Inspector.Pause
 	// Error says why the topic's state could not be read, the counts
 	// above then being zero. Only StatsOf and AllStats set it, for a topic
 	// whose keys are broken (ErrWrongType) while the others are fine.
@@ -103,6 +104,7 @@ func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*Topic
 	delayed := pipe.ZCard(ctx, keys.Delayed(topic))
 	dead := pipe.ZCard(ctx, keys.Dead(topic))
 	counters := pipe.HGetAll(ctx, keys.Stats(topic))
+	paused := pipe.Exists(ctx, keys.Paused(topic))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, nil, inspectError(ctx, err)
 	}
@@ -112,6 +114,7 @@ func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*Topic
 	}
 	s := &TopicStats{
 		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: int64(len(cons)),
+		Paused: paused.Val() == 1,
 	}
 	for _, c := range cons {
 		s.InFlight += c.InFlight

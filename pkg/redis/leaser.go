@@ -26,6 +26,7 @@ type leaser struct {
 	lease        time.Duration // how long one renewal keeps the consumer alive
 	blockTimeout time.Duration
 	errs         *throttle
+	gate         *gate
 }
 
 // run renews the lease every 2/5 of it, so one renewal may fail or come
@@ -91,6 +92,9 @@ func (l *leaser) reap(ctx context.Context) {
 		if n > 0 {
 			l.log.Warn("recovered in-flight messages of a dead consumer", "topic", l.keys.Topic(), "consumer", cid, "count", n)
 		}
+		if n >= 0 {
+			l.gate.released(ctx)
+		}
 	}
 }
 
@@ -111,6 +115,6 @@ func (l *leaser) release(ctx context.Context, cid, force string) (int, error) {
 	now := l.clock.Now()
 	tomb := now.Add(max(l.lease, 2*l.blockTimeout)).UnixMilli()
 	return scripts.Release.Run(ctx, l.client,
-		[]string{l.keys.Consumers(), l.keys.Pending(), l.keys.Claim(cid), l.keys.Inflight(cid)},
+		[]string{l.keys.Consumers(), l.keys.Pending(), l.keys.Claim(cid), l.keys.Inflight(cid), l.keys.Slots()},
 		cid, now.UnixMilli(), force, tomb).Int()
 }

@@ -83,9 +83,15 @@ func newManagerConfig(t testing.TB, cfg config.RedisConfig, opts ...redis.Manage
 // stops it and returns its error.
 func subscribe(t *testing.T, b *bundle, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
 	t.Helper()
-	ctx, cancel := context.WithCancel(b.ctx)
+	return subscribeOn(t, b.ctx, b.q, b.topic, h, opts...)
+}
+
+// subscribeOn is subscribe for any queue and topic.
+func subscribeOn(t *testing.T, ctx context.Context, q *redis.RedisQueue, topic string, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
-	go func() { errc <- b.q.Subscribe(ctx, b.topic, h, opts...) }()
+	go func() { errc <- q.Subscribe(ctx, topic, h, opts...) }()
 	var once bool
 	var err error
 	stop := func() error {

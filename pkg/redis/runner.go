@@ -26,22 +26,27 @@ type runner struct {
 	batchWait      time.Duration
 	jobs           <-chan *delivery
 	settler        *settler
+	gate           *gate
 
 	stopping atomic.Bool // set at shutdown: hand deliveries back, start no handler
 }
 
-func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs <-chan *delivery, s *settler) *runner {
+func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs <-chan *delivery, s *settler, g *gate) *runner {
 	return &runner{
 		topic: topic, log: q.log, clock: q.clock, maxPayload: q.maxPayload,
 		handlerTimeout: o.handlerTimeout, batchSize: o.batchSize, batchWait: o.batchWait,
-		jobs: jobs, settler: s,
+		jobs: jobs, settler: s, gate: g,
 	}
 }
+
+// holding tells whether to hand deliveries back rather than start them: at
+// shutdown, or while the topic is paused.
+func (r *runner) holding() bool { return r.stopping.Load() || r.gate.paused.Load() }
 
 // single runs handler for one delivery at a time.
 func (r *runner) single(ctx context.Context, handler MessageHandler) {
 	for d := range r.jobs {
-		if r.stopping.Load() {
+		if r.holding() {
 			r.settler.giveBack(d)
 			continue
 		}
@@ -64,7 +69,7 @@ func (r *runner) batch(ctx context.Context, handler BatchHandler) {
 			return
 		}
 		batch := r.collect(first)
-		if r.stopping.Load() {
+		if r.holding() {
 			for _, d := range batch {
 				r.settler.giveBack(d)
 			}

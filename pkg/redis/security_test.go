@@ -138,6 +138,20 @@ func TestACLUser(t *testing.T) {
 	if _, err := m.Inspector().PurgeDead(ctx, topic); err != nil {
 		t.Errorf("PurgeDead: %v", err)
 	}
+	// So do flow control: pause, resume, and a consumer with both limits.
+	if err := m.Inspector().Pause(ctx, topic); err != nil {
+		t.Errorf("Pause: %v", err)
+	}
+	if err := m.Inspector().Resume(ctx, topic); err != nil {
+		t.Errorf("Resume: %v", err)
+	}
+	var limited atomic.Int32
+	subscribeOn(t, ctx, m.GetQueue(), topic, func(context.Context, *redis.Message) error { limited.Add(1); return nil },
+		redis.WithRateLimit(redis.RateLimit{N: 100, Per: time.Second}), redis.WithGlobalConcurrency(2))
+	if err := m.GetQueue().Publish(ctx, topic, map[string]interface{}{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a message on the limited topic", func() bool { return limited.Load() >= 1 })
 	// Outside its keys and commands the user is refused.
 	for name, err := range map[string]error{
 		"other key":     m.Client().Set(ctx, "session:1", "x", 0).Err(),

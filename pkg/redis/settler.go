@@ -30,6 +30,7 @@ type settler struct {
 	cid    string
 	win    *window
 	wake   *wakeHub
+	gate   *gate
 	errs   *throttle // Redis errors
 	dead   *throttle // dead-letter reasons
 
@@ -114,6 +115,7 @@ func (s *settler) giveBack(d *delivery) {
 	s.mu.Unlock()
 	s.win.release(1)
 	s.observe(Event{Topic: s.topic(), Outcome: OutcomeRequeued})
+	s.gate.handedBack()
 }
 
 // retry schedules d again after delay, with attempt and errText written
@@ -133,6 +135,7 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats()}, d.token, due, entry, count).Err()
 	})
 	s.wake.notify(s.topic())
+	s.gate.settled()
 }
 
 // buryFailed dead-letters a message whose handler failed for the last time
@@ -162,6 +165,7 @@ func (s *settler) bury(d *delivery, id string, attempt int, cause error, handler
 	s.persist("dead-letter", func(ctx context.Context) error {
 		return scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats()}, d.token, now, rec, s.maxDead, failed).Err()
 	})
+	s.gate.settled()
 	s.win.release(1)
 	s.observe(Event{Topic: s.topic(), ID: id, Attempt: attempt, Outcome: OutcomeDead, Err: cause})
 }
@@ -234,6 +238,7 @@ func (s *settler) run() {
 		s.persist("ack", func(ctx context.Context) error {
 			return scripts.Ack.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Stats()}, toArgs(tokens)...).Err()
 		})
+		s.gate.settled()
 		tokens = tokens[:0]
 	}
 }
@@ -264,17 +269,19 @@ func toArgs(ss []string) []interface{} {
 }
 
 // returnHandedBack puts entries that were fetched but not handled back at
-// the head of the queue, oldest nearest the head.
-func (s *settler) returnHandedBack(ctx context.Context) {
+// the head of the queue, oldest nearest the head, and returns how many it
+// tried to.
+func (s *settler) returnHandedBack(ctx context.Context) int {
 	s.mu.Lock()
 	tokens := s.handBack
 	s.handBack = nil
 	s.mu.Unlock()
 	if len(tokens) == 0 {
-		return
+		return 0
 	}
 	slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
 	if err := scripts.Requeue.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Pending()}, toArgs(tokens)...).Err(); err != nil {
 		s.log.Warn("could not hand messages back; they return after the recovery window", "topic", s.topic(), "error", err)
 	}
+	return len(tokens)
 }

@@ -23,6 +23,7 @@ type subscribeOptions struct {
 	prefetch        int // autoPrefetch, or what WithPrefetch set
 	middleware      []Middleware
 	observer        func(Event)
+	flow            flowOptions
 }
 
 // Defaults of the subscribe options.
@@ -146,6 +147,9 @@ func adaptive(max int) prefetch { return prefetch{max: max} }
 
 // singlePrefetch is the window of a Subscribe consumer.
 func (o *subscribeOptions) singlePrefetch() prefetch {
+	if o.flow.globalConcurrency > 0 {
+		return fixedWindow(o.concurrency) // a held message takes a slot: hold only what runs
+	}
 	switch o.prefetch {
 	case autoPrefetch:
 		return adaptive(max(4*o.concurrency, 256))
@@ -174,6 +178,7 @@ func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []Subscribe
 		blockTimeout:    5 * time.Second,
 		maxDead:         DefaultMaxDeadLetters,
 		prefetch:        autoPrefetch,
+		flow:            defaultFlowOptions(),
 	}
 	if batch {
 		o.concurrency = 1
@@ -198,6 +203,9 @@ func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []Subscribe
 		return nil, fmt.Errorf("%w: WithPrefetch(%d): must not be negative", ErrInvalidOption, o.prefetch)
 	case o.maxDead < 0:
 		return nil, fmt.Errorf("%w: WithMaxDeadLetters(%d): must not be negative", ErrInvalidOption, o.maxDead)
+	}
+	if err := o.flow.validate(); err != nil {
+		return nil, err
 	}
 	if o.blockTimeout > o.recoveryWindow/2 {
 		o.blockTimeout = o.recoveryWindow / 2

@@ -11,15 +11,17 @@ import (
 	"goweb/pkg/redis/internal/keys"
 )
 
-// wakeHub wakes the schedulers of a topic when an earlier delayed entry is
-// published. Local publishers notify directly; other processes announce on
-// the keys.WakeChannel pub/sub channel, which one connection per process
-// listens to while it has subscriptions.
+// wakeHub wakes the goroutines of this process that wait for something to
+// happen to a topic: schedulers when an earlier delayed entry is published
+// (keys.WakeChannel), consumers when a topic is paused or resumed or
+// concurrency slots are freed (keys.FlowChannel). Local changes notify
+// directly; other processes announce on the pub/sub channel, which one
+// connection per process listens to while anything waits.
 type wakeHub struct {
 	q *RedisQueue
 
 	mu     sync.Mutex
-	subs   map[string]map[chan struct{}]struct{} // topics with no scheduler left are deleted
+	subs   map[string]map[chan struct{}]struct{} // by subject; subjects with no waiter left are deleted
 	pubsub *goredis.PubSub                       // open while subs is not empty
 	done   chan struct{}
 }
@@ -27,6 +29,10 @@ type wakeHub struct {
 func newWakeHub(q *RedisQueue) *wakeHub {
 	return &wakeHub{q: q, subs: map[string]map[chan struct{}]struct{}{}}
 }
+
+// subject names what waiters wait for: a channel and its message. The
+// channel is part of it because a topic name may look like a flow message.
+func subject(channel, message string) string { return channel + " " + message }
 
 // announce wakes local and remote schedulers of topic.
 func (h *wakeHub) announce(ctx context.Context, topic string) {
@@ -36,14 +42,23 @@ func (h *wakeHub) announce(ctx context.Context, topic string) {
 	_ = h.q.client.Publish(ctx, keys.WakeChannel, topic).Err()
 }
 
-// notify wakes this process's schedulers of topic.
-func (h *wakeHub) notify(topic string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	wakeAll(h.subs[topic])
+// announceFlow wakes local and remote consumers of topic waiting for kind
+// (keys.FlowState or keys.FlowSlots).
+func (h *wakeHub) announceFlow(ctx context.Context, kind, topic string) error {
+	h.notifySubject(subject(keys.FlowChannel, kind+topic))
+	return h.q.client.Publish(ctx, keys.FlowChannel, kind+topic).Err()
 }
 
-// notifyAll wakes every scheduler of this process.
+// notify wakes this process's schedulers of topic.
+func (h *wakeHub) notify(topic string) { h.notifySubject(subject(keys.WakeChannel, topic)) }
+
+func (h *wakeHub) notifySubject(s string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	wakeAll(h.subs[s])
+}
+
+// notifyAll wakes every waiter of this process.
 func (h *wakeHub) notifyAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -61,26 +76,36 @@ func wakeAll(chans map[chan struct{}]struct{}) {
 	}
 }
 
-// join registers a scheduler of topic. leave must be called when it stops;
-// the last leave closes the pub/sub connection and waits for its reader.
+// join registers a scheduler of topic; see joinSubject.
 func (h *wakeHub) join(topic string) (<-chan struct{}, func()) {
+	return h.joinSubject(subject(keys.WakeChannel, topic))
+}
+
+// joinFlow registers a consumer of topic waiting for kind; see joinSubject.
+func (h *wakeHub) joinFlow(kind, topic string) (<-chan struct{}, func()) {
+	return h.joinSubject(subject(keys.FlowChannel, kind+topic))
+}
+
+// joinSubject registers a waiter for s. leave must be called when it stops;
+// the last leave closes the pub/sub connection and waits for its reader.
+func (h *wakeHub) joinSubject(s string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
-	if h.subs[topic] == nil {
-		h.subs[topic] = map[chan struct{}]struct{}{}
+	if h.subs[s] == nil {
+		h.subs[s] = map[chan struct{}]struct{}{}
 	}
-	h.subs[topic][ch] = struct{}{}
+	h.subs[s][ch] = struct{}{}
 	if h.pubsub == nil {
-		h.pubsub = h.q.client.Subscribe(context.Background(), keys.WakeChannel)
+		h.pubsub = h.q.client.Subscribe(context.Background(), keys.WakeChannel, keys.FlowChannel)
 		h.done = make(chan struct{})
 		go h.listen(h.pubsub, h.done)
 	}
 	h.mu.Unlock()
 	return ch, func() {
 		h.mu.Lock()
-		delete(h.subs[topic], ch)
-		if len(h.subs[topic]) == 0 {
-			delete(h.subs, topic)
+		delete(h.subs[s], ch)
+		if len(h.subs[s]) == 0 {
+			delete(h.subs, s)
 		}
 		var ps *goredis.PubSub
 		var done chan struct{}
@@ -111,11 +136,11 @@ func (h *wakeHub) listen(ps *goredis.PubSub, done chan struct{}) {
 		}
 		switch m := msg.(type) {
 		case *goredis.Message:
-			h.notify(m.Payload)
+			h.notifySubject(subject(m.Channel, m.Payload))
 		case *goredis.Subscription:
 			// (Re)subscribed: announcements made while the connection
-			// was down are lost, so every scheduler looks again now
-			// rather than at its next periodic check.
+			// was down are lost, so every waiter looks again now rather
+			// than at its next periodic check.
 			h.notifyAll()
 		}
 	}

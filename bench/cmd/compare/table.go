@@ -124,6 +124,10 @@ var rows = []row{
 	{metric: "dispatch_added_p50_ms", label: "Dispatch added latency p50 (ms)"},
 	{metric: "dispatch_added_p99_ms", label: "Dispatch added latency p99 (ms)", target: atMost(5, "ms")},
 	{metric: "dispatch_added_max_ms", label: "Dispatch added latency max (ms)"},
+	{metric: "flow_rate_limited_consume_msgs_per_s", label: "Consume, rate limit never reached (msg/s)", higher: true,
+		target: ofOurs("consume_msgs_per_s", 0.8, "≥ 0.8× unlimited")},
+	{metric: "flow_rate_1000_3procs_msgs_per_s", label: "Rate limit 1000/s, 3 processes (msg/s)", higher: true,
+		target: func(_ *results, v float64) (string, bool) { return "1000 ± 5%", math.Abs(v-1000) <= 50 }},
 }
 
 // table is the rendered comparison: a header and rows of cells.

@@ -18,17 +18,19 @@ import (
 	"strings"
 
 	"goweb/bench/internal/result"
+	"goweb/pkg/redis"
 )
 
 const impl = "gateway-worker"
 
 func main() {
 	addr := flag.String("redis", "", "Redis host:port (required)")
-	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|all")
+	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|flow|all")
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.String("child-consume", "", "internal: run as a consumer child process on this topic")
+	childRate := flag.String("child-rate", "", "internal: the child's rate limit, as redis.ParseRateLimit reads it")
 	flag.Parse()
 	log.SetOutput(os.Stderr)
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -37,7 +39,15 @@ func main() {
 		os.Exit(2)
 	}
 	if *child != "" {
-		if err := childConsume(*addr, *child); err != nil {
+		var opts []redis.SubscribeOption
+		if *childRate != "" {
+			r, err := redis.ParseRateLimit(*childRate)
+			if err != nil {
+				log.Fatalf("child: %v", err)
+			}
+			opts = append(opts, redis.WithRateLimit(r))
+		}
+		if err := childConsume(*addr, *child, opts...); err != nil {
 			log.Fatalf("child: %v", err)
 		}
 		return
@@ -54,6 +64,7 @@ func main() {
 		{"idle", (*env).idle},
 		{"scale", (*env).scale},
 		{"dispatch", (*env).dispatch},
+		{"flow", (*env).flow},
 	}
 	selected := workloads[:0:0]
 	for _, w := range workloads {

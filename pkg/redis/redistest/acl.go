@@ -10,21 +10,21 @@ import (
 // QueueACL is the least a Redis ACL user needs to publish, consume and
 // inspect queues: the commands below, the keys mq:* (pending lists and the
 // topic registry) and {mq:* (everything else of a topic), and the pub/sub
-// channel mq:wake. Scripts run with the caller's permissions, so the
+// channels mq:wake and mq:flow. Scripts run with the caller's permissions, so the
 // commands the Lua scripts call are listed too.
 var QueueACL = []string{
 	"resetkeys", "~mq:*", "~{mq:*",
-	"resetchannels", "&mq:wake",
+	"resetchannels", "&mq:wake", "&mq:flow",
 	"-@all",
 	// connection (go-redis also sends CLIENT SETINFO and ignores a refusal)
 	"+hello", "+auth", "+ping",
 	// called directly
 	"+lpush", "+blmove", "+evalsha", "+eval", "+publish", "+subscribe",
-	"+sadd", "+smembers", "+llen", "+hlen", "+hgetall", "+del",
+	"+sadd", "+smembers", "+llen", "+hlen", "+hgetall", "+del", "+exists", "+set",
 	"+zadd", "+zcard", "+zscore", "+zrange", "+zrevrange", "+zrangebyscore", "+zremrangebyscore",
 	// called by the Lua scripts
 	"+rpop", "+rpush", "+lrange", "+incrby", "+hset", "+hget", "+hdel", "+hincrby",
-	"+zrem", "+zremrangebyrank",
+	"+zrem", "+zremrangebyrank", "+get", "+time",
 }
 
 // SetQueueUser creates (or resets) user with password and QueueACL through

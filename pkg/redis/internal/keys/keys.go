@@ -12,6 +12,9 @@
 //	{mq:T}:stats              HASH  processed/failed/retried/dead totals
 //	{mq:T}:dedup              ZSET  publish de-duplication keys scored by expiry
 //	{mq:T}:done               ZSET  ids marked processed by the idempotency middleware, scored by expiry
+//	{mq:T}:paused             STRING exists while the topic is paused
+//	{mq:T}:rate               STRING rate limit state: the next message's theoretical arrival time, Redis µs
+//	{mq:T}:slots              HASH  consumer id -> global concurrency slots held; "~wait" while one waits
 //
 // The hash tag of every {mq:T}:suffix key is "mq:T", the whole pending list
 // key, so all keys of a topic live in one Redis Cluster slot and one Lua
@@ -21,6 +24,7 @@
 //
 //	mq:topics                 SET   names of topics that were ever published to or subscribed
 //	mq:wake                   pub/sub channel announcing a new earliest delayed entry
+//	mq:flow                   pub/sub channel announcing a pause or resume, or freed slots
 package keys
 
 // Prefix starts every key.
@@ -32,6 +36,17 @@ const Topics = Prefix + "topics"
 // WakeChannel is the pub/sub channel on which a publisher announces that a
 // topic has a new earliest delayed entry. The message is the topic name.
 const WakeChannel = Prefix + "wake"
+
+// FlowChannel is the pub/sub channel on which a topic's pause, resume and
+// freed concurrency slots are announced. The message is FlowState or
+// FlowSlots followed by the topic name.
+const FlowChannel = Prefix + "flow"
+
+// The kinds of FlowChannel messages.
+const (
+	FlowState = "state:"
+	FlowSlots = "slots:"
+)
 
 // TopicKeys builds the keys of one topic; get it from For.
 type TopicKeys struct{ topic string }
@@ -71,6 +86,15 @@ func (k TopicKeys) Dedup() string { return k.tagged("dedup") }
 // Done is the sorted set of processed ids kept by the idempotency middleware.
 func (k TopicKeys) Done() string { return k.tagged("done") }
 
+// Paused exists while the topic is paused.
+func (k TopicKeys) Paused() string { return k.tagged("paused") }
+
+// Rate is the rate limiter's state.
+func (k TopicKeys) Rate() string { return k.tagged("rate") }
+
+// Slots is the hash of global concurrency slots held per consumer.
+func (k TopicKeys) Slots() string { return k.tagged("slots") }
+
 // The functions below are For(topic).X(), for callers that need one key of
 // a topic (the Inspector).
 
@@ -100,3 +124,6 @@ func Dedup(topic string) string { return For(topic).Dedup() }
 
 // Done is For(topic).Done().
 func Done(topic string) string { return For(topic).Done() }
+
+// Paused is For(topic).Paused().
+func Paused(topic string) string { return For(topic).Paused() }

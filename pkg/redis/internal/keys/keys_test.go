@@ -43,7 +43,8 @@ func TestTopicKeysShareOneSlot(t *testing.T) {
 	for _, topic := range []string{"order.reminder", "a", "x:y-z_1", "user.notification"} {
 		want := slot(Pending(topic))
 		for _, k := range []string{Delayed(topic), Dead(topic), Consumers(topic), Inflight(topic, "c1"),
-			Claim(topic, "c1"), Stats(topic), Dedup(topic), Done(topic)} {
+			Claim(topic, "c1"), Stats(topic), Dedup(topic), Done(topic),
+			For(topic).Paused(), For(topic).Rate(), For(topic).Slots()} {
 			if got := slot(k); got != want {
 				t.Errorf("%s: slot %d, want %d (slot of %s)", k, got, want, Pending(topic))
 			}

@@ -1,16 +1,28 @@
--- Takes up to ARGV[1] entries for one consumer and records them as in flight.
+-- Takes up to ARGV[1] entries for one consumer and records them as in
+-- flight, unless the topic is paused, and within the topic's rate limit and
+-- global concurrency limit when the consumer has them.
 --
 -- KEYS[1] pending list        mq:<topic>
 -- KEYS[2] claim list          {mq:<topic>}:claim:<cid>
 -- KEYS[3] inflight hash       {mq:<topic>}:inflight:<cid>
 -- KEYS[4] consumers zset      {mq:<topic>}:consumers
+-- KEYS[5] paused flag         {mq:<topic>}:paused
+-- KEYS[6] rate limit state    {mq:<topic>}:rate
+-- KEYS[7] concurrency slots   {mq:<topic>}:slots
 -- ARGV[1] maximum number of entries to take
 -- ARGV[2] lease expiry of the consumer, unix ms
 -- ARGV[3] consumer id
 -- ARGV[4] first token to use; the caller reserved ARGV[1] tokens from it
--- ARGV[5], ARGV[6], ... optional pairs: token ranges [from, to) of this
+-- ARGV[5] rate limit: microseconds between two messages, or 0 for none
+-- ARGV[6] rate limit: burst, the most messages that may start at once
+-- ARGV[7] global concurrency limit, or 0 for none
+-- ARGV[8], ARGV[9], ... optional pairs: token ranges [from, to) of this
 --         consumer's recent fetches whose reply was lost
--- Returns a flat array: token1, entry1, token2, entry2, ... oldest first.
+-- Returns a flat array of strings: status, wait, token1, entry1, token2, entry2, ...
+-- oldest first. status is "" when entries may have been taken, "paused",
+-- "rate" (no token: wait is the milliseconds until the next one) or "slots"
+-- (every slot is held; the next settle that frees one says so, see
+-- slots.lua).
 --
 -- Registering the consumer here too means an entry is never in an inflight
 -- hash that the reaper cannot find.
@@ -22,16 +34,26 @@
 -- failed fetches for a while, and entries found under them go back to the
 -- head of the pending list, to be taken again below.
 --
--- Entries a blocking BLMOVE already put on the claim list come first. An
+-- Entries a blocking BLMOVE already put on the claim list come first; when
+-- the topic is paused they go back to the head of the pending list. An
 -- entry without a top-level "id" (one pushed by another language as
 -- {"data":...}) gets a generated id spliced in, so its id stays the same on
 -- every redelivery. Entries the library wrote start with {"id":" and are
 -- not parsed; any other entry is parsed to find an "id" member however the
 -- JSON is spaced or ordered ({"id": "x", ...} from Python's json.dumps).
+--
+-- The rate limit is GCRA: the state is the theoretical arrival time (TAT)
+-- of the next message, in microseconds of Redis's own clock (TIME), so the
+-- clocks of the consumers do not matter. The key expires when the bucket is
+-- full again. A TAT more than one burst ahead of now is clamped (and
+-- stored) there, so a limit that changed, or a Redis clock that jumped
+-- back, holds from this call on. The concurrency slots hash counts, per consumer, the entries it
+-- holds; the field "~wait" marks that a consumer found no free slot.
 local max = tonumber(ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+local cid = ARGV[3]
+redis.call('ZADD', KEYS[4], ARGV[2], cid)
 
-for r = 5, #ARGV - 1, 2 do
+for r = 8, #ARGV - 1, 2 do
   for t = tonumber(ARGV[r + 1]) - 1, tonumber(ARGV[r]), -1 do
     local e = redis.call('HGET', KEYS[3], t)
     if e then
@@ -39,6 +61,52 @@ for r = 5, #ARGV - 1, 2 do
       redis.call('HDEL', KEYS[3], t)
     end
   end
+end
+
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  local claimed = redis.call('LRANGE', KEYS[2], 0, -1)
+  for i = 1, #claimed do
+    redis.call('RPUSH', KEYS[1], claimed[i])
+  end
+  redis.call('DEL', KEYS[2])
+  return {'paused', '0'}
+end
+
+local slots = tonumber(ARGV[7])
+local held = 0
+if slots > 0 then
+  held = redis.call('HLEN', KEYS[3])
+  local used = held
+  local all = redis.call('HGETALL', KEYS[7])
+  for i = 1, #all, 2 do
+    if all[i] ~= cid and all[i] ~= '~wait' then
+      used = used + tonumber(all[i + 1])
+    end
+  end
+  if used >= slots then
+    redis.call('HSET', KEYS[7], '~wait', 1)
+    return {'slots', '0'}
+  end
+  max = math.min(max, slots - used)
+end
+
+local interval = tonumber(ARGV[5])
+local now, tat, burst
+if interval > 0 then
+  burst = tonumber(ARGV[6])
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  tat = math.max(tonumber(redis.call('GET', KEYS[6]) or 0), now)
+  if tat > now + burst * interval then
+    tat = now + burst * interval
+    redis.call('SET', KEYS[6], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1)
+  end
+  local tokens = math.floor((now + burst * interval - tat) / interval)
+  if tokens < 1 then
+    local wait = math.ceil((tat + interval - now - burst * interval) / 1000)
+    return {'rate', tostring(math.max(wait, 1))}
+  end
+  max = math.min(max, tokens)
 end
 
 local entries = redis.call('RPOP', KEYS[2], max) or {}
@@ -51,11 +119,20 @@ if #entries < max then
   end
 end
 if #entries == 0 then
-  return {}
+  return {'', '0'}
+end
+
+if interval > 0 then
+  tat = tat + #entries * interval
+  redis.call('SET', KEYS[6], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1)
+end
+if slots > 0 then
+  redis.call('HSET', KEYS[7], cid, held + #entries)
 end
 
 local first = tonumber(ARGV[4])
-local out = {}
+local out = {'', '0'}
+local fields = {}
 for i = 1, #entries do
   local token = tostring(first + i - 1)
   local e = entries[i]
@@ -68,11 +145,13 @@ for i = 1, #entries do
       if string.match(rest, '^%s*}') then
         sep = '' -- {} gets no comma after its id
       end
-      e = '{"id":"g' .. ARGV[3] .. '-' .. token .. '"' .. sep .. rest
+      e = '{"id":"g' .. cid .. '-' .. token .. '"' .. sep .. rest
     end
   end
   out[#out + 1] = token
   out[#out + 1] = e
+  fields[#fields + 1] = token
+  fields[#fields + 1] = e
 end
-redis.call('HSET', KEYS[3], unpack(out))
+redis.call('HSET', KEYS[3], unpack(fields))
 return out

@@ -7,6 +7,7 @@
 -- KEYS[2] pending list    mq:<topic>
 -- KEYS[3] claim list      {mq:<topic>}:claim:<cid>
 -- KEYS[4] inflight hash   {mq:<topic>}:inflight:<cid>
+-- KEYS[5] slots hash      {mq:<topic>}:slots (global concurrency)
 -- ARGV[1] consumer id
 -- ARGV[2] now, unix ms
 -- ARGV[3] "1" to release even if the lease is still valid
@@ -16,6 +17,9 @@
 -- When a reaped consumer held entries, it stays listed until the tombstone
 -- expiry: if it was alive after all, a blocking move it had issued may still
 -- land on its claim list, and the next reaper pass will find that too.
+--
+-- The consumer's concurrency slots are freed with its entries, so a slot held
+-- by a crashed process comes back when its messages do.
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if ARGV[3] ~= '1' and score and tonumber(score) > tonumber(ARGV[2]) then
   return -1
@@ -41,6 +45,7 @@ for i = #tokens, 1, -1 do
   n = n + 1
 end
 redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('HDEL', KEYS[5], ARGV[1])
 if ARGV[3] ~= '1' and n > 0 then
   redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
 else

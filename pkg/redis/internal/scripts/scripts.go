@@ -33,6 +33,8 @@ var (
 	trimSrc string
 	//go:embed lease.lua
 	leaseSrc string
+	//go:embed slots.lua
+	slotsSrc string
 )
 
 // The scripts, loaded lazily by EVALSHA with a fallback to EVAL.
@@ -54,6 +56,7 @@ var (
 	Purge    = allowOOM(purgeSrc)
 	Trim     = allowOOM(trimSrc)
 	Lease    = allowOOM(leaseSrc)
+	Slots    = allowOOM(slotsSrc)
 	Schedule = denyOOM(scheduleSrc)
 	Dedup    = denyOOM(dedupSrc)
 )

@@ -66,6 +66,10 @@ type Options struct {
 	// Attempts, when set, adds each dead letter's last delivery attempts
 	// (routed topics) to the dead-letter listing. Defaults to none.
 	Attempts *dispatch.Attempts
+	// Limits are the flow control limits of the topics this service
+	// consumes, shown by GET /v1/topics and /v1/topics/{topic}. Defaults to
+	// none.
+	Limits map[string]Limits
 }
 
 // WithDefaults returns a copy of o with zero fields set to their defaults.
@@ -112,6 +116,8 @@ func (a *api) routes() []route {
 		{http.MethodGet, "/v1/topics/{topic}/messages", a.listMessages},
 		{http.MethodPost, "/v1/topics/{topic}/messages:delete", a.deleteMessages},
 		{http.MethodPost, "/v1/topics/{topic}/delayed:run", a.runDelayed},
+		{http.MethodPost, "/v1/topics/{topic}/pause", a.pause},
+		{http.MethodPost, "/v1/topics/{topic}/resume", a.resume},
 		{http.MethodGet, "/v1/openapi.yaml", serveOpenAPI},
 	}
 }

@@ -1,11 +1,12 @@
 // Package admin is the gateway worker's HTTP API for operators and for
-// services in other languages: publish messages, read queue state, and
-// requeue or purge dead letters, list, delete or run waiting messages. It
+// services in other languages: publish messages, read queue state,
+// requeue or purge dead letters, list, delete or run waiting messages, and
+// pause or resume topics. It
 // is mounted on the service's HTTP server under /v1/ (TestRoutesDocumented
 // checks this list and docs/service.md against the router):
 //
-//	GET    /v1/topics                         every topic's counts
-//	GET    /v1/topics/{topic}                 one topic's counts and consumers
+//	GET    /v1/topics                         every topic's counts, paused and limits
+//	GET    /v1/topics/{topic}                 one topic's counts, paused, limits and consumers
 //	POST   /v1/topics/{topic}/messages        publish one message     → 201 {"id":"..."}
 //	POST   /v1/topics/{topic}/messages:batch  publish up to MaxBatch  → 201 {"ids":[...]}
 //	GET    /v1/topics/{topic}/dead            dead letters, ?offset=&limit=
@@ -14,6 +15,8 @@
 //	GET    /v1/topics/{topic}/messages        pending, delayed or in-flight messages, ?state=&offset=&limit=
 //	POST   /v1/topics/{topic}/messages:delete {"state":"pending"|"delayed","ids":[...]} → {"deleted":n}
 //	POST   /v1/topics/{topic}/delayed:run     {"ids":[...]} → {"moved":n}
+//	POST   /v1/topics/{topic}/pause           no body → {"topic":"...","paused":true}
+//	POST   /v1/topics/{topic}/resume          no body → {"topic":"...","paused":false}
 //	GET    /v1/openapi.yaml                   this list as OpenAPI 3.1 (docs/openapi.yaml)
 //
 // Every request carries "Authorization: Bearer <token>". Without a

@@ -11,7 +11,7 @@ import (
 )
 
 type topicsJSON struct {
-	Topics []redis.TopicStats `json:"topics"`
+	Topics []topicEntry `json:"topics"`
 }
 
 func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
@@ -22,11 +22,15 @@ func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
 		a.queueError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, topicsJSON{Topics: stats})
+	out := topicsJSON{Topics: make([]topicEntry, len(stats))}
+	for i, s := range stats {
+		out.Topics[i] = a.entry(s)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type topicJSON struct {
-	Stats     *redis.TopicStats    `json:"stats"`
+	Stats     *topicEntry          `json:"stats"`
 	Consumers []redis.ConsumerInfo `json:"consumers"`
 }
 
@@ -35,10 +39,14 @@ type topicJSON struct {
 func (a *api) getTopic(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
 		stats, cons, err := a.insp.StatsAndConsumers(ctx, t)
+		if err != nil {
+			return nil, err
+		}
 		if cons == nil {
 			cons = []redis.ConsumerInfo{}
 		}
-		return topicJSON{Stats: stats, Consumers: cons}, err
+		e := a.entry(*stats)
+		return topicJSON{Stats: &e, Consumers: cons}, nil
 	})
 }
 

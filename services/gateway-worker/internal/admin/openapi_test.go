@@ -165,6 +165,14 @@ func TestOpenAPIAnswers(t *testing.T) {
 	c.do("POST", p("/delayed:run"), `{"ids":["d-2"]}`, 200)
 	c.do("POST", p("/messages:delete"), `{"state":"pending","ids":["m-1"]}`, 200)
 	c.do("POST", p("/messages:delete"), `{"state":"dead","ids":["m-1"]}`, 400)
+	c.do("POST", p("/pause"), "", 200)
+	c.do("GET", p(""), "", 200)
+	c.do("POST", p("/pause"), `{"x":1}`, 400)
+	c.do("POST", p("/resume"), "", 200)
+	limited := newChecker(t, router, admin.New(b.m, admin.Options{Token: token,
+		Limits: map[string]admin.Limits{b.topic: {RateLimit: "50/s", GlobalConcurrency: 5}}}), token)
+	limited.do("GET", "/v1/topics", "", 200)
+	limited.do("GET", p(""), "", 200)
 
 	// A consumer holding a message, for the in-flight listing and the
 	// topic's consumers.

@@ -159,7 +159,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
 	adminHandlers := map[string]http.Handler{
-		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log, Attempts: a.attempts()})),
+		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log, Attempts: a.attempts(), Limits: limits(topics)})),
 		"GET /dashboard": dashboard.Handler(),
 	}
 	deps := httpapi.Deps{
@@ -282,4 +282,20 @@ func Healthcheck(ctx context.Context, cfg *config.Config) error {
 		host = "127.0.0.1"
 	}
 	return httpapi.Probe(ctx, "http://"+net.JoinHostPort(host, strconv.Itoa(s.Port))+"/healthz")
+}
+
+// limits are the flow control limits of the consumed topics, for the admin
+// API.
+func limits(topics settings.Topics) map[string]admin.Limits {
+	out := map[string]admin.Limits{}
+	for _, t := range topics {
+		l := admin.Limits{GlobalConcurrency: t.GlobalConcurrency}
+		if t.RateLimit != nil {
+			l.RateLimit = t.RateLimit.String()
+		}
+		if l != (admin.Limits{}) {
+			out[t.Name] = l
+		}
+	}
+	return out
 }

@@ -404,3 +404,45 @@ func TestDashboardDelayed(t *testing.T) {
 		t.Fatalf("delayed after cancelling: %+v", st)
 	}
 }
+
+// The Pause button pauses the topic in Redis and the row says so; Resume
+// undoes it.
+func TestDashboardPause(t *testing.T) {
+	t.Parallel()
+	base, m := startApp(t)
+	topic := redistest.Topic(t)
+	if err := m.GetQueue().Publish(servicetest.Ctx(t), topic, map[string]any{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	run := stepper(t, ctx)
+	flip := css(`button.pause[data-topic="` + topic + `"]`)
+	paused := func() bool {
+		p, err := m.Inspector().Paused(servicetest.Ctx(t), topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	run("pause",
+		chromedp.Navigate(base+"/dashboard"),
+		chromedp.SendKeys(css("#token"), token),
+		chromedp.Click(css("#save-token")),
+		waitJS(cellIs(topic, "pending", "1")+" && "+cellIs(topic, "flow", "")),
+		chromedp.Click(flip),
+		waitJS(cellIs(topic, "flow", "Paused")),
+		waitJS(`document.getElementById("notice").textContent.includes("Paused `+topic+`")`),
+	)
+	if !paused() {
+		t.Fatal("the Pause button did not pause the topic")
+	}
+	run("resume",
+		waitJS(`document.querySelector('button.pause[data-topic="`+topic+`"]').textContent === "Resume"`),
+		chromedp.Click(flip),
+		waitJS(cellIs(topic, "flow", "")),
+		waitJS(`document.getElementById("notice").textContent.includes("Resumed `+topic+`")`),
+	)
+	if paused() {
+		t.Fatal("the Resume button did not resume the topic")
+	}
+}

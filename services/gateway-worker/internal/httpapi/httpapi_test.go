@@ -219,6 +219,8 @@ func TestMetricsPrometheus(t *testing.T) {
 			"gateway_worker_redis_up 1",
 			"gateway_worker_messages_in_flight",
 			"gateway_worker_messages_published_total",
+			`gateway_worker_topic_paused{topic="` + b.topics[0] + `"} 0`,
+			`gateway_worker_flow_wait_seconds_total{reason="rate_limit",topic="` + b.topics[0] + `"} 0`,
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s Accept %q: no %q in\n%s", tt.target, tt.accept, want, body)

@@ -14,6 +14,9 @@ var (
 	consumersDesc = prometheus.NewDesc(namespace+"_consumers",
 		"Consumers holding a lease on the topic, across all replicas, read from Redis at scrape time.",
 		[]string{"topic"}, nil)
+	pausedDesc = prometheus.NewDesc(namespace+"_topic_paused",
+		"1 while the topic is paused (POST /v1/topics/{topic}/pause), read from Redis at scrape time.",
+		[]string{"topic"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_redis_up",
 		"1 if the queue state could be read from Redis at scrape time.", nil, nil)
 	readableDesc = prometheus.NewDesc(namespace+"_queue_readable",
@@ -31,6 +34,7 @@ type queueCollector struct {
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc
 	ch <- consumersDesc
+	ch <- pausedDesc
 	ch <- upDesc
 	ch <- readableDesc
 }
@@ -55,5 +59,10 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), s.Topic, state)
 		}
 		ch <- prometheus.MustNewConstMetric(consumersDesc, prometheus.GaugeValue, float64(s.Consumers), s.Topic)
+		paused := 0.0
+		if s.Paused {
+			paused = 1
+		}
+		ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, paused, s.Topic)
 	}
 }

@@ -29,6 +29,7 @@ type Metrics struct {
 	published *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	inFlight  *prometheus.GaugeVec
+	waited    *prometheus.CounterVec
 }
 
 // StatsSource reads queue state at scrape time; *redis.Inspector is one.
@@ -58,8 +59,11 @@ func New(stats StatsSource, topics []string) *Metrics {
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "messages_in_flight", Help: "Handlers running now in this process.",
 		}, []string{"topic"}),
+		waited: counter("flow_wait_seconds_total",
+			"Time this process's consumers waited for flow control, by reason: rate_limit (a token), concurrency (a global slot), paused.",
+			"topic", "reason"),
 	}
-	m.reg.MustRegister(m.processed, m.failed, m.retried, m.dead, m.requeued, m.published, m.duration, m.inFlight,
+	m.reg.MustRegister(m.processed, m.failed, m.retried, m.dead, m.requeued, m.published, m.duration, m.inFlight, m.waited,
 		&queueCollector{stats: stats, topics: topics},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, t := range topics {
@@ -68,6 +72,9 @@ func New(stats StatsSource, topics []string) *Metrics {
 		}
 		m.inFlight.WithLabelValues(t)
 		m.published.WithLabelValues(t, "ok")
+		for _, r := range []redis.WaitReason{redis.WaitRateLimit, redis.WaitConcurrency, redis.WaitPaused} {
+			m.waited.WithLabelValues(t, string(r))
+		}
 	}
 	return m
 }
@@ -103,9 +110,15 @@ func (m *Metrics) InFlight(next redis.MessageHandler) redis.MessageHandler {
 	}
 }
 
+// ObserveWait records one wait for flow control; pass it to
+// redis.WithWaitObserver.
+func (m *Metrics) ObserveWait(w redis.Wait) {
+	m.waited.WithLabelValues(w.Topic, string(w.Reason)).Add(w.Duration.Seconds())
+}
+
 // SubscribeOptions returns the options that feed these metrics.
 func (m *Metrics) SubscribeOptions() []redis.SubscribeOption {
-	return []redis.SubscribeOption{redis.WithObserver(m.Observe), redis.WithMiddleware(m.InFlight)}
+	return []redis.SubscribeOption{redis.WithObserver(m.Observe), redis.WithMiddleware(m.InFlight), redis.WithWaitObserver(m.ObserveWait)}
 }
 
 // Handler serves the metrics in Prometheus text or OpenMetrics format.

@@ -72,9 +72,13 @@ const (
 	OptConcurrency    = "concurrency"
 	OptMaxRetries     = "max_retries"
 	OptHandlerTimeout = "handler_timeout"
+	// Flow control across all processes: redis.ParseRateLimit's syntax,
+	// and 0 (none) to redis.MaxGlobalConcurrency.
+	OptRateLimit         = "rate_limit"
+	OptGlobalConcurrency = "global_concurrency"
 )
 
-var topicOptions = []string{OptConcurrency, OptMaxRetries, OptHandlerTimeout}
+var topicOptions = []string{OptConcurrency, OptMaxRetries, OptHandlerTimeout, OptRateLimit, OptGlobalConcurrency}
 
 func topicKey(topic, opt string) string { return KeyTopicOptions + "." + topic + "." + opt }
 
@@ -85,6 +89,10 @@ func topicInt(topic, opt string, def int) config.Int {
 	}
 	s.Key, s.Default = topicKey(topic, opt), def
 	return s
+}
+
+func topicGlobalConcurrency(topic string) config.Int {
+	return config.Int{Key: topicKey(topic, OptGlobalConcurrency), ZeroOff: true, Min: 1, Max: redis.MaxGlobalConcurrency}
 }
 
 func topicDuration(topic string, def time.Duration) config.Duration {
@@ -113,7 +121,7 @@ func Ranges(topic string) []config.Range {
 		handlerTimeout.Range(), deadRetention.Range(), cleanupInterval.Range(),
 		maxRetryAfter.Range(), breakerFailures.Range(), breakerCooldown.Range(),
 		topicInt(topic, OptConcurrency, 0).Range(), topicInt(topic, OptMaxRetries, 0).Range(),
-		topicDuration(topic, 0).Range(),
+		topicDuration(topic, 0).Range(), topicGlobalConcurrency(topic).Range(),
 	)
 }
 

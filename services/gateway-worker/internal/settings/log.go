@@ -41,8 +41,14 @@ type Topics []Topic
 func (ts Topics) LogValue() slog.Value {
 	attrs := make([]slog.Attr, len(ts))
 	for i, t := range ts {
-		attrs[i] = slog.Group(t.Name, "concurrency", t.Concurrency, "max_retries", t.MaxRetries,
-			"handler_timeout", t.HandlerTimeout.String())
+		opts := []any{"concurrency", t.Concurrency, "max_retries", t.MaxRetries, "handler_timeout", t.HandlerTimeout.String()}
+		if t.RateLimit != nil {
+			opts = append(opts, "rate_limit", t.RateLimit.String())
+		}
+		if t.GlobalConcurrency > 0 {
+			opts = append(opts, "global_concurrency", t.GlobalConcurrency)
+		}
+		attrs[i] = slog.Group(t.Name, opts...)
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,8 @@ func TestTopicOptions(t *testing.T) {
 			"concurrency":     4,
 			"handler_timeout": "30s",
 			"topic_options": map[string]any{
-				"payment.retry": map[string]any{"concurrency": 2, "max_retries": 5},
+				"payment.retry":  map[string]any{"concurrency": 2, "max_retries": 5, "rate_limit": " 10/s:20 "},
+				"order.reminder": map[string]any{"global_concurrency": 3},
 			},
 		},
 		"cleanup": map[string]any{"dead_retention": "48h", "interval": "0"},
@@ -91,11 +93,12 @@ func TestTopicOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []settings.Topic{
-		{Name: "payment.retry", Concurrency: 2, MaxRetries: 5, HandlerTimeout: 30 * time.Second},
-		{Name: "order.reminder", Concurrency: 4, MaxRetries: 3, HandlerTimeout: 30 * time.Second},
+		{Name: "payment.retry", Concurrency: 2, MaxRetries: 5, HandlerTimeout: 30 * time.Second,
+			RateLimit: &redis.RateLimit{N: 10, Per: time.Second, Burst: 20}},
+		{Name: "order.reminder", Concurrency: 4, MaxRetries: 3, HandlerTimeout: 30 * time.Second, GlobalConcurrency: 3},
 	}
 	for i, w := range want {
-		if s.Topics[i] != w {
+		if !reflect.DeepEqual(s.Topics[i], w) {
 			t.Errorf("topic %d = %+v, want %+v", i, s.Topics[i], w)
 		}
 	}
@@ -144,6 +147,14 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"duplicate topic", map[string]any{"worker.topics": "order.reminder,order.reminder"}, []string{"listed twice"}},
 		{"per-topic", map[string]any{"worker.topic_options.payment.retry.concurrency": -1},
 			[]string{"worker.topic_options.payment.retry.concurrency", "out of range"}},
+		{"rate limit", map[string]any{"worker.topic_options.payment.retry.rate_limit": "fast"},
+			[]string{"worker.topic_options.payment.retry.rate_limit (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_RATE_LIMIT)", `"fast"`, "e.g. 50/s"}},
+		{"rate limit bounds", map[string]any{"worker.topic_options.payment.retry.rate_limit": "5/48h"},
+			[]string{"WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_RATE_LIMIT", "PER must be 1ms to 24h0m0s"}},
+		{"global concurrency", map[string]any{"worker.topic_options.order.reminder.global_concurrency": -1},
+			[]string{"worker.topic_options.order.reminder.global_concurrency", "out of range"}},
+		{"global concurrency bound", map[string]any{"worker.topic_options.order.reminder.global_concurrency": 100001},
+			[]string{"worker.topic_options.order.reminder.global_concurrency", "out of range"}},
 		{"log level", map[string]any{"log.level": "loud"}, []string{"log.level (LOG_LEVEL)", "not a valid level"}},
 		{"log format", map[string]any{"log.format": "xml"}, []string{"log.format (LOG_FORMAT)", "not a valid format"}},
 		{"bind address with a port", map[string]any{"app.host": "0.0.0.0:80"}, []string{"app.host (APP_HOST)", "not an IP address or host name"}},
@@ -171,7 +182,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 func TestEnvNames(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"REDIS_HOST", "APP_PORT", "CONFIG_FILE", "WORKER_TOPICS", "WORKER_CONCURRENCY",
-		"CLEANUP_DEAD_RETENTION", "WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRIES"} {
+		"CLEANUP_DEAD_RETENTION", "WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRIES",
+		"WORKER_TOPIC_OPTIONS_SMS_SEND_RATE_LIMIT", "WORKER_TOPIC_OPTIONS_SMS_SEND_GLOBAL_CONCURRENCY"} {
 		if !settings.IsEnvName(name) {
 			t.Errorf("IsEnvName(%q) = false", name)
 		}

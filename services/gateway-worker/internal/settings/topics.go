@@ -18,6 +18,10 @@ type Topic struct {
 	Concurrency    int
 	MaxRetries     int
 	HandlerTimeout time.Duration // 0: no limit
+	// Flow control across all processes (redis.WithRateLimit,
+	// redis.WithGlobalConcurrency); nil and 0 are none.
+	RateLimit         *redis.RateLimit
+	GlobalConcurrency int
 }
 
 // SubscribeOptions returns the topic's settings as queue options.
@@ -25,6 +29,12 @@ func (t Topic) SubscribeOptions() []redis.SubscribeOption {
 	opts := []redis.SubscribeOption{redis.WithConcurrency(t.Concurrency), redis.WithMaxRetries(t.MaxRetries)}
 	if t.HandlerTimeout > 0 {
 		opts = append(opts, redis.WithHandlerTimeout(t.HandlerTimeout))
+	}
+	if t.RateLimit != nil {
+		opts = append(opts, redis.WithRateLimit(*t.RateLimit))
+	}
+	if t.GlobalConcurrency > 0 {
+		opts = append(opts, redis.WithGlobalConcurrency(t.GlobalConcurrency))
 	}
 	return opts
 }
@@ -57,15 +67,20 @@ func splitTopicOption(name string) (topic, opt string, err error) {
 	if !ok {
 		return "", "", errUnknownOption
 	}
+	// The longest option that ends the name: _GLOBAL_CONCURRENCY, not
+	// _CONCURRENCY of topic "..._GLOBAL".
 	for _, o := range topicOptions {
-		if t, ok := strings.CutSuffix(rest, "_"+strings.ToUpper(o)); ok {
-			if t == "" {
-				return "", "", errNoTopic
-			}
-			return strings.ToLower(t), o, nil
+		if t, ok := strings.CutSuffix(rest, "_"+strings.ToUpper(o)); ok && len(o) > len(opt) {
+			topic, opt = t, o
 		}
 	}
-	return "", "", errUnknownOption
+	switch {
+	case opt == "":
+		return "", "", errUnknownOption
+	case topic == "":
+		return "", "", errNoTopic
+	}
+	return strings.ToLower(topic), opt, nil
 }
 
 // readTopicOptions checks every per-topic option that is set: its name
@@ -80,9 +95,14 @@ func (r *reader) readTopicOptions() []string {
 			r.fail(name, "%v", err)
 			continue
 		}
-		if opt == OptHandlerTimeout {
+		switch opt {
+		case OptHandlerTimeout:
 			get(r, topicDuration(topic, 0))
-		} else {
+		case OptRateLimit:
+			r.rateLimit(topicKey(topic, opt))
+		case OptGlobalConcurrency:
+			get(r, topicGlobalConcurrency(topic))
+		default:
 			get(r, topicInt(topic, opt, 0))
 		}
 	}
@@ -130,6 +150,8 @@ func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings 
 		t.Concurrency = get(&r, topicInt(name, OptConcurrency, t.Concurrency))
 		t.MaxRetries = get(&r, topicInt(name, OptMaxRetries, t.MaxRetries))
 		t.HandlerTimeout = get(&r, topicDuration(name, t.HandlerTimeout))
+		t.RateLimit = r.rateLimit(topicKey(name, OptRateLimit))
+		t.GlobalConcurrency = get(&r, topicGlobalConcurrency(name))
 		topics = append(topics, t)
 	}
 	if err := errors.Join(r.errs...); err != nil {
@@ -152,4 +174,19 @@ func (r *reader) topics(listed, registered []string) []string {
 		out = append(out, name)
 	}
 	return out
+}
+
+// rateLimit reads a rate limit such as 50/s, 3000/m or 10/s:20; nil when
+// it is not set or bad (recorded in r).
+func (r *reader) rateLimit(key string) *redis.RateLimit {
+	if !r.cfg.IsSet(key) {
+		return nil
+	}
+	v := strings.TrimSpace(r.cfg.GetString(key))
+	rl, err := redis.ParseRateLimit(v)
+	if err != nil {
+		r.fail(key, "%v", err)
+		return nil
+	}
+	return &rl
 }

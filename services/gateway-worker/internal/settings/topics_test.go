@@ -22,7 +22,7 @@ func TestTopicOptionNames(t *testing.T) {
 		{"misspelled topic", map[string]any{"worker.topic_options.order.remindr.max_retries": 9},
 			`worker.topic_options.order.remindr.max_retries (WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES): no registered topic "order.remindr"`, ""},
 		{"misspelled option", map[string]any{"worker.topic_options.payment.retry.max_retry": 9},
-			"worker.topic_options.payment.retry.max_retry (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRY): unknown option (want concurrency, max_retries, handler_timeout)", ""},
+			"worker.topic_options.payment.retry.max_retry (WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_MAX_RETRY): unknown option (want concurrency, max_retries, handler_timeout, rate_limit, global_concurrency)", ""},
 		{"option without topic", map[string]any{"worker.topic_options.concurrency": 2}, "unknown option", ""},
 		{"not consumed", map[string]any{"worker.topics": "order.reminder", "worker.topic_options.payment.retry.concurrency": 2},
 			"", `worker.topic_options.payment.retry.concurrency is set, but this process does not consume topic "payment.retry" (WORKER_TOPICS)`},
@@ -56,6 +56,8 @@ func TestTopicOptionVariables(t *testing.T) {
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES":  `WORKER_TOPIC_OPTIONS_ORDER_REMINDR_MAX_RETRIES: no registered topic "order_remindr"`,
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES":     "WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RETRIES: unknown option",
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_MAX_RETRIES": "",
+		// _GLOBAL_CONCURRENCY, not _CONCURRENCY of a topic "order.reminder.global"
+		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_GLOBAL_CONCURRENCY": "",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, "9")
@@ -63,8 +65,8 @@ func TestTopicOptionVariables(t *testing.T) {
 			if err == nil {
 				var topics settings.Topics
 				topics, _, err = s.Consume(registrations())
-				if err == nil && want == "" && topics[0].MaxRetries != 9 {
-					t.Errorf("order.reminder max_retries = %d, want 9", topics[0].MaxRetries)
+				if err == nil && want == "" && topics[0].MaxRetries != 9 && topics[0].GlobalConcurrency != 9 {
+					t.Errorf("order.reminder = %+v, want max_retries or global_concurrency 9", topics[0])
 				}
 			}
 			if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
@@ -96,5 +98,31 @@ func TestEffectiveTopicOptions(t *testing.T) {
 				t.Errorf("%v: system.cleanup concurrency %d, want %d", tt.values, topic.Concurrency, tt.want)
 			}
 		}
+	}
+}
+
+// WORKER_TOPIC_OPTIONS_<TOPIC>_RATE_LIMIT reaches the topic; a bad value
+// stops the start naming the variable.
+func TestRateLimitVariable(t *testing.T) {
+	for value, want := range map[string]string{
+		"10/s:20": "",
+		"50":      "WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RATE_LIMIT",
+	} {
+		t.Run(value, func(t *testing.T) {
+			t.Setenv("WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RATE_LIMIT", value)
+			s, err := settings.Load(config.New())
+			var topics settings.Topics
+			if err == nil {
+				topics, _, err = s.Consume(registrations())
+			}
+			switch {
+			case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Errorf("error %v, want one naming %s", err, want)
+			case want == "" && err != nil:
+				t.Fatal(err)
+			case want == "" && (topics[0].RateLimit == nil || topics[0].RateLimit.String() != value):
+				t.Errorf("order.reminder rate limit %v, want %s", topics[0].RateLimit, value)
+			}
+		})
 	}
 }

@@ -1,0 +1,207 @@
+package redis
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// The statuses fetch.lua returns when it took nothing because of flow
+// control.
+const (
+	fetchPaused = "paused"
+	fetchRate   = "rate"
+	fetchSlots  = "slots"
+)
+
+// gate is a consumer's flow control. It gives the fetch script the topic's
+// limits; makes the fetcher wait for what the script said was missing (the
+// end of a pause, a rate limit token, a concurrency slot); and, through its
+// watcher goroutine, learns of a pause from the flow channel at once, so
+// the runner stops starting prefetched messages and they are handed back.
+//
+// A topic without limits pays nothing for it while it runs: the script
+// checks the pause flag in the same call, and the watcher only reads Redis
+// when a pause or resume of its topic is announced.
+type gate struct {
+	client  goredis.UniversalClient
+	clock   clockwork.Clock
+	wake    *wakeHub
+	keys    keys.TopicKeys
+	cid     string
+	errs    *throttle
+	rate    *RateLimit // nil: none
+	slots   int        // 0: none
+	observe func(Wait) // nil: none
+	// slotRecheck bounds a wait for a slot whose announcement was lost.
+	slotRecheck time.Duration
+
+	paused   atomic.Bool           // the runner hands deliveries back instead of starting them
+	resumed  chan struct{}         // the pause may have ended: fetch again (buffered 1)
+	handed   chan struct{}         // deliveries were handed back while paused (buffered 1)
+	state    <-chan struct{}       // the pause state changed, or announcements may have been lost
+	freed    <-chan struct{}       // concurrency slots were freed
+	flush    func(context.Context) // returns handed-back deliveries to the queue
+	stopping func() bool           // the consumer is shutting down
+}
+
+func newGate(q *RedisQueue, k keys.TopicKeys, cid string, o *subscribeOptions, errs *throttle) *gate {
+	g := &gate{
+		client: q.client, clock: q.clock, wake: q.wake, keys: k, cid: cid, errs: errs,
+		rate: o.flow.rateLimit, slots: max(o.flow.globalConcurrency, 0), observe: o.flow.waitObserver,
+		slotRecheck: o.recoveryWindow / 2,
+		resumed:     make(chan struct{}, 1),
+		handed:      make(chan struct{}, 1),
+	}
+	return g
+}
+
+// fetchKeys are the script's KEYS[5..7].
+func (g *gate) fetchKeys() []string {
+	return []string{g.keys.Paused(), g.keys.Rate(), g.keys.Slots()}
+}
+
+// fetchArgs are the script's ARGV[5..7].
+func (g *gate) fetchArgs() []interface{} {
+	interval, burst := "0", 0
+	if g.rate != nil {
+		interval = strconv.FormatFloat(g.rate.intervalMicros(), 'f', -1, 64)
+		burst = g.rate.burst()
+	}
+	return []interface{}{interval, burst, g.slots}
+}
+
+// join registers the gate's waits with the wake hub; leave must be called
+// when the consumer stops.
+func (g *gate) join() (leave func()) {
+	var leaveState, leaveFreed func()
+	g.state, leaveState = g.wake.joinFlow(keys.FlowState, g.keys.Topic())
+	leaveFreed = func() {}
+	if g.slots > 0 {
+		g.freed, leaveFreed = g.wake.joinFlow(keys.FlowSlots, g.keys.Topic())
+	}
+	return func() { leaveState(); leaveFreed() }
+}
+
+// run watches the topic's pause state until ctx ends: each announcement
+// (and each reconnection of the pub/sub connection, which may have lost
+// one) makes it read the flag; and, until the consumer stops, it returns
+// to the queue what the runner hands back.
+func (g *gate) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.state:
+			n, err := g.client.Exists(ctx, g.keys.Paused()).Result()
+			if err != nil {
+				if ctx.Err() == nil {
+					g.errs.log("reading the pause flag failed", err, "topic", g.keys.Topic())
+				}
+				continue // the fetch script checks the flag anyway
+			}
+			g.paused.Store(n == 1)
+			signal(g.resumed)
+		case <-g.handed:
+		}
+		// Not only while paused: the runner may have read the flag just
+		// before a resume cleared it. At shutdown the consumer hands back
+		// everything itself, oldest first.
+		if !g.stopping() {
+			g.flush(ctx)
+		}
+	}
+}
+
+// handedBack tells the watcher that the runner handed deliveries back.
+func (g *gate) handedBack() { signal(g.handed) }
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// hold waits for what fetch.lua said was missing, then returns so the
+// fetcher fetches again: the script, not this wait, decides.
+func (g *gate) hold(ctx context.Context, status string, waitMs int64) {
+	start := g.clock.Now()
+	var reason WaitReason
+	switch status {
+	case fetchPaused:
+		reason = WaitPaused
+		if !g.paused.Swap(true) {
+			signal(g.handed) // flush what the runner already handed back
+		}
+		select {
+		case <-ctx.Done():
+		case <-g.resumed:
+		}
+	case fetchRate:
+		reason = WaitRateLimit
+		// Real time, not g.clock: the script measured the wait on Redis's
+		// clock.
+		t := time.NewTimer(time.Duration(waitMs) * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	case fetchSlots:
+		reason = WaitConcurrency
+		t := g.clock.NewTimer(g.slotRecheck)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-g.freed:
+		case <-t.Chan():
+		}
+	default:
+		return
+	}
+	if g.observe != nil {
+		g.observe(Wait{Topic: g.keys.Topic(), Reason: reason, Duration: g.clock.Since(start)})
+	}
+}
+
+// settled updates this consumer's count of concurrency slots after it
+// settled entries, and announces freed slots when a consumer waits for one.
+func (g *gate) settled() {
+	if g.slots == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	waiting, err := scripts.Slots.Run(ctx, g.client, []string{g.keys.Inflight(g.cid), g.keys.Slots()}, g.cid).Int()
+	if err != nil {
+		// The count is corrected by this consumer's next settle or fetch,
+		// or freed with its lease.
+		g.errs.log("updating concurrency slots failed", err, "topic", g.keys.Topic())
+		return
+	}
+	if waiting == 1 {
+		g.announceFreed(ctx)
+	}
+}
+
+// released announces the slots release.lua freed with a consumer.
+func (g *gate) released(ctx context.Context) {
+	if g.slots > 0 {
+		g.announceFreed(ctx)
+	}
+}
+
+// announceFreed wakes the consumers waiting for a slot of the topic.
+func (g *gate) announceFreed(ctx context.Context) {
+	if err := g.wake.announceFlow(ctx, keys.FlowSlots, g.keys.Topic()); err != nil {
+		g.errs.log("announcing freed concurrency slots failed", err, "topic", g.keys.Topic())
+	}
+}

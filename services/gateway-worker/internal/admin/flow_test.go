@@ -1,0 +1,98 @@
+package admin_test
+
+import (
+	"strings"
+	"testing"
+
+	"goweb/pkg/logger"
+	"goweb/services/gateway-worker/internal/admin"
+)
+
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token})
+	b.h = admin.New(b.m, admin.Options{Token: token, Log: logger.NewWithOptions(logger.Options{Output: b.logs}), Limits: map[string]admin.Limits{
+		b.topic: {RateLimit: "50/s", GlobalConcurrency: 5},
+	}})
+	var p struct {
+		Topic  string `json:"topic"`
+		Paused bool   `json:"paused"`
+	}
+	r := b.do(t, "POST", b.path("/pause"), "", token)
+	if r.code != 200 {
+		t.Fatalf("pause: %d %s", r.code, r.body)
+	}
+	r.json(t, &p)
+	if p.Topic != b.topic || !p.Paused || !b.stats(t).Paused {
+		t.Fatalf("pause answered %+v, stats paused %v", p, b.stats(t).Paused)
+	}
+
+	var one struct {
+		Stats struct {
+			Paused bool `json:"paused"`
+			Limits struct {
+				RateLimit         string `json:"rate_limit"`
+				GlobalConcurrency int    `json:"global_concurrency"`
+			} `json:"limits"`
+		} `json:"stats"`
+	}
+	b.do(t, "GET", b.path(""), "", token).json(t, &one)
+	if !one.Stats.Paused || one.Stats.Limits.RateLimit != "50/s" || one.Stats.Limits.GlobalConcurrency != 5 {
+		t.Errorf("GET /v1/topics/{topic} = %+v, want paused with 50/s and 5", one)
+	}
+	var all struct {
+		Topics []struct {
+			Topic  string        `json:"topic"`
+			Paused bool          `json:"paused"`
+			Limits *admin.Limits `json:"limits"`
+		} `json:"topics"`
+	}
+	b.do(t, "GET", "/v1/topics", "", token).json(t, &all)
+	found := false
+	for _, e := range all.Topics {
+		if e.Topic == b.topic {
+			found = true
+			if !e.Paused || e.Limits == nil || *e.Limits != (admin.Limits{RateLimit: "50/s", GlobalConcurrency: 5}) {
+				t.Errorf("GET /v1/topics entry = %+v", e)
+			}
+		} else if e.Limits != nil {
+			t.Errorf("topic %s has limits %+v, want none", e.Topic, e.Limits)
+		}
+	}
+	if !found {
+		t.Errorf("GET /v1/topics does not list the paused topic")
+	}
+
+	r = b.do(t, "POST", b.path("/resume"), "", token)
+	r.json(t, &p)
+	if r.code != 200 || p.Paused || b.stats(t).Paused {
+		t.Fatalf("resume: %d %s, stats paused %v", r.code, r.body, b.stats(t).Paused)
+	}
+	if !strings.Contains(b.logs.String(), "topic flow changed") {
+		t.Error("pause and resume are not logged")
+	}
+}
+
+// TestPauseBadInput: refused requests answer why and pause nothing.
+func TestPauseBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token})
+	for _, tc := range []struct {
+		name, method, path, body, tok string
+		code                          int
+		want                          string
+	}{
+		{"bad topic", "POST", "/v1/topics/a%7Bb%7D/pause", "", token, 400, "topic: invalid topic"},
+		{"a body", "POST", b.path("/pause"), `{"paused":true}`, token, 400, "body: want none"},
+		{"no token", "POST", b.path("/pause"), "", "", 401, ""},
+		{"wrong method", "GET", b.path("/pause"), "", token, 405, ""},
+	} {
+		r := b.do(t, tc.method, tc.path, tc.body, tc.tok)
+		if r.code != tc.code || !strings.Contains(r.body, tc.want) {
+			t.Errorf("%s: %d %s, want %d with %q", tc.name, r.code, r.body, tc.code, tc.want)
+		}
+	}
+	if b.stats(t).Paused {
+		t.Error("a refused request paused the topic")
+	}
+}

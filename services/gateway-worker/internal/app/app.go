@@ -169,6 +169,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Policy:     a.manager.MaxMemoryPolicy,
 		Prometheus: m.Handler(),
 		Dispatch:   a.dispatchStats,
+		Log:        log,
 		Started:    time.Now(),
 		Handlers:   adminHandlers,
 	}

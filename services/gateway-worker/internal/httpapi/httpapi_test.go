@@ -27,14 +27,16 @@ type bundle struct {
 	active int
 	ready  *httpapi.Readiness
 	h      http.Handler
+	logs   *servicetest.Buffer
 }
 
 // setup serves the API for a manager on addr consuming a topic of its own.
 func setup(t *testing.T, addr string) *bundle {
 	t.Helper()
-	b := &bundle{topics: []string{redistest.Topic(t)}, active: 1}
+	b := &bundle{topics: []string{redistest.Topic(t)}, active: 1, logs: &servicetest.Buffer{}}
 	b.m = servicetest.Manager(t, addr)
-	b.ready = httpapi.NewReadiness(b.m.Ping, func() (int, int) { return b.active, len(b.topics) }, logger.Nop())
+	log := logger.NewWithOptions(logger.Options{Output: b.logs})
+	b.ready = httpapi.NewReadiness(b.m.Ping, func() (int, int) { return b.active, len(b.topics) }, log)
 	b.ready.CacheFor = 10 * time.Millisecond
 	m := metrics.New(b.m.Inspector(), b.topics)
 	m.ExposePolicy(b.m.MaxMemoryPolicy)
@@ -44,6 +46,7 @@ func setup(t *testing.T, addr string) *bundle {
 		Stats:      b.m.Inspector().StatsOf,
 		Policy:     b.m.MaxMemoryPolicy,
 		Prometheus: m.Handler(),
+		Log:        log,
 		Started:    time.Now().Add(-90 * time.Second),
 	})
 	return b
@@ -147,8 +150,13 @@ func TestReadyFollowsRedis(t *testing.T) {
 	waitFor(200)
 	own.Kill()
 	doc := waitFor(503)
-	if doc["status"] != "not_ready" || !strings.Contains(doc["reason"], own.Addr) {
+	// The probe is unauthenticated: the answer names no address, the log
+	// keeps the cause.
+	if doc["status"] != "not_ready" || doc["reason"] != "redis did not answer a PING; the log has the cause" {
 		t.Errorf("body %v", doc)
+	}
+	if !strings.Contains(b.logs.String(), own.Addr) {
+		t.Errorf("the log lacks the cause: %s", b.logs)
 	}
 	if code, _, _ := b.get(t, "/healthz", ""); code != 200 {
 		t.Errorf("/healthz %d while Redis is down", code)
@@ -192,8 +200,11 @@ func TestMetricsJSONWithRedisDown(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "127.0.0.1:1")
 	var doc map[string]any
-	if code := b.getJSON(t, "/metrics", &doc); code != 200 || doc["queue_error"] == nil || doc["status"] != "running" {
+	if code := b.getJSON(t, "/metrics", &doc); code != 200 || doc["queue_error"] != httpapi.ErrQueueState.Error() || doc["status"] != "running" {
 		t.Errorf("%d %v", code, doc)
+	}
+	if !strings.Contains(b.logs.String(), "127.0.0.1:1") {
+		t.Errorf("the log lacks the cause: %s", b.logs)
 	}
 }
 

@@ -73,9 +73,29 @@ func (r *Readiness) cachedPing(ctx context.Context) error {
 	}
 	pctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	r.pingErr = r.ping(pctx)
+	r.pingErr = nil
+	if err := r.ping(pctx); err != nil {
+		r.pingErr = &pingError{err}
+	}
 	r.checked = time.Now()
 	return r.pingErr
+}
+
+// pingError is a failed PING. Its cause names the Redis address, which
+// the log keeps and /ready does not show: see publicReason.
+type pingError struct{ err error }
+
+func (e *pingError) Error() string { return "redis: " + e.err.Error() }
+func (e *pingError) Unwrap() error { return e.err }
+
+// publicReason is what /ready tells an unauthenticated client of err:
+// never an address or a Redis message.
+func publicReason(err error) string {
+	var pe *pingError
+	if errors.As(err, &pe) {
+		return "redis did not answer a PING; the log has the cause"
+	}
+	return err.Error()
 }
 
 func (r *Readiness) report(err error) {

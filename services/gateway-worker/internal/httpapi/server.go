@@ -6,10 +6,12 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
+	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 )
 
@@ -32,6 +34,9 @@ type Deps struct {
 	// Dispatch returns the routes' delivery figures for the JSON /metrics
 	// (see docs/dispatch.md); nil, or a nil result, leaves them out.
 	Dispatch func() any
+	// Log gets the causes the unauthenticated answers leave out, such as
+	// why the queue state could not be read. Defaults to logger.Nop().
+	Log logger.Logger
 	// Started is when the service started, for uptime.
 	Started time.Time
 	// Handlers are more endpoints by http.ServeMux pattern, such as the
@@ -39,7 +44,12 @@ type Deps struct {
 	Handlers map[string]http.Handler
 }
 
-type server struct{ Deps }
+type server struct {
+	Deps
+	// queueErrs throttles the warning of unreadable queue state: every
+	// scrape would log it otherwise.
+	queueErrs *logger.Throttle
+}
 
 type route struct {
 	path    string
@@ -66,7 +76,10 @@ func Routes() []string {
 
 // NewHandler returns the HTTP handler of the endpoints.
 func NewHandler(d Deps) http.Handler {
-	s := &server{d}
+	if d.Log == nil {
+		d.Log = logger.Nop()
+	}
+	s := &server{Deps: d, queueErrs: logger.NewThrottle(d.Log, time.Minute, nil)}
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
 		mux.HandleFunc("GET "+r.path, r.handler)
@@ -96,7 +109,7 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	consumers, err := s.Ready.Check(r.Context())
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
-			"status": "not_ready", "service": ServiceName, "consumers": consumers, "reason": err.Error(),
+			"status": "not_ready", "service": ServiceName, "consumers": consumers, "reason": publicReason(err),
 		})
 		return
 	}
@@ -122,9 +135,11 @@ type metricsJSON struct {
 	UptimeSeconds int64              `json:"uptime_seconds"`
 	Consumers     consumersJSON      `json:"consumers"`
 	Queues        []redis.TopicStats `json:"queues"`
-	QueueError    string             `json:"queue_error,omitempty"`
-	Dispatch      any                `json:"dispatch,omitempty"`
-	Redis         *redisJSON         `json:"redis,omitempty"`
+	// QueueError is set when the queue state could not be read, and
+	// then Queues is empty. It names no address: the log has the cause.
+	QueueError string     `json:"queue_error,omitempty"`
+	Dispatch   any        `json:"dispatch,omitempty"`
+	Redis      *redisJSON `json:"redis,omitempty"`
 }
 
 // redisJSON is what /metrics says about the Redis server itself.
@@ -134,6 +149,10 @@ type redisJSON struct {
 	// MayEvict is true when the policy may delete queued messages.
 	MayEvict bool `json:"may_evict"`
 }
+
+// ErrQueueState is the queue_error of /metrics when the queue state
+// could not be read from Redis.
+var ErrQueueState = errors.New("cannot read the queue state from Redis; the log has the cause")
 
 type consumersJSON struct {
 	Active int      `json:"active"`
@@ -159,7 +178,8 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if qs, err := s.Stats(ctx, topics); err != nil {
-		doc.QueueError = err.Error()
+		s.queueErrs.Warn("metrics: cannot read the queue state", "error", err)
+		doc.QueueError = ErrQueueState.Error()
 	} else {
 		doc.Queues = qs
 	}

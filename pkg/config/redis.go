@@ -94,7 +94,7 @@ func (c *Config) GetRedisConfig() RedisConfig {
 		WriteTimeout:          c.duration(redisWriteTimeout),
 		PoolSize:              c.number(redisPoolSize),
 	}
-	for _, k := range []string{"redis.url", "redis.host", "redis.port", "redis.cluster_addrs", "redis.sentinel_addrs"} {
+	for _, k := range redisAddrKeys {
 		if c.IsSet(k) {
 			rc.Configured = true
 		}

@@ -88,6 +88,7 @@ func (c *Config) Validate() error {
 	for k, err := range c.urlConflicts() {
 		check(k, err)
 	}
+	check("redis.mode", c.embeddedConflict())
 
 	if c.IsSet("redis.sentinel_addrs") {
 		if !c.IsSet("redis.sentinel_master") {
@@ -134,6 +135,28 @@ func (c *Config) urlConflicts() map[string]error {
 	conflict("redis.host", c.GetString("redis.host"), u.Host)
 	conflict("redis.port", c.GetString("redis.port"), strconv.Itoa(u.Port))
 	return out
+}
+
+// redisAddrKeys are the settings that configure a Redis explicitly: any of
+// them set means the operator chose a server, so the worker never falls
+// back to another one.
+var redisAddrKeys = []string{"redis.url", "redis.host", "redis.port", "redis.cluster_addrs", "redis.sentinel_addrs"}
+
+// embeddedConflict refuses REDIS_MODE=embedded next to a configured Redis:
+// it used to start the in-memory server with only a warning, so messages
+// meant for that Redis were lost on exit.
+func (c *Config) embeddedConflict() error {
+	mode, err := parseMode(c.GetString("redis.mode"))
+	if err != nil || mode != "embedded" {
+		return nil // a bad mode is reported as such
+	}
+	for _, k := range redisAddrKeys {
+		if c.IsSet(k) {
+			v, src, _ := c.lookup("redis.mode")
+			return c.valueError("redis.mode", src, v, &ConflictError{With: EnvName(k), Value: redactURL(c.GetString(k))})
+		}
+	}
+	return nil
 }
 
 // ConflictError is the reason of a *ValueError for a setting that

@@ -44,6 +44,8 @@ func TestValidateBadValues(t *testing.T) {
 		{map[string]string{"REDIS_URL": "redis://h/70000"}, `config: REDIS_URL="redis://h/70000": database 70000: out of range: want 0..65535`},
 		{map[string]string{"REDIS_URL": "redis://h:6380", "REDIS_HOST": "other"}, `config: REDIS_HOST="other": conflicts with REDIS_URL, which says "h": set one of them`},
 		{map[string]string{"REDIS_URL": "redis://h:6380", "REDIS_HOST": "h", "REDIS_PORT": "6379"}, `config: REDIS_PORT="6379": conflicts with REDIS_URL, which says "6380": set one of them`},
+		{map[string]string{"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "7701", "REDIS_MODE": "embedded"}, `config: REDIS_MODE="embedded": conflicts with REDIS_HOST, which says "127.0.0.1": set one of them`},
+		{map[string]string{"REDIS_URL": "redis://u:secret@h:6380", "REDIS_MODE": "Embedded"}, `config: REDIS_MODE="Embedded": conflicts with REDIS_URL, which says "redis://u:xxxxx@h:6380": set one of them`},
 		{map[string]string{"REDIS_TLS_CA_FILE": "/no/such/ca.pem"}, `config: REDIS_TLS_CA_FILE="/no/such/ca.pem": open /no/such/ca.pem: no such file or directory`},
 		{map[string]string{"REDIS_TLS_CA_FILE": os.TempDir()}, `config: REDIS_TLS_CA_FILE="` + os.TempDir() + `": is a directory`},
 	}

@@ -14,24 +14,26 @@ import (
 )
 
 // decodeBody reads one JSON object from the request body into v: at most
-// MaxBodyBytes within Timeout, no unknown fields, nothing after it.
+// MaxBodyBytes within Timeout, no unknown fields, nothing after it, no key
+// twice in an object and no number beyond a float64 (see checkStrict).
 // Numbers in untyped values stay json.Number, so a message's integers
 // keep every digit.
 func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	// The server has no read timeout for its other endpoints; a slow body
 	// must not hold a connection forever. Test recorders cannot do this.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.Timeout))
-	dec := newDecoder(http.MaxBytesReader(w, r.Body, a.MaxBodyBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.MaxBodyBytes))
+	if err != nil {
+		return a.jsonError(err, "") // too large, or too slow
+	}
+	dec := newDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		return a.jsonError(err, "")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && !isSyntax(err) {
-			return a.jsonError(err, "") // too large, or too slow
-		}
 		return badRequest("body: unexpected data after the JSON object")
 	}
-	return nil
+	return checkStrict(raw)
 }
 
 // decodeItem decodes raw, an element of the body such as messages[1], as

@@ -160,7 +160,7 @@ func New(m *redis.Manager, opts Options) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})
-	return a.authorize(mux)
+	return a.authorize(rawPath(mux))
 }
 
 // authorize lets a request through only with the configured token.

@@ -268,3 +268,23 @@ func TestProbe(t *testing.T) {
 		t.Error("probe of a closed port succeeded")
 	}
 }
+
+// A path under a handler tree such as /v1/ reaches the handler as sent:
+// http.ServeMux would answer "//" or ".." with a redirect and no body.
+func TestTreesSeeTheRawPath(t *testing.T) {
+	t.Parallel()
+	var got string
+	h := httpapi.NewHandler(httpapi.Deps{Handlers: map[string]http.Handler{
+		"/v1/": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got = r.URL.EscapedPath()
+			w.WriteHeader(http.StatusTeapot)
+		}),
+	}})
+	for _, target := range []string{"/v1/topics//messages", "/v1/topics/../messages", "/v1/./x", "/v1/topics/a%2Fb/dead"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, target, nil))
+		if rec.Code != http.StatusTeapot || got != target {
+			t.Errorf("%s: %d, the handler saw %q", target, rec.Code, got)
+		}
+	}
+}

@@ -84,10 +84,34 @@ func NewHandler(d Deps) http.Handler {
 	for _, r := range s.routes() {
 		mux.HandleFunc("GET "+r.path, r.handler)
 	}
+	var trees []string
 	for pattern, h := range d.Handlers {
 		mux.Handle(pattern, h)
+		if strings.HasSuffix(pattern, "/") && !strings.Contains(pattern, " ") {
+			trees = append(trees, pattern)
+		}
 	}
-	return mux
+	return rawTrees(mux, trees, d.Handlers)
+}
+
+// rawTrees sends a request under one of trees (patterns such as "/v1/")
+// straight to its handler, which sees the path as the client sent it:
+// http.ServeMux would answer a path with "//" or ".." by a redirect with
+// an empty body, where the admin API answers JSON naming the bad part.
+func rawTrees(mux *http.ServeMux, trees []string, handlers map[string]http.Handler) http.Handler {
+	if len(trees) == 0 {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		for _, t := range trees {
+			if strings.HasPrefix(p, t) {
+				handlers[t].ServeHTTP(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -58,15 +59,21 @@ Nothing is changed. --json prints the messages as an array.`,
 			if asJSON {
 				return writeJSON(e.Stdout, rows.json)
 			}
-			s, err := insp.Stats(ctx, topic)
-			if err != nil {
-				return err
+			// The total reads every key of the topic: a broken key of
+			// another state leaves it unknown, not the messages unshown.
+			s, serr := insp.Stats(ctx, topic)
+			if serr != nil && !errors.Is(serr, redis.ErrWrongType) {
+				return serr
 			}
 			t := newTable(e.Stdout, rows.header...)
 			for _, r := range rows.cells {
 				t.row(r...)
 			}
 			if err := t.flush(); err != nil {
+				return err
+			}
+			if serr != nil {
+				_, err = fmt.Fprintf(e.Stdout, "%d %s messages of %s (the total is unknown: %v)\n", len(rows.cells), state, topic, serr)
 				return err
 			}
 			total := map[string]int64{"pending": s.Pending, "delayed": s.Delayed, "in_flight": s.InFlight, "dead": s.Dead}[state]

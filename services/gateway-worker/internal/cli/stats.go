@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,7 +28,9 @@ func (e *env) statsCmd() *cobra.Command {
 		Short: "Show the per-topic table of counts and totals",
 		Long: `stats shows, for TOPIC or every topic, the messages pending, delayed (retries
 included), in flight and dead, the live consumers, and the all-time totals
-processed, failed, retried and dead-lettered, across all replicas.
+processed, failed, retried and dead-lettered, across all replicas. A topic
+whose keys cannot be read shows its error (ERROR column, "error" in JSON);
+stats TOPIC then exits 1.
 
 With --watch it redraws every --interval until interrupted; with --json it
 prints one JSON document per refresh: an object for TOPIC, else an array.`,
@@ -101,9 +104,15 @@ func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []strin
 	if err != nil {
 		return err
 	}
+	// A topic asked for by name that cannot be read fails the command,
+	// after its line is shown.
+	var broken error
+	if len(args) == 1 {
+		broken = brokenTopics(all)
+	}
 	if asJSON {
 		if len(args) == 1 {
-			return writeJSON(e.Stdout, all[0])
+			return errors.Join(writeJSON(e.Stdout, all[0]), broken)
 		}
 		return writeJSON(e.Stdout, all)
 	}
@@ -113,12 +122,16 @@ func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []strin
 		}
 		fmt.Fprintf(e.Stdout, "%s (every refresh; Ctrl-C to stop)\n", time.Now().UTC().Format(time.RFC3339))
 	}
-	t := newTable(e.Stdout, "TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "CONSUMERS", "PROCESSED", "FAILED", "RETRIED", "DEAD_TOTAL")
+	header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "CONSUMERS", "PROCESSED", "FAILED", "RETRIED", "DEAD_TOTAL"})
+	t := newTable(e.Stdout, header...)
 	for _, s := range all {
-		t.row(s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Consumers, s.Processed, s.Failed, s.Retried, s.DeadTotal)
+		t.row(append([]any{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Consumers, s.Processed, s.Failed, s.Retried, s.DeadTotal}, errCell(s)...)...)
 	}
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if broken != nil {
+		return broken
 	}
 	if watch && !e.Terminal(e.Stdout) {
 		fmt.Fprintln(e.Stdout)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -38,6 +39,34 @@ type topicCounts struct {
 	Delayed  int64  `json:"delayed"`
 	InFlight int64  `json:"in_flight"`
 	Dead     int64  `json:"dead"`
+	// Error is why the topic's state could not be read (a key of the
+	// wrong type); the counts are then zero.
+	Error string `json:"error,omitempty"`
+}
+
+// ErrBrokenTopic is the error of stats TOPIC when TOPIC's keys cannot be
+// read.
+var ErrBrokenTopic = errors.New("the topic's state cannot be read")
+
+// brokenTopics returns an error naming each topic of all whose state could
+// not be read, or nil.
+func brokenTopics(all []redis.TopicStats) error {
+	var errs []error
+	for _, s := range all {
+		if s.Error != "" {
+			errs = append(errs, fmt.Errorf("%w: %s: %s", ErrBrokenTopic, s.Topic, s.Error))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// errorColumn adds an ERROR column to header when a topic of all is
+// broken, and returns the cell to append to each row (nil for none).
+func errorColumn(all []redis.TopicStats, header []string) ([]string, func(redis.TopicStats) []any) {
+	if brokenTopics(all) == nil {
+		return header, func(redis.TopicStats) []any { return nil }
+	}
+	return append(header, "ERROR"), func(s redis.TopicStats) []any { return []any{orDash(s.Error)} }
 }
 
 func (e *env) topicsCmd() *cobra.Command {
@@ -46,7 +75,9 @@ func (e *env) topicsCmd() *cobra.Command {
 		Use:   "topics",
 		Short: "List the topics with their message counts",
 		Long: `topics lists every topic that was ever published to or consumed, with its
-pending, delayed, in-flight and dead message counts.`,
+pending, delayed, in-flight and dead message counts. A topic whose keys
+cannot be read (a key of the wrong type) shows zero counts and its error, in
+an ERROR column and the JSON's "error" field.`,
 		Example: `  gateway-worker topics
   gateway-worker topics --json | jq -r '.[] | select(.dead > 0) | .topic'`,
 		Args: noArgs,
@@ -62,14 +93,15 @@ pending, delayed, in-flight and dead message counts.`,
 			}
 			counts := make([]topicCounts, len(all))
 			for i, s := range all {
-				counts[i] = topicCounts{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead}
+				counts[i] = topicCounts{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Error}
 			}
 			if asJSON {
 				return writeJSON(e.Stdout, counts)
 			}
-			t := newTable(e.Stdout, "TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD")
-			for _, c := range counts {
-				t.row(c.Topic, c.Pending, c.Delayed, c.InFlight, c.Dead)
+			header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD"})
+			t := newTable(e.Stdout, header...)
+			for i, c := range counts {
+				t.row(append([]any{c.Topic, c.Pending, c.Delayed, c.InFlight, c.Dead}, errCell(all[i])...)...)
 			}
 			return t.flush()
 		},

@@ -65,6 +65,16 @@ func TestRequeuedKeepsEntries(t *testing.T) {
 			t.Errorf("Requeued(%s) = %s, %v; want it byte for byte", entry, out, err)
 		}
 	}
+	// No "ts" is added where there was none, and no other member is lost.
+	for entry, want := range map[string]string{
+		`{"id": "pyd", "attempt": 3, "error": "e", "data": {"k": 1}}`:   `{"id": "pyd","data": {"k": 1}}`,
+		`{"attempt":1,"data":{},"extra":[1, 2],"error":"x","headers":{}}`: `{"data":{},"extra":[1, 2],"headers":{}}`,
+	} {
+		out, err := Requeued([]byte(entry))
+		if err != nil || string(out) != want {
+			t.Errorf("Requeued(%s) = %s, %v; want %s", entry, out, err, want)
+		}
+	}
 	retried := `{"id":"a \"q\"","ts":7,"attempt":3,"headers":{"h":"v"},"error":"boom","data":{"n": 18446744073709551615}}`
 	out, err := Requeued([]byte(retried))
 	want := `{"id":"a \"q\"","ts":7,"headers":{"h":"v"},"data":{"n": 18446744073709551615}}`

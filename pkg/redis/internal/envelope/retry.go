@@ -1,6 +1,12 @@
 package envelope
 
-import json "github.com/goccy/go-json"
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"slices"
+
+	json "github.com/goccy/go-json"
+)
 
 // Retried returns entry rewritten for its next attempt: attempt set, error
 // set to errText, id, ts, headers and data kept ("data" byte for byte, so
@@ -25,7 +31,8 @@ func Retried(entry []byte, attempt int, errText string) ([]byte, error) {
 // Requeued returns a dead letter's entry as it is published again: the
 // entry itself, byte for byte, when it has no "attempt" and no "error"
 // member; otherwise the entry without them (so its attempts start over),
-// with id, ts, headers and data kept. Requeued of its own result returns
+// every other member kept byte for byte and none added (an entry without
+// "ts" gets none). Requeued of its own result returns
 // that result unchanged, so an entry survives any number of requeues.
 //
 // An entry that is not a valid envelope is refused with a *DecodeError
@@ -44,5 +51,36 @@ func Requeued(entry []byte) ([]byte, error) {
 	if w.Attempt == nil && w.Error == nil {
 		return entry, nil
 	}
-	return Retried(entry, 0, "")
+	return withoutMembers(entry, "attempt", "error")
+}
+
+// withoutMembers returns the JSON object entry without its members named
+// in drop; the others keep their bytes and order, the blanks between
+// members are dropped.
+func withoutMembers(entry []byte, drop ...string) ([]byte, error) {
+	dec := stdjson.NewDecoder(bytes.NewReader(entry))
+	if _, err := dec.Token(); err != nil { // '{'
+		return nil, &DecodeError{Reason: describeJSONError(err)}
+	}
+	out := append(make([]byte, 0, len(entry)), '{')
+	for dec.More() {
+		start := dec.InputOffset()
+		key, err := dec.Token()
+		if err != nil {
+			return nil, &DecodeError{Reason: describeJSONError(err)}
+		}
+		var value stdjson.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, &DecodeError{Reason: describeJSONError(err)}
+		}
+		if name, _ := key.(string); slices.Contains(drop, name) {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		member := bytes.TrimLeft(entry[start:dec.InputOffset()], " \t\r\n,")
+		out = append(out, member...)
+	}
+	return append(out, '}'), nil
 }

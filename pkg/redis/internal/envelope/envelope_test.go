@@ -67,7 +67,7 @@ func TestRequeuedKeepsEntries(t *testing.T) {
 	}
 	// No "ts" is added where there was none, and no other member is lost.
 	for entry, want := range map[string]string{
-		`{"id": "pyd", "attempt": 3, "error": "e", "data": {"k": 1}}`:   `{"id": "pyd","data": {"k": 1}}`,
+		`{"id": "pyd", "attempt": 3, "error": "e", "data": {"k": 1}}`:     `{"id": "pyd","data": {"k": 1}}`,
 		`{"attempt":1,"data":{},"extra":[1, 2],"error":"x","headers":{}}`: `{"data":{},"extra":[1, 2],"headers":{}}`,
 	} {
 		out, err := Requeued([]byte(entry))

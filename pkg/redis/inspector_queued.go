@@ -19,7 +19,8 @@ type QueuedMessage struct {
 	// {"data":...}): it gets its id when first taken.
 	ID string `json:"id,omitempty"`
 	// Data holds numbers as json.Number, so they list with every digit.
-	Data        map[string]interface{} `json:"data,omitempty"`
+	// It is listed even when empty ({}); only an Invalid entry has none.
+	Data        map[string]interface{} `json:"data,omitzero"`
 	Headers     map[string]string      `json:"headers,omitempty"`
 	Attempt     int                    `json:"attempt"` // failed deliveries so far
 	LastError   string                 `json:"last_error,omitempty"`

@@ -128,3 +128,16 @@ func TestInFlightListing(t *testing.T) {
 		t.Errorf("in flight from offset 1: %+v", doc.Messages)
 	}
 }
+
+// A message whose data is {} lists it: data is a field of every message.
+func TestEmptyDataIsListed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token})
+	if r := b.do(t, http.MethodPost, b.path("/messages"), `{"data":{},"id":"e1"}`, token); r.code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.code, r.body)
+	}
+	r := b.do(t, http.MethodGet, b.path("/messages"), "", token)
+	if r.code != http.StatusOK || !strings.Contains(r.body, `"id":"e1","data":{}`) {
+		t.Errorf("%d %s, want data {} listed", r.code, r.body)
+	}
+}

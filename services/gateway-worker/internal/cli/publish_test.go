@@ -130,3 +130,15 @@ func TestPublishFileBadLine(t *testing.T) {
 		t.Errorf("missing file: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// peek --json lists data even when it is {}.
+func TestPeekListsEmptyData(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.run(t, "publish", b.topic, `{}`).ok(t)
+	var msgs []map[string]any
+	b.run(t, "peek", b.topic, "--json").ok(t).json(t, &msgs)
+	if len(msgs) != 1 || msgs[0]["data"] == nil {
+		t.Errorf("peek --json: %v, want data {}", msgs)
+	}
+}

@@ -23,13 +23,22 @@ const (
 
 // publishFile publishes every line of the file name to topic, after
 // checking them all, and prints how many it published.
-func (e *env) publishFile(ctx context.Context, topic, name string, opts []redis.PublishOption) error {
-	f, err := os.Open(name)
+// "-" is standard input. A bad line is a *UsageError (exit 2), as bad JSON
+// on the command line is.
+func (e *env) publishFile(ctx context.Context, command, topic, name string, opts []redis.PublishOption) error {
+	f, err := e.openLines(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if name == "-" {
+		name = "stdin"
+	}
 	total, err := eachLine(f, name, func(int, map[string]any) error { return nil })
+	var bad *BadLineError
+	if errors.As(err, &bad) {
+		return &UsageError{Command: command, Err: fmt.Errorf("%w; nothing was published", err)}
+	}
 	if err != nil {
 		return fmt.Errorf("%w; nothing was published", err)
 	}
@@ -80,6 +89,44 @@ func (e *env) publishFile(ctx context.Context, topic, name string, opts []redis.
 	return err
 }
 
+// openLines opens the file name, or for "-" a copy of standard input in a
+// temporary file, removed on Close: the lines are read twice, once to
+// check them all and once to publish them.
+func (e *env) openLines(name string) (*os.File, error) {
+	if name != "-" {
+		return os.Open(name)
+	}
+	f, err := os.CreateTemp("", "gateway-worker-publish-*.ndjson")
+	if err != nil {
+		return nil, err
+	}
+	// Removed at once: the open file stays readable until closed.
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := io.Copy(f, e.Stdin); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// BadLineError is a line of publish --file that is not one JSON object,
+// or is too long.
+type BadLineError struct {
+	Name string // the file, or "stdin"
+	Line int    // from 1
+	Err  error
+}
+
+func (e *BadLineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Name, e.Line, e.Err) }
+func (e *BadLineError) Unwrap() error { return e.Err }
+
 // eachLine calls f with the data of every non-blank line of r (numbered
 // from 1) and returns how many it found. An error names the file and line.
 func eachLine(r io.Reader, name string, f func(line int, data map[string]any) error) (int, error) {
@@ -94,7 +141,7 @@ func eachLine(r io.Reader, name string, f func(line int, data map[string]any) er
 		}
 		data, err := decodeData(b)
 		if err != nil {
-			return n, fmt.Errorf("%s:%d: %w", name, line, err)
+			return n, &BadLineError{Name: name, Line: line, Err: err}
 		}
 		if err := f(line, data); err != nil {
 			return n, err
@@ -103,7 +150,7 @@ func eachLine(r io.Reader, name string, f func(line int, data map[string]any) er
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return n, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLineBytes)
+			return n, &BadLineError{Name: name, Line: line + 1, Err: fmt.Errorf("line longer than %d bytes", maxLineBytes)}
 		}
 		return n, fmt.Errorf("%s: %w", name, err)
 	}

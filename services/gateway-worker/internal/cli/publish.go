@@ -24,12 +24,13 @@ the message id. --delay makes it due later, --id sets its id (a publish with
 an id already used is a new message, not a replacement).
 
 With --file it publishes every line of FILE (newline-delimited JSON, one
-object a line; blank lines are skipped) in batches. The whole file is checked
-first: a bad line publishes nothing and names the line. A progress bar shows
-on a terminal.`,
+object a line; blank lines are skipped) in batches; "--file -" reads standard
+input. The whole file is checked first: a bad line publishes nothing, names
+the line and exits 2. A progress bar shows on a terminal.`,
 		Example: `  gateway-worker publish order.reminder '{"order_id":"12345","amount":299.99}'
   gateway-worker publish order.reminder '{"order_id":"12345"}' --delay 10m --id reminder-12345
-  gateway-worker publish user.notification --file messages.ndjson`,
+  gateway-worker publish user.notification --file messages.ndjson
+  jq -c '.[]' messages.json | gateway-worker publish user.notification --file -`,
 		Args: topicArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			topic := args[0]
@@ -49,7 +50,7 @@ on a terminal.`,
 			case file != "" && id != "":
 				return usageError(cmd, "--id applies to one message, not to --file")
 			case file != "":
-				return e.publishFile(cmd.Context(), topic, file, opts)
+				return e.publishFile(cmd.Context(), cmd.CommandPath(), topic, file, opts)
 			case len(args) == 1:
 				return usageError(cmd, "missing JSON: the message data, such as '{\"order_id\":\"12345\"}', or --file")
 			}
@@ -75,6 +76,6 @@ on a terminal.`,
 	}
 	cmd.Flags().DurationVar(&delay, "delay", 0, "deliver after this long, such as 10m or 1h30m")
 	cmd.Flags().StringVar(&id, "id", "", "the message id (default: generated)")
-	cmd.Flags().StringVarP(&file, "file", "f", "", "publish each line of this newline-delimited JSON file")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "publish each line of this newline-delimited JSON file (- for stdin)")
 	return cmd
 }

@@ -102,7 +102,8 @@ func TestPublishFile(t *testing.T) {
 	}
 }
 
-// A bad line anywhere publishes nothing and names the line.
+// A bad line anywhere publishes nothing, names the line and exits 2, as
+// bad JSON on the command line does.
 func TestPublishFileBadLine(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -114,7 +115,7 @@ func TestPublishFileBadLine(t *testing.T) {
 	file := writeLines(t, lines...)
 	r := b.run(t, "publish", b.topic, "--file", file)
 	want := fmt.Sprintf("%s:%d: invalid JSON", file, bulkBatch+3)
-	if r.code != ExitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "nothing was published") {
+	if r.code != ExitUsage || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "nothing was published") {
 		t.Errorf("exit %d, stderr %q, want %q", r.code, r.stderr, want)
 	}
 	if s := b.stats(t); s.Pending != 0 {
@@ -122,7 +123,7 @@ func TestPublishFileBadLine(t *testing.T) {
 	}
 
 	r = b.run(t, "publish", b.topic, "--file", writeLines(t, `{"a":1}`, `[1,2]`))
-	if r.code != ExitError || !strings.Contains(r.stderr, ":2: want a JSON object, got an array") {
+	if r.code != ExitUsage || !strings.Contains(r.stderr, ":2: want a JSON object, got an array") {
 		t.Errorf("array line: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = b.run(t, "publish", b.topic, "--file", filepath.Join(t.TempDir(), "missing.ndjson"))
@@ -140,5 +141,25 @@ func TestPeekListsEmptyData(t *testing.T) {
 	b.run(t, "peek", b.topic, "--json").ok(t).json(t, &msgs)
 	if len(msgs) != 1 || msgs[0]["data"] == nil {
 		t.Errorf("peek --json: %v, want data {}", msgs)
+	}
+}
+
+// --file - publishes standard input's lines; a bad one names stdin.
+func TestPublishFileStdin(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	opts := b.opts
+	opts.Stdin = strings.NewReader("{\"a\":1}\n\n{\"a\":2}\n")
+	r := b.runCtx(t, servicetest.Ctx(t), opts, "publish", b.topic, "--file", "-").ok(t)
+	if !strings.Contains(r.stdout, "published 2 messages") || b.stats(t).Pending != 2 {
+		t.Errorf("stdout %q, %d pending", r.stdout, b.stats(t).Pending)
+	}
+	opts.Stdin = strings.NewReader("{\"a\":1}\n7\n")
+	r = b.runCtx(t, servicetest.Ctx(t), opts, "publish", b.topic, "--file", "-")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "stdin:2: want a JSON object, got a number") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if s := b.stats(t); s.Pending != 2 {
+		t.Errorf("%d pending after a bad stdin, want 2", s.Pending)
 	}
 }

@@ -25,6 +25,8 @@ type Options struct {
 	// Config returns the configuration, read once per run. Defaults to
 	// config.New (the environment and CONFIG_FILE).
 	Config func() *config.Config
+	// Stdin is read by publish --file -. Defaults to os.Stdin.
+	Stdin io.Reader
 	// Stdout and Stderr default to os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
 	// Terminal reports whether w is a terminal, which turns on the progress
@@ -40,6 +42,9 @@ type Options struct {
 func (o Options) WithDefaults() Options {
 	if o.Config == nil {
 		o.Config = config.New
+	}
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
 	}
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout

@@ -251,8 +251,8 @@ func (c *Config) GetInt(key string) int { return must(c, key, parseInt) }
 // for Validate.
 func (c *Config) GetBool(key string) bool { return must(c, key, parseBool) }
 
-// GetDuration returns key as a duration: Go syntax ("1m30s") or a whole
-// number of seconds ("30"). A bad value gives the default (or 0) and is
+// GetDuration returns key as a duration in Go syntax ("1m30s"); a bare
+// number other than 0 ("30") is refused, as it needs a unit. A bad value gives the default (or 0) and is
 // recorded for Validate.
 func (c *Config) GetDuration(key string) time.Duration { return must(c, key, parseDuration) }
 

@@ -146,10 +146,11 @@ func TestTypedGetters(t *testing.T) {
 		wantD   time.Duration
 		durErr  bool
 	}{
-		{val: "5", wantInt: 5, wantB: false, boolErr: true, wantD: 5 * time.Second},
-		{val: " 42 ", wantInt: 42, boolErr: true, wantD: 42 * time.Second},
-		{val: "-3", wantInt: -3, boolErr: true, wantD: -3 * time.Second},
-		{val: "1", wantInt: 1, wantB: true, wantD: time.Second},
+		{val: "5", wantInt: 5, wantB: false, boolErr: true, durErr: true},
+		{val: " 42 ", wantInt: 42, boolErr: true, durErr: true}, // a duration needs a unit
+		{val: "-3", wantInt: -3, boolErr: true, durErr: true},
+		{val: "1", wantInt: 1, wantB: true, durErr: true},
+		{val: " 42s ", intErr: true, boolErr: true, wantD: 42 * time.Second},
 		{val: "0", wantInt: 0, wantB: false, wantD: 0},
 		{val: "true", intErr: true, wantB: true, durErr: true},
 		{val: "YES", intErr: true, wantB: true, durErr: true},

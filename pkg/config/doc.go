@@ -44,7 +44,7 @@
 // URL is refused, naming both variables.
 //
 // Lists are YAML sequences or comma-separated strings. Durations are Go
-// durations ("1m30s") or whole seconds ("90"). Booleans are true/false,
+// durations with a unit ("1m30s"; a bare number other than 0 is refused). Booleans are true/false,
 // yes/no, on/off or 1/0.
 //
 // # Errors

@@ -54,8 +54,8 @@ empty:
 			t.Errorf("GetString(%q) = %q, want %q", key, got, want)
 		}
 	}
-	if got := c.GetDuration("shutdown.timeout").String(); got != "30s" {
-		t.Errorf("shutdown.timeout = %s", got)
+	if got, err := c.GetDurationE("shutdown.timeout"); err == nil || !strings.Contains(err.Error(), "a duration needs a unit, e.g. 5s") {
+		t.Errorf("shutdown.timeout = %s, %v; want refused without a unit", got, err)
 	}
 	if !c.GetBool("redis.tls") || c.GetInt("redis.db") != 12 {
 		t.Error("typed values from YAML")

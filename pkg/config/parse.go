@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -10,10 +9,10 @@ import (
 )
 
 var (
-	errNotInt        = errors.New("not a valid integer")
-	errNotBool       = errors.New("not a valid boolean (want true/false, yes/no, on/off or 1/0)")
-	errNotDuration   = errors.New("not a valid duration (want Go syntax like 5s, or whole seconds)")
-	errDurationRange = errors.New("duration out of range")
+	errNotInt       = errors.New("not a valid integer")
+	errNotBool      = errors.New("not a valid boolean (want true/false, yes/no, on/off or 1/0)")
+	errNotDuration  = errors.New("not a valid duration (want Go syntax like 5s or 1m30s)")
+	errDurationUnit = errors.New("a duration needs a unit, e.g. 5s")
 )
 
 func parseInt(s string) (int, error) {
@@ -34,15 +33,13 @@ func parseBool(s string) (bool, error) {
 	return false, errNotBool
 }
 
-// parseDuration accepts Go syntax and, because environment variables are
-// often written that way, a bare integer meaning seconds.
+// parseDuration accepts Go syntax ("5s", "1m30s"). A bare number other
+// than 0 is refused: "5" could mean seconds or milliseconds, and reading
+// it as either has surprised someone.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
-			return 0, errDurationRange
-		}
-		return time.Duration(n) * time.Second, nil
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s != "0" {
+		return 0, errDurationUnit
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {

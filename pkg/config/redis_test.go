@@ -107,7 +107,7 @@ func TestGetRedisConfig(t *testing.T) {
 		{"password alone is not an address", map[string]string{"REDIS_PASSWORD": "pw", "REDIS_DB": "4"}, "", with(func(rc *RedisConfig) {
 			rc.Password, rc.DB = "pw", 4
 		})},
-		{"from file", nil, "redis:\n  host: f\n  port: 1\n  username: u\n  tls: true\n  tls_insecure: true\n  tls_ca_file: /ca\n  pool_size: 7\n  read_timeout: 1\n", with(func(rc *RedisConfig) {
+		{"from file", nil, "redis:\n  host: f\n  port: 1\n  username: u\n  tls: true\n  tls_insecure: true\n  tls_ca_file: /ca\n  pool_size: 7\n  read_timeout: 1s\n", with(func(rc *RedisConfig) {
 			rc.Host, rc.Port, rc.Username, rc.TLS, rc.TLSInsecureSkipVerify, rc.TLSCAFile = "f", 1, "u", true, true, "/ca"
 			rc.PoolSize, rc.ReadTimeout, rc.Configured = 7, time.Second, true
 		})},

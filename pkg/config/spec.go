@@ -23,7 +23,8 @@ type Number[T int | time.Duration] struct {
 // Int is an integer setting.
 type Int = Number[int]
 
-// Duration is a duration setting: Go syntax ("1m30s") or whole seconds.
+// Duration is a duration setting in Go syntax ("1m30s"); a bare number
+// other than 0 is refused: it needs a unit.
 type Duration = Number[time.Duration]
 
 // Get returns s's value in c, or its default when unset. A value that does

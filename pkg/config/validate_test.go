@@ -20,9 +20,11 @@ func TestValidateBadValues(t *testing.T) {
 		{map[string]string{"REDIS_DB": "one"}, `config: REDIS_DB="one": not a valid integer`},
 		{map[string]string{"REDIS_POOL_SIZE": "-5"}, `config: REDIS_POOL_SIZE="-5": out of range: want 0..10000`},
 		{map[string]string{"REDIS_POOL_SIZE": "many"}, `config: REDIS_POOL_SIZE="many": not a valid integer`},
-		{map[string]string{"REDIS_DIAL_TIMEOUT": "5x"}, `config: REDIS_DIAL_TIMEOUT="5x": not a valid duration (want Go syntax like 5s, or whole seconds)`},
-		{map[string]string{"REDIS_READ_TIMEOUT": "-1"}, `config: REDIS_READ_TIMEOUT="-1": out of range: want 0s..10m0s`},
-		{map[string]string{"REDIS_WRITE_TIMEOUT": "99999999999"}, `config: REDIS_WRITE_TIMEOUT="99999999999": duration out of range`},
+		{map[string]string{"REDIS_DIAL_TIMEOUT": "5x"}, `config: REDIS_DIAL_TIMEOUT="5x": not a valid duration (want Go syntax like 5s or 1m30s)`},
+		{map[string]string{"REDIS_READ_TIMEOUT": "-1s"}, `config: REDIS_READ_TIMEOUT="-1s": out of range: want 0s..10m0s`},
+		{map[string]string{"REDIS_WRITE_TIMEOUT": "99999999999"}, `config: REDIS_WRITE_TIMEOUT="99999999999": a duration needs a unit, e.g. 5s`},
+		{map[string]string{"REDIS_DIAL_TIMEOUT": "5"}, `config: REDIS_DIAL_TIMEOUT="5": a duration needs a unit, e.g. 5s`},
+		{map[string]string{"REDIS_READ_TIMEOUT": "1.5"}, `config: REDIS_READ_TIMEOUT="1.5": a duration needs a unit, e.g. 5s`},
 		{map[string]string{"REDIS_TLS": "maybe"}, `config: REDIS_TLS="maybe": not a valid boolean (want true/false, yes/no, on/off or 1/0)`},
 		{map[string]string{"REDIS_TLS_INSECURE": "2"}, `config: REDIS_TLS_INSECURE="2": not a valid boolean (want true/false, yes/no, on/off or 1/0)`},
 		{map[string]string{"REDIS_MODE": "cluster"}, `config: REDIS_MODE="cluster": not a valid mode (want "", "auto" or "embedded")`},
@@ -75,7 +77,7 @@ func TestValidateGoodValues(t *testing.T) {
 		"REDIS_PORT":            "6380",
 		"REDIS_DB":              "0",
 		"REDIS_POOL_SIZE":       "0",
-		"REDIS_DIAL_TIMEOUT":    "10",
+		"REDIS_DIAL_TIMEOUT":    "10s",
 		"REDIS_TLS":             "on",
 		"REDIS_TLS_INSECURE":    "FALSE",
 		"REDIS_TLS_CA_FILE":     ca,
@@ -106,7 +108,7 @@ func TestValidateReportsEverySource(t *testing.T) {
 		`config: redis.db (REDIS_DB)="-2" (from config.yaml): out of range: want 0..65535`,
 		`config: redis.pool_size (REDIS_POOL_SIZE)="many" (from config.yaml): not a valid integer`,
 		`config: REDIS_PORT="abc": not a valid integer`,
-		`config: redis.read_timeout (REDIS_READ_TIMEOUT)="later" (from Set): not a valid duration (want Go syntax like 5s, or whole seconds)`,
+		`config: redis.read_timeout (REDIS_READ_TIMEOUT)="later" (from Set): not a valid duration (want Go syntax like 5s or 1m30s)`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d errors:\n%v", len(got), got)

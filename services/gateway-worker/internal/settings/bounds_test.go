@@ -2,6 +2,7 @@ package settings_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,7 +21,16 @@ func TestEveryNumberIsBounded(t *testing.T) {
 		t.Run(r.Key, func(t *testing.T) {
 			t.Parallel()
 			env := config.EnvName(r.Key)
-			for _, v := range []string{r.Below, r.Above, "1000000000", "-1000000000"} {
+			huge := []string{"1000000000", "-1000000000"}
+			if _, err := strconv.Atoi(r.Max); err != nil { // a duration
+				huge = []string{"1000000h", "-1000000h"}
+				// A bare number is refused: it needs a unit.
+				_, err := load(config.NewFromMap(map[string]any{r.Key: "5"}))
+				if err == nil || !strings.Contains(err.Error(), env) || !strings.Contains(err.Error(), "a duration needs a unit, e.g. 5s") {
+					t.Errorf("%s=5: error %v, want a duration needs a unit", env, err)
+				}
+			}
+			for _, v := range append([]string{r.Below, r.Above}, huge...) {
 				if v == r.Min || v == r.Max || v == r.Zero {
 					continue
 				}

@@ -38,7 +38,7 @@ const (
 	MaxInFlightOffset = 100000
 	// MaxIDs bounds the ids of one request (requeue, delete, run).
 	MaxIDs = 1000
-	// maxKeyLen bounds dedup keys and the ids of a request.
+	// maxKeyLen bounds dedup keys.
 	maxKeyLen = 1024
 	// LogInterval is the least time between two warnings of one kind
 	// (refused requests, Redis errors); the next one counts those held back.

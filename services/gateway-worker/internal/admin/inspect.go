@@ -147,8 +147,8 @@ func checkIDs(ids []string) error {
 		return badRequest("ids: %d ids, at most %d in one request", len(ids), MaxIDs)
 	}
 	for i, id := range ids {
-		if id == "" || len(id) > maxKeyLen {
-			return badRequest("ids[%d]: must be 1 to %d bytes", i, maxKeyLen)
+		if !redis.ValidID(id) {
+			return badRequest("ids[%d]: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces, as message ids are", i, redis.MaxIDLen)
 		}
 	}
 	return nil

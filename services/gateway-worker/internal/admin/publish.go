@@ -81,7 +81,7 @@ func (p *publishRequest) options(now time.Time) ([]redis.PublishOption, error) {
 	}
 	switch {
 	case p.DedupKey == "" && p.DedupTTL != "":
-		return nil, badRequest("dedup_ttl: needs a dedup_key")
+		return nil, badRequest("dedup_key: empty or missing; dedup_ttl needs a dedup_key")
 	case p.DedupKey != "" && p.DedupTTL == "":
 		return nil, badRequest("dedup_ttl: required with dedup_key, a duration such as \"1h\"")
 	case p.DedupKey != "":

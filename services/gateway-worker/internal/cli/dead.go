@@ -2,9 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"goweb/pkg/redis"
 )
 
 func (e *env) deadCmd() *cobra.Command {
@@ -39,6 +43,11 @@ after the others are requeued.`,
 			if err := checkTopic(cmd, topic); err != nil {
 				return err
 			}
+			for _, id := range ids {
+				if !redis.ValidID(id) {
+					return usageError(cmd, "id %q: want 1 to %d printable ASCII bytes without space, quote, backslash or brace", id, redis.MaxIDLen)
+				}
+			}
 			switch {
 			case all && len(ids) > 0:
 				return usageError(cmd, "give message ids or --all, not both")
@@ -50,17 +59,30 @@ after the others are requeued.`,
 				return err
 			}
 			defer closeRedis()
-			requeue := func() (int64, error) { return insp.RequeueDead(cmd.Context(), topic, ids...) }
 			if all {
-				requeue = func() (int64, error) { return insp.RequeueAllDead(cmd.Context(), topic) }
+				n, err := insp.RequeueAllDead(cmd.Context(), topic)
+				if err != nil {
+					return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
+				}
+				_, err = fmt.Fprintf(e.Stdout, "requeued %d dead letters of %s\n", n, topic)
+				return err
 			}
-			n, err := requeue()
-			if err != nil {
-				return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
+			// One id at a time, so that the ids not found can be named.
+			var n int64
+			var missing []string
+			for _, id := range ids {
+				k, err := insp.RequeueDead(cmd.Context(), topic, id)
+				if err != nil {
+					return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
+				}
+				if k == 0 {
+					missing = append(missing, strconv.Quote(id))
+				}
+				n += k
 			}
 			fmt.Fprintf(e.Stdout, "requeued %d dead letters of %s\n", n, topic)
-			if int64(len(ids)) > n {
-				return fmt.Errorf("%d of the %d ids are not dead letters of %s", int64(len(ids))-n, len(ids), topic)
+			if len(missing) > 0 {
+				return fmt.Errorf("%d of the %d ids are not dead letters of %s: %s", len(missing), len(ids), topic, strings.Join(missing, ", "))
 			}
 			return nil
 		},

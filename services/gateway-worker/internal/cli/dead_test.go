@@ -59,9 +59,13 @@ func TestDeadRetryAndPurge(t *testing.T) {
 	if s := b.stats(t); s.Pending != 1 || s.Dead != 2 {
 		t.Errorf("after retrying one: %+v", s)
 	}
-	r := b.run(t, "dead", "retry", b.topic, ids[1], "no-such-id")
-	if r.code != ExitError || r.stdout != "requeued 1 dead letters of "+b.topic+"\n" || !strings.Contains(r.stderr, "1 of the 2 ids are not dead letters of "+b.topic) {
-		t.Errorf("retry with an unknown id: %+v", r)
+	r := b.run(t, "dead", "retry", b.topic, "nope", ids[1], "no-such-id")
+	if r.code != ExitError || r.stdout != "requeued 1 dead letters of "+b.topic+"\n" ||
+		!strings.Contains(r.stderr, "2 of the 3 ids are not dead letters of "+b.topic+`: "nope", "no-such-id"`) {
+		t.Errorf("retry with unknown ids: %+v", r)
+	}
+	if r := b.run(t, "dead", "retry", b.topic, "d1", "x y"); r.code != ExitUsage || !strings.Contains(r.stderr, `id "x y": want 1 to 256 printable ASCII bytes`) {
+		t.Errorf("retry with a bad id: %+v", r)
 	}
 	if out := b.run(t, "dead", "retry", b.topic, "--all").ok(t).stdout; out != "requeued 1 dead letters of "+b.topic+"\n" {
 		t.Errorf("retry --all: %q", out)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -147,13 +149,32 @@ CONFIG_FILE (default ./config.yaml). See docs/service.md.`,
 		RunE:          e.serve,
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &UsageError{Command: cmd.CommandPath(), Err: err}
+		return &UsageError{Command: cmd.CommandPath(), Err: flagError(err)}
 	})
 	root.AddCommand(e.serveCmd(), e.healthcheckCmd(), e.topicsCmd(), e.statsCmd(), e.publishCmd(),
 		e.peekCmd(), e.deadCmd(), e.consumersCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }
+
+// flagError rewords pflag's error for a value that does not parse, which
+// names Go's parser ("strconv.ParseInt: parsing ..."), into what the flag
+// wants: `-n, --number "abc": want a whole number`.
+func flagError(err error) error {
+	m := flagValueRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	want := map[string]string{"ParseFloat": "a number", "ParseBool": "true or false"}[m[3]]
+	if want == "" {
+		want = "a whole number"
+	}
+	return fmt.Errorf("%s %s: want %s", m[2], strconv.Quote(m[1]), want)
+}
+
+// flagValueRE takes the value, the flag and the parser out of pflag's
+// "invalid argument "abc" for "-n, --number" flag: strconv.ParseInt: ...".
+var flagValueRE = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.(Parse\w+): `)
 
 // Argument checks that report a UsageError naming what is wrong.
 

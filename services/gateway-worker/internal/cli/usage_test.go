@@ -30,6 +30,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"stats", "--interval", "1ms"}, "--interval 1ms: must be between"},
 		{[]string{"stats", "--interval", "soon"}, `invalid argument "soon" for "--interval"`},
 		{[]string{"topics", "extra"}, `unexpected argument "extra"`},
+		{[]string{"peek", tp, "-n", "abc"}, `-n, --number "abc": want a whole number`},
 		{[]string{"publish"}, "missing TOPIC"},
 		{[]string{"publish", tp}, "missing JSON"},
 		{[]string{"publish", tp, `{"a":`}, "JSON: invalid JSON: truncated"},

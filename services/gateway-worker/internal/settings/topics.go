@@ -42,6 +42,7 @@ func (t Topic) SubscribeOptions() []redis.SubscribeOption {
 var (
 	errUnknownOption = errors.New("unknown option (want " + strings.Join(topicOptions, ", ") + ")")
 	errNoTopic       = errors.New("missing topic")
+	errLowerCase     = errors.New("variable names are upper case: write WORKER_TOPIC_OPTIONS_<TOPIC>_<OPTION>, such as WORKER_TOPIC_OPTIONS_PAYMENT_RETRY_CONCURRENCY")
 )
 
 // splitTopicOption splits a per-topic option, as a dotted key
@@ -66,6 +67,9 @@ func splitTopicOption(name string) (topic, opt string, err error) {
 	rest, ok := strings.CutPrefix(name, config.EnvName(KeyTopicOptions)+"_")
 	if !ok {
 		return "", "", errUnknownOption
+	}
+	if rest != strings.ToUpper(rest) {
+		return "", "", errLowerCase
 	}
 	// The longest option that ends the name: _GLOBAL_CONCURRENCY, not
 	// _CONCURRENCY of topic "..._GLOBAL".

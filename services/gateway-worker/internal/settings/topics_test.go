@@ -58,7 +58,7 @@ func TestTopicOptionVariables(t *testing.T) {
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_MAX_RETRIES": "",
 		// _GLOBAL_CONCURRENCY, not _CONCURRENCY of a topic "order.reminder.global"
 		"WORKER_TOPIC_OPTIONS_ORDER_REMINDER_GLOBAL_CONCURRENCY": "",
-		"WORKER_TOPIC_OPTIONS_order_reminder_concurrency": "WORKER_TOPIC_OPTIONS_order_reminder_concurrency: variable names are upper case",
+		"WORKER_TOPIC_OPTIONS_order_reminder_concurrency":        "WORKER_TOPIC_OPTIONS_order_reminder_concurrency: variable names are upper case",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, "9")

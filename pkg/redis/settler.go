@@ -141,8 +141,9 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 // buryFailed dead-letters a message whose handler failed for the last time
 // (or asked to skip retries); it counts as a failed attempt.
 func (s *settler) buryFailed(d *delivery, msg *Message, cause error) {
-	s.dead.log("message dead-lettered", cause, "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt)
-	s.bury(d, msg.ID, msg.Attempt, cause, true)
+	if s.bury(d, msg.ID, msg.Attempt, cause, true) {
+		s.dead.log("message dead-lettered", cause, "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt)
+	}
 }
 
 // buryUndecodable dead-letters an entry that is not a valid envelope. It
@@ -155,19 +156,30 @@ func (s *settler) buryUndecodable(d *delivery, cause error) {
 	s.bury(d, id, 0, cause, false)
 }
 
-func (s *settler) bury(d *delivery, id string, attempt int, cause error, handlerFailed bool) {
+// bury dead-letters d and reports whether it did. Until the dead letter is
+// written the entry stays in flight (dead.lua), so one that cannot be
+// written (a dead key of the wrong type) is tried again until it can, or
+// handed back with the rest at shutdown.
+func (s *settler) bury(d *delivery, id string, attempt int, cause error, handlerFailed bool) bool {
 	now := s.clock.Now().UnixMilli()
 	rec := envelope.EncodeDead(&envelope.DeadRecord{ID: id, Reason: cause.Error(), Attempt: attempt, FailedAt: now, Entry: d.entry})
 	failed := "0"
 	if handlerFailed {
 		failed = "1"
 	}
-	s.persist("dead-letter", func(ctx context.Context) error {
-		return scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats()}, d.token, now, rec, s.maxDead, failed).Err()
+	var moved int
+	written := s.persist("dead-letter", func(ctx context.Context) (err error) {
+		moved, err = scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats()}, d.token, now, rec, s.maxDead, failed).Int()
+		return err
 	})
 	s.gate.settled()
 	s.win.release(1)
+	if !written || moved == 0 { // still in flight, or already handed back by the reaper
+		s.observe(Event{Topic: s.topic(), ID: id, Attempt: attempt, Outcome: OutcomeRequeued, Err: cause})
+		return false
+	}
 	s.observe(Event{Topic: s.topic(), ID: id, Attempt: attempt, Outcome: OutcomeDead, Err: cause})
+	return true
 }
 
 // readableID is the id of an entry that is not a valid envelope, when its
@@ -195,22 +207,22 @@ func capLogged(entry string) string {
 }
 
 // persist runs a settling script until it succeeds or the consumer has
-// given up at shutdown; while it fails the entry stays in flight, so it is
-// never lost, only delivered again.
-func (s *settler) persist(what string, run func(context.Context) error) {
+// given up at shutdown, and reports whether it succeeded; while it fails
+// the entry stays in flight, so it is never lost, only delivered again.
+func (s *settler) persist(what string, run func(context.Context) error) bool {
 	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := run(ctx)
 		cancel()
 		if err == nil {
-			return
+			return true
 		}
 		s.errs.log(what+" failed", err, "topic", s.topic())
 		t := s.clock.NewTimer(backoff)
 		select {
 		case <-s.stopping:
 			t.Stop()
-			return
+			return false
 		case <-t.Chan():
 		}
 	}

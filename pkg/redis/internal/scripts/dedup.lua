@@ -14,15 +14,19 @@ local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s and tonumber(s) > tonumber(ARGV[3]) then
   return 0
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+-- The entry is written before the key is recorded: Redis does not roll a
+-- script back when a command fails, and a key recorded for an entry that
+-- was never written would refuse the publisher's retry as a duplicate.
+local ret = 1
 if ARGV[5] == '0' then
   redis.call('LPUSH', KEYS[2], ARGV[4])
-  return 1
+else
+  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+  local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  if tonumber(ARGV[5]) <= tonumber(first[2]) then
+    ret = 2
+  end
 end
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
-local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if tonumber(ARGV[5]) <= tonumber(first[2]) then
-  return 2
-end
-return 1
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return ret

@@ -109,15 +109,22 @@ if interval > 0 then
   max = math.min(max, tokens)
 end
 
-local entries = redis.call('RPOP', KEYS[2], max) or {}
-if #entries < max then
-  local popped = redis.call('RPOP', KEYS[1], max - #entries)
-  if popped then
-    for i = 1, #popped do
-      entries[#entries + 1] = popped[i]
-    end
+-- Entries are read first and removed from their lists only once they are
+-- in the inflight hash: Redis does not roll a script back when a command
+-- fails (a key of the wrong type), so popping first would lose them.
+local entries = {}
+local function peek(key, n)
+  if n <= 0 then
+    return 0
   end
+  local tail = redis.call('LRANGE', key, -n, -1)
+  for i = #tail, 1, -1 do
+    entries[#entries + 1] = tail[i]
+  end
+  return #tail
 end
+local claimed = peek(KEYS[2], max)
+local popped = peek(KEYS[1], max - claimed)
 if #entries == 0 then
   return {'', '0'}
 end
@@ -154,4 +161,10 @@ for i = 1, #entries do
   fields[#fields + 1] = e
 end
 redis.call('HSET', KEYS[3], unpack(fields))
+if claimed > 0 then
+  redis.call('LTRIM', KEYS[2], 0, -claimed - 1)
+end
+if popped > 0 then
+  redis.call('LTRIM', KEYS[1], 0, -popped - 1)
+end
 return out

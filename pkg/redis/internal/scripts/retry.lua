@@ -8,10 +8,14 @@
 -- ARGV[3] the entry to retry (attempt and error updated)
 -- ARGV[4] "1" to count a failed attempt in the stats, "0" for a postponed one
 -- Returns 1, or 0 when the token was no longer in flight.
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
+--
+-- The entry leaves the inflight hash only after it is in the delayed set:
+-- a failed write (see dead.lua) leaves it in flight.
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HDEL', KEYS[1], ARGV[1])
 if ARGV[4] == '1' then
   redis.call('HINCRBY', KEYS[3], 'failed', 1)
   redis.call('HINCRBY', KEYS[3], 'retried', 1)

@@ -6,10 +6,14 @@
 -- ARGV    pairs: member1, entry1, member2, entry2, ... where entryN is what
 --         memberN publishes
 -- Returns how many members moved; a member already gone is skipped.
+--
+-- A member leaves the set only after it is on the list: a failed push (see
+-- dead.lua) leaves it where it was.
 local n = 0
 for i = 1, #ARGV - 1, 2 do
-  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
     redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+    redis.call('ZREM', KEYS[1], ARGV[i])
     n = n + 1
   end
 end

@@ -58,8 +58,7 @@ func (f *fetcher) run(ctx context.Context) {
 		// With a backlog, fetch in batches of at least a quarter of the
 		// window: fewer, larger round trips, while the prefetched rest
 		// keeps the workers busy. When idle, one free slot is enough.
-		f.win.adjust()
-		least := max(1, f.win.size()/4)
+		least := max(1, f.win.adjust()/4)
 		if drained {
 			least = 1
 		}

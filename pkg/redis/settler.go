@@ -83,7 +83,9 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 		s.giveBack(d)
 		return
 	case errors.As(err, &later) && later.NotAnAttempt:
-		s.retry(d, msg, msg.Attempt-1, msg.LastError, later.Delay, false)
+		if !s.retry(d, msg, msg.Attempt-1, msg.LastError, later.Delay, false) {
+			return // dead-lettered instead: bury released its slot
+		}
 		ev.Outcome = OutcomeDeferred
 		s.win.release(1)
 	case errors.Is(err, ErrSkipRetry) || msg.Attempt > s.maxRetries:
@@ -95,7 +97,9 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 		if errors.As(err, &later) {
 			delay = later.Delay
 		}
-		s.retry(d, msg, msg.Attempt, err.Error(), delay, true)
+		if !s.retry(d, msg, msg.Attempt, err.Error(), delay, true) {
+			return // dead-lettered instead: bury released its slot
+		}
 		ev.Outcome = OutcomeRetried
 		s.win.release(1)
 	}
@@ -120,11 +124,14 @@ func (s *settler) giveBack(d *delivery) {
 
 // retry schedules d again after delay, with attempt and errText written
 // into its entry; counted tells whether the stats count a failed attempt.
-func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, delay time.Duration, counted bool) {
+// It dead-letters d instead (returning false) when its entry cannot be
+// rewritten. A slot released twice would let the window hold one more
+// token than it has room for.
+func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, delay time.Duration, counted bool) bool {
 	entry, err := envelope.Retried([]byte(d.entry), attempt, errText)
 	if err != nil { // cannot happen for an entry that decoded; never lose it
 		s.buryFailed(d, msg, err)
-		return
+		return false
 	}
 	due := s.clock.Now().Add(max(delay, 0)).UnixMilli()
 	count := "0"
@@ -136,6 +143,7 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 	})
 	s.wake.notify(s.topic())
 	s.gate.settled()
+	return true
 }
 
 // buryFailed dead-letters a message whose handler failed for the last time

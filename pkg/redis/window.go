@@ -66,10 +66,14 @@ func (w *window) size() int {
 	return w.workers + w.prefetch()
 }
 
-// adjust moves tokens in or out of the reserve to match size. It never
-// blocks: tokens in use come back later and are reserved then.
-func (w *window) adjust() {
-	want := cap(w.slots) - w.size()
+// adjust moves tokens in or out of the reserve to match size, and returns
+// the size it matched. It never blocks: tokens in use come back later and
+// are reserved then. The size is read once: handlers finishing meanwhile
+// change it, and a larger size read later could ask acquire for more
+// tokens than circulate.
+func (w *window) adjust() int {
+	size := w.size()
+	want := cap(w.slots) - size
 	for w.reserved > want {
 		w.slots <- struct{}{}
 		w.reserved--
@@ -79,14 +83,17 @@ func (w *window) adjust() {
 		case <-w.slots:
 			w.reserved++
 		default:
-			return
+			return size
 		}
 	}
+	return size
 }
 
 // acquire waits for at least least free tokens and takes up to max of them.
-// It returns 0, holding nothing, when ctx ends first.
+// It returns 0, holding nothing, when ctx ends first. It never waits for
+// more tokens than circulate outside the reserve: those would never come.
 func (w *window) acquire(ctx context.Context, least, max int) int {
+	least = min(least, cap(w.slots)-w.reserved)
 	n := 0
 	for n < least {
 		select {

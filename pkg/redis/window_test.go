@@ -75,3 +75,27 @@ func TestWindowAcquireGivesBackOnCancel(t *testing.T) {
 		t.Fatalf("%d slots free after a cancelled acquire, want 3", got)
 	}
 }
+
+// A stalled consumer (issue: a backlog left pending, the fetcher neither
+// fetching nor blocked in BLMOVE): the fetch loop reserved tokens for a
+// small window, handlers finishing fast meanwhile grew the size, and the
+// fetch asked acquire for a quarter of the new size, more tokens than were
+// out of the reserve. acquire waited for tokens that never come.
+func TestWindowAcquireNeverWaitsForReservedTokens(t *testing.T) {
+	t.Parallel()
+	w := newWindow(4, 256, 0)
+	for range 100 {
+		w.observe(time.Second)
+	}
+	if got := w.adjust(); got != 5 {
+		t.Fatalf("adjust with slow handlers = %d, want size 5", got)
+	}
+	for range 100 {
+		w.observe(time.Microsecond) // finished while the fetch loop went on
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if got := w.acquire(ctx, w.size()/4, 500); got != 5 {
+		t.Fatalf("acquire for a quarter of the grown size took %d tokens, want the 5 outside the reserve", got)
+	}
+}

@@ -75,7 +75,7 @@ func (w *window) adjust() int {
 	size := w.size()
 	want := cap(w.slots) - size
 	for w.reserved > want {
-		w.slots <- struct{}{}
+		w.give()
 		w.reserved--
 	}
 	for w.reserved < want {
@@ -93,6 +93,9 @@ func (w *window) adjust() int {
 // It returns 0, holding nothing, when ctx ends first. It never waits for
 // more tokens than circulate outside the reserve: those would never come.
 func (w *window) acquire(ctx context.Context, least, max int) int {
+	if ctx.Err() != nil {
+		return 0
+	}
 	least = min(least, cap(w.slots)-w.reserved)
 	n := 0
 	for n < least {
@@ -118,6 +121,16 @@ func (w *window) acquire(ctx context.Context, least, max int) int {
 // release returns n tokens: their entries are settled or handed back.
 func (w *window) release(n int) {
 	for i := 0; i < n; i++ {
-		w.slots <- struct{}{}
+		w.give()
+	}
+}
+
+// give puts one token back. A token given back to a full window was
+// released twice (a bug): it is dropped rather than block the worker or
+// the fetch loop forever, which would stall the consumer silently.
+func (w *window) give() {
+	select {
+	case w.slots <- struct{}{}:
+	default:
 	}
 }

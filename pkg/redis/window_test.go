@@ -99,3 +99,32 @@ func TestWindowAcquireNeverWaitsForReservedTokens(t *testing.T) {
 		t.Fatalf("acquire for a quarter of the grown size took %d tokens, want the 5 outside the reserve", got)
 	}
 }
+
+// A token released twice must not block the releasing worker, nor the
+// fetch loop returning reserved tokens, on a full window: either would stop
+// the consumer with a backlog and no log line.
+func TestWindowOverReleaseDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	w := newWindow(2, 100, 0)
+	for range 100 {
+		w.observe(time.Second)
+	}
+	w.adjust() // size 3: 99 tokens reserved
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.release(1) // one more than was taken
+		for range 100 {
+			w.observe(time.Microsecond)
+		}
+		w.adjust() // gives the reserve back to a window already full
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("releasing a token twice blocked")
+	}
+	if got := len(w.slots); got != cap(w.slots) {
+		t.Fatalf("%d tokens free, want the window's %d", got, cap(w.slots))
+	}
+}

@@ -23,7 +23,7 @@ var QueueACL = []string{
 	"+sadd", "+smembers", "+llen", "+hlen", "+hgetall", "+del", "+exists", "+set",
 	"+zadd", "+zcard", "+zscore", "+zrange", "+zrevrange", "+zrangebyscore", "+zremrangebyscore",
 	// called by the Lua scripts
-	"+rpop", "+rpush", "+lrange", "+incrby", "+hset", "+hget", "+hdel", "+hincrby",
+	"+rpush", "+lrange", "+ltrim", "+incrby", "+hset", "+hget", "+hexists", "+hdel", "+hincrby",
 	"+zrem", "+zremrangebyrank", "+get", "+time",
 }
 

@@ -15,6 +15,7 @@ import (
 func init() {
 	behaviours["UnwritableDeadLetterKeepsInvalidEntry"] = testUnwritableDeadLetterKeepsInvalidEntry
 	behaviours["UnwritableDeadLetterKeepsFailedMessage"] = testUnwritableDeadLetterKeepsFailedMessage
+	behaviours["UnwritableRequeueKeepsDeadLetter"] = testUnwritableRequeueKeepsDeadLetter
 }
 
 // logging returns a bundle on the same Redis and topic whose manager logs
@@ -98,5 +99,35 @@ func deadLetterOnceWritable(t *testing.T, b *bundle, out *syncBuffer, want strin
 	}
 	if len(dls) != 1 || !strings.Contains(dls[0].Entry, want) {
 		t.Fatalf("dead letters = %+v, want one with %q", dls, want)
+	}
+}
+
+// revive.lua removed a dead letter before pushing it: a pending key of the
+// wrong type lost it.
+func testUnwritableRequeueKeepsDeadLetter(t *testing.T, b *bundle) {
+	publishN(t, b, 1)
+	stop := subscribe(t, b, func(context.Context, *redis.Message) error { return redis.SkipRetry(nil) })
+	eventually(t, 5*time.Second, "a dead letter", func() bool { return stats(t, b).Dead == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	pending := keys.For(b.topic).Pending()
+	if err := b.m.Client().Set(b.ctx, pending, "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.m.Inspector().RequeueAllDead(b.ctx, b.topic); err == nil {
+		t.Fatal("RequeueAllDead into a pending key of the wrong type succeeded")
+	}
+	if dls, err := b.m.Inspector().DeadLetters(b.ctx, b.topic, 0, 10); err != nil || len(dls) != 1 {
+		t.Fatalf("dead letters after the failed requeue = %d, %v; want the one", len(dls), err)
+	}
+	if err := b.m.Client().Del(b.ctx, pending).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.m.Inspector().RequeueAllDead(b.ctx, b.topic); err != nil || n != 1 {
+		t.Fatalf("RequeueAllDead once the key is fixed = %d, %v; want 1", n, err)
+	}
+	if s := stats(t, b); s.Pending != 1 || s.Dead != 0 {
+		t.Errorf("stats after the requeue = %+v, want 1 pending, 0 dead", s)
 	}
 }

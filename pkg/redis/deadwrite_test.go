@@ -131,3 +131,29 @@ func testUnwritableRequeueKeepsDeadLetter(t *testing.T, b *bundle) {
 		t.Errorf("stats after the requeue = %+v, want 1 pending, 0 dead", s)
 	}
 }
+
+// A worker retrying a dead letter that cannot be written gives up when the
+// shutdown timeout cancels the handlers: Subscribe returns in time, and the
+// entry, still in flight, is handed back to the queue.
+func TestUnwritableDeadLetterDoesNotHoldUpShutdown(t *testing.T) {
+	t.Parallel()
+	b, out := setup(t).logging(t)
+	breakDeadKey(t, b)
+	publishN(t, b, 1)
+	stop := subscribe(t, b, func(context.Context, *redis.Message) error { return redis.SkipRetry(nil) },
+		redis.WithShutdownTimeout(200*time.Millisecond))
+	eventually(t, 10*time.Second, "a failed dead-letter write", func() bool {
+		return strings.Contains(out.String(), "dead-letter failed")
+	})
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("Subscribe returned %v", err)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("shutdown took %v with a dead letter that cannot be written", took)
+	}
+	n, err := b.m.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result()
+	if err != nil || n != 1 {
+		t.Fatalf("pending after shutdown = %d, %v; want the entry handed back", n, err)
+	}
+}

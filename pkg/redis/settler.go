@@ -215,8 +215,10 @@ func capLogged(entry string) string {
 }
 
 // persist runs a settling script until it succeeds or the consumer has
-// given up at shutdown, and reports whether it succeeded; while it fails
-// the entry stays in flight, so it is never lost, only delivered again.
+// given up at shutdown (or cancelled its handlers after the shutdown
+// timeout, so a worker stuck here returns in time), and reports whether it
+// succeeded; while it fails the entry stays in flight, so it is never lost,
+// only delivered again.
 func (s *settler) persist(what string, run func(context.Context) error) bool {
 	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -229,6 +231,9 @@ func (s *settler) persist(what string, run func(context.Context) error) bool {
 		t := s.clock.NewTimer(backoff)
 		select {
 		case <-s.stopping:
+			t.Stop()
+			return false
+		case <-s.handlers.Done():
 			t.Stop()
 			return false
 		case <-t.Chan():

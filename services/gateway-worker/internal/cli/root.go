@@ -152,7 +152,7 @@ CONFIG_FILE (default ./config.yaml). See docs/service.md.`,
 		return &UsageError{Command: cmd.CommandPath(), Err: flagError(err)}
 	})
 	root.AddCommand(e.serveCmd(), e.healthcheckCmd(), e.topicsCmd(), e.statsCmd(), e.publishCmd(),
-		e.peekCmd(), e.deadCmd(), e.consumersCmd())
+		e.peekCmd(), e.deadCmd(), e.consumersCmd(), e.pauseCmd(), e.resumeCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

@@ -122,10 +122,10 @@ func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []strin
 		}
 		fmt.Fprintf(e.Stdout, "%s (every refresh; Ctrl-C to stop)\n", time.Now().UTC().Format(time.RFC3339))
 	}
-	header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "CONSUMERS", "PROCESSED", "FAILED", "RETRIED", "DEAD_TOTAL"})
+	header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "CONSUMERS", "PROCESSED", "FAILED", "RETRIED", "DEAD_TOTAL", "PAUSED"})
 	t := newTable(e.Stdout, header...)
 	for _, s := range all {
-		t.row(append([]any{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Consumers, s.Processed, s.Failed, s.Retried, s.DeadTotal}, errCell(s)...)...)
+		t.row(append([]any{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Consumers, s.Processed, s.Failed, s.Retried, s.DeadTotal, s.Paused}, errCell(s)...)...)
 	}
 	if err := t.flush(); err != nil {
 		return err

@@ -47,7 +47,7 @@ func TestTopicsAndStats(t *testing.T) {
 		t.Error("stats --json: empty")
 	}
 	r := b.run(t, "stats", b.topic).ok(t)
-	if row := line(t, r.stdout, b.topic+" "); strings.Join(row[1:], " ") != "2 1 0 0 0 0 0 0 0" { // only TOPIC: no ERROR
+	if row := line(t, r.stdout, b.topic+" "); strings.Join(row[1:], " ") != "2 1 0 0 0 0 0 0 0 false" { // not paused, and no ERROR
 		t.Errorf("stats row %v", row)
 	}
 	if r.stderr != "" {

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"goweb/pkg/redis"
+)
+
+// pauseCmd and resumeCmd stop and restart the consumption of a topic in
+// every process, through the Inspector like the server's admin API.
+func (e *env) pauseCmd() *cobra.Command {
+	return e.flowCmd("pause", "Stop every consumer of TOPIC taking new messages",
+		`pause stops every consumer of TOPIC, in every process, from taking new
+messages within 100 ms. Messages already taken finish; publishes go on; the
+topic stays paused across restarts until resume.`,
+		func(ctx context.Context, insp *redis.Inspector, topic string) error { return insp.Pause(ctx, topic) },
+		"paused")
+}
+
+func (e *env) resumeCmd() *cobra.Command {
+	return e.flowCmd("resume", "Let the consumers of a paused TOPIC take messages again",
+		`resume undoes pause: every consumer of TOPIC takes messages again within
+100 ms.`,
+		func(ctx context.Context, insp *redis.Inspector, topic string) error { return insp.Resume(ctx, topic) },
+		"resumed")
+}
+
+func (e *env) flowCmd(name, short, long string, act func(context.Context, *redis.Inspector, string) error, done string) *cobra.Command {
+	return &cobra.Command{
+		Use:     name + " TOPIC",
+		Short:   short,
+		Long:    long,
+		Example: "  gateway-worker " + name + " payment.retry",
+		Args:    topicArgs(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			topic := args[0]
+			if err := checkTopic(cmd, topic); err != nil {
+				return err
+			}
+			insp, _, closeRedis, err := e.inspector(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeRedis()
+			if err := act(cmd.Context(), insp, topic); err != nil {
+				return fmt.Errorf("%s %s: %w", name, topic, err)
+			}
+			fmt.Fprintf(e.Stdout, "%s %s\n", done, topic)
+			return nil
+		},
+	}
+}

@@ -47,7 +47,8 @@ type Options struct {
 	// along with the predefined ones.
 	Register []RegisterFunc
 	// LocalRedis is where a Redis is looked for when none is configured.
-	// Defaults to DefaultLocalRedis.
+	// Defaults to redis.embedded_addr (REDIS_EMBEDDED_ADDR), then
+	// DefaultLocalRedis.
 	LocalRedis string
 }
 
@@ -101,7 +102,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.tracing, err = newTracing(ctx); err != nil {
 		return nil, err
 	}
-	a.redis, err = chooseRedis(ctx, cfg.GetRedisConfig(), cmp.Or(opts.LocalRedis, DefaultLocalRedis), log)
+	rc := cfg.GetRedisConfig()
+	// A Redis is looked for where the embedded one would listen, so the
+	// worker and the command-line tools (which use REDIS_EMBEDDED_ADDR) meet
+	// on the same server.
+	a.redis, err = chooseRedis(ctx, rc, cmp.Or(opts.LocalRedis, rc.EmbeddedAddr, DefaultLocalRedis), log)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"goweb/services/gateway-worker/internal/handlers"
 	"net"
 	"strconv"
 	"strings"
@@ -134,5 +135,22 @@ func TestRun(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// With nothing configured, the worker looks for a Redis where
+// REDIS_EMBEDDED_ADDR says, as the command-line tools do, not on 6379.
+func TestLocalRedisIsTheEmbeddedAddr(t *testing.T) {
+	t.Parallel()
+	_, appPort := splitHostPort(freeAddr(t))
+	cfg := config.NewFromMap(map[string]any{"redis.embedded_addr": servicetest.Redis.Addr,
+		"worker.topics": handlers.TopicSystemCleanup, "cleanup.interval": 0, "app.port": appPort})
+	a, err := New(context.Background(), Options{Config: cfg, Log: logger.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if addr := net.JoinHostPort(a.redis.cfg.Host, strconv.Itoa(a.redis.cfg.Port)); a.redis.embedded != nil || addr != servicetest.Redis.Addr {
+		t.Errorf("using %s (embedded %v), want the Redis on REDIS_EMBEDDED_ADDR %s", addr, a.redis.embedded != nil, servicetest.Redis.Addr)
 	}
 }

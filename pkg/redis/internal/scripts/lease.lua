@@ -5,6 +5,7 @@
 -- ARGV[2] consumer id
 -- Returns 1 if the consumer was not listed (its lease had been reaped).
 --
--- A script rather than a plain ZADD so that it runs flagged allow-oom (see
--- Script): a consumer of a full Redis keeps its lease, and so its messages.
+-- The leaser sends a plain ZADD while Redis has room, and this script, flagged
+-- allow-oom (see Script), when a full Redis refuses that ZADD: a consumer of
+-- a full Redis keeps its lease, and so its messages.
 return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])

@@ -1,35 +1,14 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"goweb/pkg/config"
-	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 )
-
-// syncBuffer is a log output tests read while consumers write to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // An oversized entry is dead-lettered with a log line giving the reason,
 // like every other invalid entry, and the line carries at most 1 KiB of it
@@ -38,9 +17,8 @@ func TestOversizedEntryIsLogged(t *testing.T) {
 	t.Parallel()
 	host, port := splitAddr(t, srv.Addr)
 	cfg := config.RedisConfig{Host: host, Port: port}
-	var out syncBuffer
-	log := logger.NewWithOptions(logger.Options{Level: "info", Format: "json", Output: &out})
-	m := redis.NewManager(&cfg, log, redis.WithMaxPayload(1000))
+	var out logBuffer
+	m := redis.NewManager(&cfg, out.logger(), redis.WithMaxPayload(1000))
 	t.Cleanup(func() { _ = m.Close() })
 	b := setupConfig(t, srv.Addr, cfg)
 	b.m, b.q = m, m.GetQueue()

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/internal/keys"
 )
@@ -20,11 +19,11 @@ func init() {
 
 // logging returns a bundle on the same Redis and topic whose manager logs
 // to the returned buffer.
-func (b *bundle) logging(t *testing.T) (*bundle, *syncBuffer) {
+func (b *bundle) logging(t *testing.T) (*bundle, *logBuffer) {
 	t.Helper()
-	var out syncBuffer
+	var out logBuffer
 	cfg := b.cfg
-	m := redis.NewManager(&cfg, logger.NewWithOptions(logger.Options{Level: "info", Format: "json", Output: &out}))
+	m := redis.NewManager(&cfg, out.logger())
 	t.Cleanup(func() { _ = m.Close() })
 	nb := *b
 	nb.m, nb.q = m, m.GetQueue()
@@ -71,7 +70,7 @@ func breakDeadKey(t *testing.T, b *bundle) {
 // broken dead key, checks that the entry holding want is
 // still in flight and was not logged as dead-lettered, then repairs the key
 // and waits for the dead letter.
-func deadLetterOnceWritable(t *testing.T, b *bundle, out *syncBuffer, want string) {
+func deadLetterOnceWritable(t *testing.T, b *bundle, out *logBuffer, want string) {
 	t.Helper()
 	eventually(t, 10*time.Second, "a failed dead-letter write", func() bool {
 		return strings.Contains(out.String(), "dead-letter failed")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdjson "encoding/json"
 	"slices"
+	"strings"
 
 	json "github.com/goccy/go-json"
 )
@@ -73,7 +74,9 @@ func withoutMembers(entry []byte, drop ...string) ([]byte, error) {
 		if err := dec.Decode(&value); err != nil {
 			return nil, &DecodeError{Reason: describeJSONError(err)}
 		}
-		if name, _ := key.(string); slices.Contains(drop, name) {
+		// The decoder matches member names without regard to case
+		// ("Attempt" is read as attempt), so the drop does too.
+		if name, _ := key.(string); slices.ContainsFunc(drop, func(d string) bool { return strings.EqualFold(d, name) }) {
 			continue
 		}
 		if len(out) > 1 {

@@ -23,7 +23,9 @@ func FuzzParseRoutesText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, s, func(string) (string, bool) { return "", false })
 		if err != nil {
-			if strings.Contains(s, "t0ken") && strings.Contains(err.Error(), "t0ken") {
+			// A topic or header may say t0ken and be quoted; a URL's query
+			// (token=t0ken in the seeds) never is.
+			if strings.Contains(s, "token=t0ken") && strings.Contains(err.Error(), "token=t0ken") {
 				t.Errorf("error quotes a URL's token: %v", err)
 			}
 			return

@@ -48,8 +48,8 @@ fmt: ## gofmt everything
 
 .PHONY: bench bench-short
 
-bench: ## compare with asynq and BullMQ on a private redis-server, 3 runs each; writes docs/benchmarks-latest.md
-	$(GO) run ./bench/cmd/compare -runs 3 -out docs/benchmarks-latest.md
+bench: ## compare with asynq and BullMQ on a private redis-server, 3 runs each; writes docs/benchmarks-latest.md (BASELINE=rev adds gateway-worker as of rev to the same run)
+	$(GO) run ./bench/cmd/compare -runs 3 $(if $(BASELINE),-baseline $(BASELINE)) -out docs/benchmarks-latest.md
 
 bench-short: ## the same comparison with small sizes, one run (under 2 minutes)
-	$(GO) run ./bench/cmd/compare -short -runs 1
+	$(GO) run ./bench/cmd/compare -short -runs 1 $(if $(BASELINE),-baseline $(BASELINE))

@@ -63,6 +63,30 @@ func implementations(root, tmp string) []impl {
 	}
 }
 
+// baselineImpl is gateway-worker as of the git revision rev, extracted
+// with git archive into tmp and built there, so that a change can be
+// measured against its parent in the same run as the peers.
+func baselineImpl(root, tmp, rev string) impl {
+	src := filepath.Join(tmp, "baseline")
+	return impl{name: ours + "@" + rev, dir: src, prepare: func(ctx context.Context) ([]string, error) {
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return nil, err
+		}
+		archive := filepath.Join(tmp, "baseline.tar")
+		if err := command(ctx, root, "git", "archive", "-o", archive, rev); err != nil {
+			return nil, err
+		}
+		if err := command(ctx, src, "tar", "-xf", archive); err != nil {
+			return nil, err
+		}
+		bin := filepath.Join(tmp, "gwbench-baseline")
+		if err := command(ctx, src, "go", "build", "-o", bin, "./bench/cmd/gwbench"); err != nil {
+			return nil, err
+		}
+		return []string{bin}, nil
+	}}
+}
+
 // command runs a preparation step, its output going to stderr.
 func command(ctx context.Context, dir, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -33,6 +33,7 @@ func main() {
 	out := flag.String("out", "", "also write the table as Markdown to this file (- for stdout)")
 	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|all")
 	only := flag.String("impls", "gateway-worker,asynq,bullmq", "comma-separated implementations to run")
+	baseline := flag.String("baseline", "", "also run gateway-worker as of this git revision, in the same run, and add a column of ratios to it")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("compare: ")
@@ -42,14 +43,14 @@ func main() {
 	if *scaleRuns <= 0 {
 		*scaleRuns = *runs
 	}
-	if err := run(ctx, *runs, *scaleRuns, *short, *out, *workload, strings.Split(*only, ",")); err != nil {
+	if err := run(ctx, *runs, *scaleRuns, *short, *out, *workload, *baseline, strings.Split(*only, ",")); err != nil {
 		log.Print(err)
 		stop()
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload string, only []string) error {
+func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload, baseline string, only []string) error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -87,7 +88,12 @@ func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload str
 	res := &results{values: map[string]map[string]float64{}, notes: map[string]map[string]string{},
 		versions: map[string]string{}, failed: map[string]string{}, took: map[string]time.Duration{}}
 	started, load := time.Now(), loadAvg()
-	for _, im := range implementations(root, tmp) {
+	impls := implementations(root, tmp)
+	if baseline != "" {
+		impls = append([]impl{baselineImpl(root, tmp, baseline)}, impls...)
+		only = append(only, impls[0].name)
+	}
+	for _, im := range impls {
 		if !contains(only, im.name) {
 			continue
 		}

@@ -38,14 +38,26 @@ func (r *results) get(impl, metric string) (float64, bool) {
 	return v, ok
 }
 
+// peers are the implementations that are not gateway-worker, at HEAD or
+// at a baseline revision.
 func (r *results) peers() []string {
 	var ps []string
 	for _, im := range r.impls {
-		if im != ours {
+		if im != ours && !strings.HasPrefix(im, ours+"@") {
 			ps = append(ps, im)
 		}
 	}
 	return ps
+}
+
+// baseline is the gateway-worker@rev implementation, if one ran.
+func (r *results) baseline() string {
+	for _, im := range r.impls {
+		if strings.HasPrefix(im, ours+"@") {
+			return im
+		}
+	}
+	return ""
 }
 
 // row describes one metric of the table.
@@ -140,7 +152,12 @@ type table struct {
 func buildTable(r *results) *table {
 	t := &table{header: []string{"metric"}}
 	t.header = append(t.header, r.impls...)
-	t.header = append(t.header, "ratio vs best peer", "target", "met")
+	t.header = append(t.header, "ratio vs best peer")
+	base := r.baseline()
+	if base != "" {
+		t.header = append(t.header, "ratio vs "+strings.TrimPrefix(base, ours+"@"))
+	}
+	t.header = append(t.header, "target", "met")
 	for _, rw := range rows {
 		present := false
 		for _, im := range r.impls {
@@ -159,7 +176,10 @@ func buildTable(r *results) *table {
 				line = append(line, "n/a")
 			}
 		}
-		line = append(line, ratio(r, rw))
+		line = append(line, ratio(r, rw, r.peers()))
+		if base != "" {
+			line = append(line, ratio(r, rw, []string{base}))
+		}
 		target, met := "", ""
 		if rw.target != nil {
 			if v, ok := r.get(ours, rw.metric); ok {
@@ -181,9 +201,10 @@ func buildTable(r *results) *table {
 	return t
 }
 
-// ratio compares our figure with the best peer's so that > 1 always means
-// we are better: ours/best for higher-is-better rows, best/ours otherwise.
-func ratio(r *results, rw row) string {
+// ratio compares our figure with the best of others' so that > 1 always
+// means we are better: ours/best for higher-is-better rows, best/ours
+// otherwise.
+func ratio(r *results, rw row, others []string) string {
 	v, ok := r.get(ours, rw.metric)
 	if !ok {
 		return "n/a"
@@ -195,7 +216,7 @@ func ratio(r *results, rw row) string {
 		return x
 	}
 	best, found := 0.0, false
-	for _, p := range r.peers() {
+	for _, p := range others {
 		pv, ok := r.get(p, rw.metric)
 		if !ok {
 			continue

@@ -123,7 +123,7 @@ func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, 
 	<-fetchDone
 	var err error
 	if !waitTimeout(workers, c.o.shutdownTimeout) {
-		c.q.log.Warn("shutdown timeout: cancelling running handlers", "topic", c.topic, "timeout", c.o.shutdownTimeout)
+		c.q.log.Warn("shutdown timeout: cancelling running handlers", "topic", c.topic, "timeout", c.o.shutdownTimeout.String())
 		hardStop()
 		if !waitTimeout(workers, 5*time.Second) {
 			err = fmt.Errorf("redis: topic %s: handlers did not return within %v after cancellation", c.topic, c.o.shutdownTimeout+5*time.Second)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -340,6 +341,9 @@ func pctMetrics(prefix string, v []float64, note string) []result.Metric {
 // float64, exact for the nanosecond offsets used here).
 func stamp(data map[string]interface{}, key string) (int64, bool) {
 	switch v := data[key].(type) {
+	case json.Number: // what the library hands handlers
+		n, err := v.Int64()
+		return n, err == nil
 	case float64:
 		return int64(v), true
 	case int64:

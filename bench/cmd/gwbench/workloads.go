@@ -86,7 +86,11 @@ func (e *env) stampedRun(topic, key string, n int, settle, deadline time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	defer s.stop()
+	defer func() {
+		if err := s.stop(); err != nil {
+			log.Printf("%s: %v", topic, err)
+		}
+	}()
 	time.Sleep(settle)
 
 	m, err := e.manager()
@@ -126,6 +130,9 @@ func (e *env) latency() ([]result.Metric, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(samples) < n {
+		return nil, fmt.Errorf("latency: %d of %d messages arrived within 30 s", len(samples), n)
 	}
 	return pctMetrics("pickup", samples, fmt.Sprintf("default options, WithConcurrency(%d)", concurrency)), nil
 }

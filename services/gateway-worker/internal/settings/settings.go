@@ -226,13 +226,33 @@ func (r *reader) host(key string) string {
 		if net.ParseIP(h) != nil || h == "" {
 			return nil
 		}
-		for _, c := range h {
-			if !(c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return checkHostName(h)
+	})
+}
+
+// checkHostName accepts a DNS host name (RFC 1123): at most 253 bytes of
+// dot-separated labels of 1 to 63 letters, digits and hyphens, no label
+// starting or ending with a hyphen.
+func checkHostName(h string) error {
+	if len(h) > 253 {
+		return fmt.Errorf("not an IP address or host name (%d bytes; a host name has at most 253)", len(h))
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		for _, c := range label {
+			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 				return fmt.Errorf("not an IP address or host name (byte %q); the port is APP_PORT or ADMIN_PORT", c)
 			}
 		}
-		return nil
-	})
+		switch {
+		case label == "":
+			return fmt.Errorf("not an IP address or host name (an empty label in %q)", h)
+		case len(label) > 63:
+			return fmt.Errorf("not an IP address or host name (label %.20q... is %d bytes; at most 63)", label, len(label))
+		case label[0] == '-' || label[len(label)-1] == '-':
+			return fmt.Errorf("not an IP address or host name (label %q starts or ends with a hyphen)", label)
+		}
+	}
+	return nil
 }
 
 func checkLevel(s string) error {
@@ -291,7 +311,9 @@ func (r *reader) periodic() []Periodic {
 			continue
 		}
 		if _, err := redis.ParseSchedule(p.Schedule); err != nil {
-			r.fail(KeyPeriodic, "%v", err)
+			// The library's "invalid option: " prefix names its own API,
+			// not this setting.
+			r.fail(KeyPeriodic, "topic %q: %s", p.Topic, strings.TrimPrefix(err.Error(), redis.ErrInvalidOption.Error()+": "))
 			continue
 		}
 		if slices.Contains(out, p) {

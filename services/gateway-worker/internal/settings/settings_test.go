@@ -226,3 +226,36 @@ func TestAdminTokenIsSecret(t *testing.T) {
 		t.Error("ADMIN_TOKEN / admin.token not known")
 	}
 }
+
+// A bad schedule is reported in the setting's words, without the library's
+// "invalid option" prefix, which names an API the operator never called.
+func TestPeriodicErrorNamesTheTopic(t *testing.T) {
+	t.Parallel()
+	_, err := load(config.NewFromMap(map[string]any{"worker.periodic": "report.daily=@every 1ms"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if msg := err.Error(); !strings.Contains(msg, `topic "report.daily": schedule "@every 1ms"`) || strings.Contains(msg, "invalid option") {
+		t.Errorf("error %q: want the topic and schedule, without \"invalid option\"", msg)
+	}
+}
+
+// APP_HOST and ADMIN_HOST are checked when the settings load, not when the
+// listener opens: an IP address or a host name of RFC 1123 labels.
+func TestBindHostChecked(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 64)
+	for host, want := range map[string]string{
+		"localhost": "", "10.0.0.1": "", "::1": "", "worker-1.internal": "", "worker.internal.": "",
+		"a..b": "an empty label", ".a": "an empty label", "-a.b": "hyphen", "a.b-": "hyphen",
+		long + ".b": "at most 63", strings.Repeat("a.", 127) + "ab": "at most 253", "a_b": `byte '_'`, "[::1]": `byte '['`,
+	} {
+		_, err := load(config.NewFromMap(map[string]any{"app.host": host}))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("APP_HOST=%q refused: %v", host, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "APP_HOST")):
+			t.Errorf("APP_HOST=%q: error %v, want one naming APP_HOST and containing %q", host, err, want)
+		}
+	}
+}

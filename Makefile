@@ -18,13 +18,15 @@ build: ## build the worker into bin/gateway-worker
 test: test-deps ## the README's test command: install what the tests need, then run every test with the race detector
 	$(GO) test -race -count=1 ./...
 
-# The tests start private redis-server processes, and the dashboard's
-# browser tests drive Chromium: install whichever is missing with apt-get
-# when root, else say what to install.
-test-deps: ## install redis-server and chromium when missing (apt-get, as root)
+# The tests start private redis-server processes, the dashboard's
+# browser tests drive Chromium, and the receivers of docs/dispatch.md run
+# under Node: install whichever is missing with apt-get when root, else say
+# what to install; then the npm packages the tests load (test/npm).
+test-deps: ## install redis-server, chromium and node when missing (apt-get, as root), and the npm packages of test/npm
 	@missing=""; \
 	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing=" redis-server"; \
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing$$missing"; \
@@ -33,6 +35,7 @@ test-deps: ## install redis-server and chromium when missing (apt-get, as root)
 			echo "the tests need:$$missing; install with: sudo apt-get install$$missing" >&2; exit 1; \
 		fi; \
 	fi
+	@test -d test/npm/node_modules || npm ci --prefix test/npm --ignore-scripts --no-audit --no-fund
 
 test-service: ## run the gateway-worker and embedded Redis tests
 	$(GO) test -race ./services/... ./pkg/redis/embedded/...

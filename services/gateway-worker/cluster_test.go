@@ -25,10 +25,7 @@ func TestServiceOnCluster(t *testing.T) {
 	const token = "cluster-test-token"
 	p := startServer(t, bin, "REDIS_CLUSTER_ADDRS="+strings.Join(c.Addrs(), ","),
 		"ADMIN_TOKEN="+token, "CLEANUP_INTERVAL=1s", "LOG_FORMAT=text", "WORKER_PERIODIC=report.tick=@every 1s")
-	servicetest.Eventually(t, 20*time.Second, "/ready", func() bool {
-		code, _, _ := p.get("/ready", "")
-		return code == http.StatusOK
-	})
+	p.waitReady(t)
 	call := func(method, path, body string) (int, string) {
 		req, _ := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d%s", p.port, path), strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)

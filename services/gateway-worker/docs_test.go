@@ -59,6 +59,7 @@ func TestEndpointsDocumented(t *testing.T) {
 	for _, adminToken := range []string{"", "a-configured-token"} {
 		env := append(redisEnv(servicetest.Redis.Addr), "WORKER_TOPICS=order.reminder", "ADMIN_TOKEN="+adminToken)
 		p := startServer(t, bin, env...)
+		p.waitReady(t) // the docs' codes are a ready server's
 		for _, e := range endpoints {
 			path := strings.Replace(e.path, "/...", "/topics", 1)
 			code, _, body := p.get(path, "")

@@ -129,6 +129,16 @@ func (p *proc) waitHealthy(t *testing.T) {
 	})
 }
 
+// waitReady waits until /ready answers 200: Redis reached and every
+// consumer running.
+func (p *proc) waitReady(t *testing.T) {
+	t.Helper()
+	servicetest.Eventually(t, 20*time.Second, "/ready", func() bool {
+		code, _, _ := p.get("/ready", "")
+		return code == http.StatusOK
+	})
+}
+
 func (p *proc) get(path, accept string) (int, http.Header, string) {
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", p.port, path), nil)
 	if accept != "" {

@@ -266,11 +266,18 @@ func Info(ctx context.Context, c redis.Cmdable, section, field string) (string, 
 	return "", fmt.Errorf("redistest: INFO %s has no %s", section, field)
 }
 
+// MinWait is the shortest deadline Eventually waits for.
+const MinWait = 20 * time.Second
+
 // Eventually polls cond every few milliseconds until it is true, and fails
-// the test when d passes first. Tests wait on conditions, never on bare
-// sleeps.
+// the test when d (at least MinWait) passes first. Tests wait on
+// conditions, never on bare sleeps.
 func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	// The suites run on shared machines where two cores may serve several
+	// suites at once: a deadline bounds a hang, it is not a speed claim,
+	// so none is shorter than MinWait.
+	d = max(d, MinWait)
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {

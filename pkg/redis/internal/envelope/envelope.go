@@ -53,12 +53,12 @@ var ErrInvalid = errors.New("invalid envelope")
 func (e *DecodeError) Is(target error) bool { return target == ErrInvalid }
 
 type wire struct {
-	ID      *string           `json:"id"`
-	TS      *int64            `json:"ts"`
-	Attempt *int              `json:"attempt"`
-	Headers map[string]string `json:"headers"`
-	Error   string            `json:"error"`
-	Data    json.RawMessage   `json:"data"`
+	ID      *string                `json:"id"`
+	TS      *int64                 `json:"ts"`
+	Attempt *int                   `json:"attempt"`
+	Headers map[string]string      `json:"headers"`
+	Error   string                 `json:"error"`
+	Data    map[string]interface{} `json:"data"`
 }
 
 // MaxIDLen bounds ids, which end up in logs, dead-letter records and
@@ -69,15 +69,27 @@ const MaxIDLen = 256
 // "data" object, an optional non-empty string id of at most MaxIDLen bytes,
 // and well-typed optional fields is a *DecodeError.
 func Decode(entry []byte) (*Envelope, error) {
+	// One pass over the entry, numbers kept as json.Number; only a failed
+	// decoding looks at "data" again, for a precise reason.
 	var w wire
-	if err := json.Unmarshal(entry, &w); err != nil {
+	if err := unmarshalNumbers(entry, &w); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field == "data" {
+			var raw struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if json.Unmarshal(entry, &raw) == nil {
+				if _, err := decodeData(raw.Data); err != nil {
+					return nil, err
+				}
+			}
+		}
 		return nil, &DecodeError{Reason: describeJSONError(err)}
 	}
-	data, err := decodeData(w.Data)
-	if err != nil {
-		return nil, err
+	if w.Data == nil {
+		return nil, &DecodeError{Reason: `"data" is missing or null`}
 	}
-	e := &Envelope{Headers: w.Headers, Error: w.Error, Data: data}
+	e := &Envelope{Headers: w.Headers, Error: w.Error, Data: w.Data}
 	if w.ID != nil {
 		if *w.ID == "" || len(*w.ID) > MaxIDLen {
 			return nil, &DecodeError{Reason: fmt.Sprintf(`"id" must be 1 to %d bytes`, MaxIDLen)}
@@ -109,13 +121,22 @@ func decodeData(raw json.RawMessage) (map[string]interface{}, error) {
 	if raw[0] != '{' {
 		return nil, &DecodeError{Reason: fmt.Sprintf(`"data" must be a JSON object, not %s`, kindOf(raw[0]))}
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
 	var data map[string]interface{}
-	if err := dec.Decode(&data); err != nil {
+	if err := unmarshalNumbers(raw, &data); err != nil {
 		return nil, &DecodeError{Reason: `"data": ` + describeJSONError(err)}
 	}
 	return data, nil
+}
+
+// unmarshalNumbers is json.Unmarshal with numbers in interface values
+// decoded as json.Number.
+func unmarshalNumbers(b []byte, v any) error {
+	if useNumber != nil {
+		return json.UnmarshalWithOption(b, v, useNumber)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // kindOf names the kind of JSON value that starts with c.

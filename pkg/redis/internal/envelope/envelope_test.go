@@ -258,3 +258,11 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// The fast decoding must be the one in use: a go-json upgrade that moves
+// its use-number flag must not silently fall back to the stream decoder.
+func TestUseNumberFlagFound(t *testing.T) {
+	if useNumber == nil {
+		t.Fatal("no go-json DecodeOption flag decodes numbers as json.Number; Decode fell back to the slow stream decoder")
+	}
+}

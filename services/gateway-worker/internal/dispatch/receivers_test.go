@@ -34,6 +34,7 @@ func TestDocReceivers(t *testing.T) {
 		fence, file string
 		argv        []string
 		setup       func(t *testing.T, dir string)
+		exact       bool // integers beyond 2^53 keep every digit
 	}{
 		{fence: "js", file: "receiver.mjs", argv: []string{"node", "receiver.mjs"}, setup: func(t *testing.T, dir string) {
 			if _, err := os.Stat(filepath.Join(modules, "standardwebhooks")); err != nil {
@@ -43,7 +44,7 @@ func TestDocReceivers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{fence: "python", file: "receiver.py", argv: []string{"python3", "receiver.py"}},
+		{fence: "python", file: "receiver.py", argv: []string{"python3", "receiver.py"}, exact: true},
 	} {
 		t.Run(rc.fence, func(t *testing.T) {
 			t.Parallel()
@@ -56,7 +57,7 @@ func TestDocReceivers(t *testing.T) {
 			}
 			secret := newSecret(t)
 			out, url := runReceiver(t, dir, secret, rc.argv)
-			checkDocReceiver(t, secret, url, out)
+			checkDocReceiver(t, secret, url, out, rc.exact)
 		})
 	}
 }
@@ -105,7 +106,9 @@ func runReceiver(t *testing.T, dir, secret string, argv []string) (*servicetest.
 
 // checkDocReceiver sends the receiver one message signed with its secret
 // and one signed with another.
-func checkDocReceiver(t *testing.T, secret, url string, out *servicetest.Buffer) {
+// JavaScript's JSON.parse rounds integers beyond 2^53, as docs/dispatch.md
+// says; exact says the receiver keeps them.
+func checkDocReceiver(t *testing.T, secret, url string, out *servicetest.Buffer, exact bool) {
 	for _, tc := range []struct {
 		secret  string
 		handled bool
@@ -117,14 +120,14 @@ func checkDocReceiver(t *testing.T, secret, url string, out *servicetest.Buffer)
 		}
 		route := b.route(t, func(r *dispatch.RawRoute) { r.URL = url })
 		b.start(t, dispatch.Config{Routes: []dispatch.Route{route}, DefaultSecrets: []dispatch.Secret{s}})
-		mark := fmt.Sprintf("order-%d-ü", time.Now().UnixNano())
-		b.publish(t, map[string]interface{}{"order_id": mark, "amount": 9007199254740993})
+		mark := fmt.Sprintf("order-%d", time.Now().UnixNano())
+		b.publish(t, map[string]interface{}{"order_id": mark, "amount": 9007199254740993, "note": "ünïcode"})
 		if tc.handled {
 			eventually(t, "the signed delivery handled", func() bool { return b.stats(t).Processed == 1 })
 			if n := strings.Count(out.String(), mark); n != 1 {
 				t.Errorf("receiver printed the order %d times, want once; output:\n%s", n, out)
 			}
-			if !strings.Contains(out.String(), "9007199254740993") {
+			if exact && !strings.Contains(out.String(), "9007199254740993") {
 				t.Errorf("receiver did not get the amount with every digit; output:\n%s", out)
 			}
 			continue

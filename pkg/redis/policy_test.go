@@ -1,10 +1,8 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,25 +12,11 @@ import (
 	"goweb/pkg/redis/redistest"
 )
 
-// logBuffer is a logger writing JSON lines into a buffer safe for
-// concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logBuffer collects a logger's JSON lines.
+type logBuffer struct{ redistest.Buffer }
 
 func (b *logBuffer) logger() logger.Logger {
-	return logger.NewWithOptions(logger.Options{Level: "debug", Format: "json", Output: writerFunc(func(p []byte) (int, error) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.buf.Write(p)
-	})})
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return logger.NewWithOptions(logger.Options{Level: "debug", Format: "json", Output: &b.Buffer})
 }
 
 // A Redis that may evict keys gets a warning naming maxmemory-policy, once,

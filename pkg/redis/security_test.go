@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -215,13 +214,8 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 // checkSecrets runs the checks in the child process.
 func checkSecrets(t *testing.T) {
 	const secret = "Sup3r-S3cret-Passw0rd"
-	var mu sync.Mutex
-	var buf bytes.Buffer
-	log := logger.NewWithOptions(logger.Options{Level: "debug", Format: "json", Output: writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return buf.Write(p)
-	})})
+	var buf logBuffer
+	log := buf.logger()
 	srv := redistest.Start(t, "--requirepass", "the-real-one")
 	host, port := splitAddr(t, srv.Addr)
 	free, err := redistest.FreePort()
@@ -265,9 +259,7 @@ func checkSecrets(t *testing.T) {
 		cancel()
 		_ = m.Close()
 	}
-	mu.Lock()
 	logs := buf.String()
-	mu.Unlock()
 	for _, e := range errs {
 		if strings.Contains(e, secret) {
 			t.Errorf("error contains the password: %s", e)
@@ -290,10 +282,6 @@ func checkSecrets(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func itoa(n int) string {
 	var b [20]byte

@@ -14,7 +14,6 @@ import (
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
-	"goweb/services/gateway-worker/internal/worker"
 )
 
 func TestMain(m *testing.M) { servicetest.Main(m) }
@@ -102,20 +101,11 @@ func TestRun(t *testing.T) {
 		"worker.topics": topic, "shutdown.timeout": "5s",
 	})
 	handled := make(chan string, 1)
-	a, err := New(context.Background(), Options{Config: cfg, Log: logger.Nop(), Register: []RegisterFunc{
-		func(r worker.Registrar, _ *redis.Manager, _ logger.Logger) {
-			r.Register(topic, func(_ context.Context, msg *redis.Message) error {
-				handled <- msg.ID
-				return nil
-			})
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a, stop := runApp(t, Options{Config: cfg, Log: logger.Nop(), Register: handle(topic, func(_ context.Context, msg *redis.Message) error {
+		handled <- msg.ID
+		return nil
+	})})
+	ctx := context.Background()
 
 	id, err := a.manager.GetQueue().Enqueue(ctx, topic, map[string]interface{}{"x": 1})
 	if err != nil {
@@ -132,10 +122,7 @@ func TestRun(t *testing.T) {
 	if consumers, err := a.ready.Check(ctx); err != nil || consumers != "running" {
 		t.Errorf("ready: %s, %v", consumers, err)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop()
 }
 
 // With nothing configured, the worker looks for a Redis where

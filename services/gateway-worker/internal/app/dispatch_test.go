@@ -33,13 +33,8 @@ func TestRunDeliversARoutedTopic(t *testing.T) {
 		"worker.topics":   topic,
 		"dispatch.routes": topic + "=" + recv.URL + "/hook",
 	})
-	a, err := New(context.Background(), Options{Config: cfg, Log: logger.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a, stop := runApp(t, Options{Config: cfg, Log: logger.Nop()})
+	ctx := context.Background()
 	id, err := a.manager.GetQueue().Enqueue(ctx, topic, map[string]interface{}{"x": 1})
 	if err != nil {
 		t.Fatal(err)
@@ -79,10 +74,7 @@ func TestRunDeliversARoutedTopic(t *testing.T) {
 			t.Errorf("Prometheus /metrics lacks %s", want)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop()
 }
 
 func TestNewRefusesAHandlerWithARoute(t *testing.T) {

@@ -1,24 +1,24 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
+	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/handlers"
 	"goweb/services/gateway-worker/internal/servicetest"
+	"goweb/services/gateway-worker/internal/worker"
 )
 
 // newApp builds an app on the test Redis with values on top, logging to
 // the returned buffer.
-func newApp(t *testing.T, values map[string]any) (*App, *lockedBuffer) {
+func newApp(t *testing.T, values map[string]any) (*App, *servicetest.Buffer) {
 	t.Helper()
 	host, port := splitHostPort(servicetest.Redis.Addr)
 	cfg := config.NewFromMap(map[string]any{"redis.host": host, "redis.port": port, "shutdown.timeout": "2s",
@@ -26,39 +26,34 @@ func newApp(t *testing.T, values map[string]any) (*App, *lockedBuffer) {
 	for k, v := range values {
 		cfg.Set(k, v)
 	}
-	logs := &lockedBuffer{}
-	a, err := New(context.Background(), Options{Config: cfg, Log: logger.NewWithOptions(logger.Options{Output: logs})})
+	logs := &servicetest.Buffer{}
+	a, stop := runApp(t, Options{Config: cfg, Log: logger.NewWithOptions(logger.Options{Output: logs})})
+	t.Cleanup(stop)
+	return a, logs
+}
+
+// runApp builds an App from opts and runs it until stop, which cancels
+// it and waits for Run, failing the test if Run failed.
+func runApp(t *testing.T, opts Options) (a *App, stop func()) {
+	t.Helper()
+	a, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
+	return a, func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-	})
-	return a, logs
+	}
 }
 
-// lockedBuffer is a log the test reads while the app writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// handle registers h for topic, as a service's RegisterFunc does.
+func handle(topic string, h redis.MessageHandler) []RegisterFunc {
+	return []RegisterFunc{func(r worker.Registrar, _ *redis.Manager, _ logger.Logger) { r.Register(topic, h) }}
 }
 
 func status(t *testing.T, url string) int {

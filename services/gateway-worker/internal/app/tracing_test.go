@@ -22,7 +22,6 @@ import (
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
-	"goweb/services/gateway-worker/internal/worker"
 )
 
 // collector is an OTLP/HTTP trace receiver: what an OpenTelemetry
@@ -86,20 +85,10 @@ func TestTracingExportsOTLP(t *testing.T) {
 		"worker.topics": topic, "shutdown.timeout": "5s", "admin.token": token,
 	})
 	handled := make(chan trace.SpanContext, 1)
-	a, err := New(context.Background(), Options{Config: cfg, Log: logger.Nop(), Register: []RegisterFunc{
-		func(r worker.Registrar, _ *redis.Manager, _ logger.Logger) {
-			r.Register(topic, func(ctx context.Context, _ *redis.Message) error {
-				handled <- trace.SpanContextFromContext(ctx)
-				return nil
-			})
-		},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a, stop := runApp(t, Options{Config: cfg, Log: logger.Nop(), Register: handle(topic, func(ctx context.Context, _ *redis.Message) error {
+		handled <- trace.SpanContextFromContext(ctx)
+		return nil
+	})})
 
 	const callerTrace, callerSpan = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
 	req, _ := http.NewRequest(http.MethodPost, "http://"+a.Addr()+"/v1/topics/"+topic+"/messages", strings.NewReader(`{"data":{"x":1}}`))
@@ -121,10 +110,7 @@ func TestTracingExportsOTLP(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("message not handled")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop()
 
 	col.mu.Lock()
 	defer col.mu.Unlock()

@@ -6,12 +6,10 @@
 package servicetest
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -59,20 +57,4 @@ func Ctx(t testing.TB) context.Context {
 
 // Buffer is an io.Writer safe for concurrent use, for collecting logs and
 // process output.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *Buffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String returns what was written so far.
-func (s *Buffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type Buffer = redistest.Buffer

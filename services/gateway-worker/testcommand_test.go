@@ -36,8 +36,8 @@ func TestReadmeTestCommand(t *testing.T) {
 	}
 }
 
-// On a machine without redis-server and chromium, and no apt-get to
-// install them with, make test-deps fails and names both.
+// On a machine without redis-server, chromium and node, and no apt-get to
+// install them with, make test-deps fails and names them all.
 func TestTestDepsNamesWhatIsMissing(t *testing.T) {
 	t.Parallel()
 	bin := t.TempDir() // a PATH with make and a shell, nothing else
@@ -54,7 +54,7 @@ func TestTestDepsNamesWhatIsMissing(t *testing.T) {
 	cmd.Dir = repoRoot(t)
 	cmd.Env = []string{"PATH=" + bin}
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "the tests need: redis-server chromium; install with: sudo apt-get install redis-server chromium") {
+	if err == nil || !strings.Contains(string(out), "the tests need: redis-server chromium nodejs npm; install with: sudo apt-get install redis-server chromium nodejs npm") {
 		t.Errorf("make test-deps without the tools: %v\n%s", err, out)
 	}
 }

@@ -97,6 +97,12 @@ func (b *bundle) kill(t *testing.T, n int) {
 			t.Fatalf("%d of %d messages dead-lettered", i, n)
 		}
 	}
+	// The observer hears of a failure before the settler writes the dead
+	// letter; the caller lists them next.
+	servicetest.Eventually(t, 20*time.Second, fmt.Sprintf("%d dead letters", n), func() bool {
+		s, err := b.m.Inspector().Stats(context.Background(), b.topic)
+		return err == nil && s.Dead >= int64(n)
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

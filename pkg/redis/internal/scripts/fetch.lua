@@ -34,6 +34,13 @@
 -- failed fetches for a while, and entries found under them go back to the
 -- head of the pending list, to be taken again below.
 --
+-- The same call can also run twice: go-redis sends a command again when
+-- its reply was cut by a reset or did not come within the read timeout,
+-- with the same ARGV. Taking entries again would put them under the same
+-- tokens and overwrite, in the inflight hash, the entries the first run
+-- took: those would be nowhere any more. So a call whose first token is
+-- already in flight is that resend, and returns what the first run took.
+--
 -- Entries a blocking BLMOVE already put on the claim list come first; when
 -- the topic is paused they go back to the head of the pending list. An
 -- entry without a top-level "id" (one pushed by another language as
@@ -80,6 +87,19 @@ for r = 8, #ARGV - 1, 2 do
       redis.call('HDEL', KEYS[3], t)
     end
   end
+end
+
+local first = tonumber(ARGV[4])
+if redis.call('HEXISTS', KEYS[3], first) == 1 then
+  local out = {'', '0'}
+  for t = first, first + max - 1 do
+    local e = redis.call('HGET', KEYS[3], t)
+    if e then
+      out[#out + 1] = tostring(t)
+      out[#out + 1] = e
+    end
+  end
+  return out
 end
 
 if redis.call('EXISTS', KEYS[5]) == 1 then

@@ -60,7 +60,7 @@ func TestFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
 		left, err := direct.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result()
 		return err == nil && left < n && conns() >= before+10
 	})
-	px.Clear()
+	px.Clear(t)
 
 	eventually(t, 30*time.Second, "the queue to drain", func() bool {
 		s := stats(t, b)

@@ -10,6 +10,7 @@ import (
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
+	"goweb/pkg/redis/redistest/netfault"
 )
 
 var srv *redistest.Server
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 		runChild()
 		return
 	}
-	os.Exit(redistest.RunTests(m, &srv, 0))
+	os.Exit(redistest.RunTests(m, &srv, 0, netfault.RemoveBinary))
 }
 
 // bundle is what most tests need: a manager on the shared server and a topic

@@ -256,12 +256,23 @@ func newManager(t *testing.T, addr string, log logger.Logger) *redis.Manager {
 // publishAll publishes n messages in batches and returns their ids.
 func publishAll(t *testing.T, q *redis.RedisQueue, topic string, n, batch int) []string {
 	t.Helper()
+	return publishPadded(t, q, topic, n, batch, "")
+}
+
+// publishPadded is publishAll with pad added to each message's data, to
+// make messages of a given size.
+func publishPadded(t *testing.T, q *redis.RedisQueue, topic string, n, batch int, pad string) []string {
+	t.Helper()
 	ids := make([]string, 0, n)
 	msgs := make([]map[string]interface{}, 0, batch)
 	for i := 0; i < n; i += batch {
 		msgs = msgs[:0]
 		for j := i; j < min(n, i+batch); j++ {
-			msgs = append(msgs, map[string]interface{}{"n": j, "order_id": "ord-" + strconv.Itoa(j)})
+			data := map[string]interface{}{"n": j, "order_id": "ord-" + strconv.Itoa(j)}
+			if pad != "" {
+				data["pad"] = pad
+			}
+			msgs = append(msgs, data)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		got, err := q.EnqueueBatch(ctx, topic, msgs)

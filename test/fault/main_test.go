@@ -4,7 +4,10 @@
 // long recovery took.
 //
 // The tests run one after another, not in parallel: they measure recovery
-// times and memory, which other tests sharing two cores would distort.
+// times and memory, which other tests sharing two cores would distort. The
+// network-fault tests (network_test.go) are the exception: each lasts a
+// 10 s fault window, so they run in parallel with one another, after the
+// others.
 package fault
 
 import (
@@ -15,6 +18,7 @@ import (
 	"testing"
 
 	"goweb/pkg/redis/redistest"
+	"goweb/pkg/redis/redistest/netfault"
 )
 
 // workerBin is the worker program, built once per test run.
@@ -36,5 +40,6 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	netfault.RemoveBinary()
 	os.Exit(redistest.CheckLeaks(code, 0))
 }

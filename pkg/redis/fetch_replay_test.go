@@ -19,7 +19,7 @@ import (
 // after Redis ran them. go-redis used to send such a fetch again with the
 // same tokens, and each run overwrote the entries the one before had put
 // in flight: they were in no list and no hash any more (test/fault
-// TestNetworkResets and TestNetworkBandwidth lost messages that way). Now a
+// TestNetworkFaults/Resets and /Bandwidth lost messages that way). Now a
 // fetch is sent once, and the next one hands back what a failed one took.
 func TestFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
 	t.Parallel()

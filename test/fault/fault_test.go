@@ -197,6 +197,16 @@ func handled(ws ...*worker) int {
 	return n
 }
 
+// awaitHandled waits up to d for every id to be handled; what is still
+// missing then is for the caller's tally to report.
+func awaitHandled(t *testing.T, ids []string, ws []*worker, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && len(count(ids, readSeen(t, ws...)).lost) > 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // tally compares the published ids with what was handled.
 type tally struct {
 	published int

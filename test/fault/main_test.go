@@ -5,9 +5,8 @@
 //
 // The tests run one after another, not in parallel: they measure recovery
 // times and memory, which other tests sharing two cores would distort. The
-// network-fault tests (network_test.go) are the exception: each lasts a
-// 10 s fault window, so they run in parallel with one another, after the
-// others.
+// network faults (TestNetworkFaults) are the exception: each lasts a 10 s
+// fault window, so its four subtests run in parallel with one another.
 package fault
 
 import (

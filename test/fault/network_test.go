@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -20,7 +21,7 @@ import (
 // everything that uses the queue: two worker processes and two publishing
 // goroutines of the test process. The test itself reads Redis directly.
 // The four scenarios are independent (a server, a proxy and workers each),
-// so they run in parallel, after the serial tests of the package.
+// so they run in parallel, as subtests of TestNetworkFaults.
 
 // faultFor is how long each network fault lasts.
 const faultFor = 10 * time.Second
@@ -31,8 +32,8 @@ const clientTimeout = time.Second
 
 // netScenario describes one network fault.
 type netScenario struct {
-	name   string        // for the summary line
-	window time.Duration // the workers' recovery window
+	test string // the subtest's name
+	name string // for the summary line
 	// backlog messages are published straight to Redis before the fault,
 	// each with pad bytes of padding (the publishers' messages too).
 	backlog, pad int
@@ -47,7 +48,7 @@ type netScenario struct {
 	// little bandwidth), but at once after a reset.
 	resentOnlyAfterTimeout bool
 	// catchUp bounds how long after the fault the workers take to handle
-	// a message published as it ends, backlog included.
+	// a message published as it ends, backlog included; 30 s when zero.
 	catchUp time.Duration
 }
 
@@ -97,7 +98,7 @@ func runNetScenario(t *testing.T, s netScenario) {
 	pad := strings.Repeat("x", s.pad)
 	r := &netRun{t: t, px: px, direct: direct, topic: topic, held: map[string]bool{}, leasesExpire: s.leasesExpire}
 
-	o := workerOpts{concurrency: 8, recovery: s.window, delay: time.Millisecond}
+	o := workerOpts{concurrency: 8, recovery: redis.DefaultRecoveryWindow, delay: time.Millisecond}
 	ws := []*worker{startWorker(t, "w0", px.Addr, topic, o), startWorker(t, "w1", px.Addr, topic, o)}
 	for _, w := range ws {
 		r.cids = append(r.cids, w.consumerID(t))
@@ -171,7 +172,7 @@ func runNetScenario(t *testing.T, s netScenario) {
 		t.Fatal(err)
 	}
 	var caughtUp time.Duration
-	eventually(t, s.catchUp, "the workers to handle a message published as the fault ended", func() bool {
+	eventually(t, cmp.Or(s.catchUp, 30*time.Second), "the workers to handle a message published as the fault ended", func() bool {
 		if readSeen(t, ws...)[probe] > 0 {
 			caughtUp = time.Since(ended)
 			return true
@@ -185,10 +186,7 @@ func runNetScenario(t *testing.T, s netScenario) {
 	pubs.halt()
 	ids := append(append(backlog, probe), pubs.published()...)
 
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && len(count(ids, readSeen(t, ws...)).lost) > 0 {
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitHandled(t, ids, ws, 30*time.Second)
 	st := stats(t, direct, topic)
 	for _, w := range ws {
 		if !w.alive() {
@@ -248,78 +246,74 @@ func hold(toxics ...netfault.Toxic) func(r *netRun) {
 	}
 }
 
-// Every reply from Redis comes 200 ms ± 100 ms late for 10 s. Nothing
-// fails: the replies come well within the 1 s read timeout.
-func TestNetworkLatency(t *testing.T) {
-	t.Parallel()
-	runNetScenario(t, netScenario{
-		name:                   "latency 200ms±100ms on replies for 10s (2 workers, 2 publishers)",
-		window:                 redis.DefaultRecoveryWindow,
-		fault:                  hold(netfault.Toxic{Name: "latency", Type: "latency", Stream: netfault.Downstream, Attributes: map[string]int{"latency": 200, "jitter": 100}}),
-		resentOnlyAfterTimeout: true,
-		catchUp:                30 * time.Second,
-	})
-}
-
-// For 10 s the network drops everything both ways while connections stay
-// open (Toxiproxy's timeout toxic with no timeout): commands time out
-// instead of failing fast, and leases run out (half the 10 s window).
-// Messages the workers held then may be delivered twice.
-func TestNetworkBlackhole(t *testing.T) {
-	t.Parallel()
-	runNetScenario(t, netScenario{
-		name:   "blackhole both ways for 10s (2 workers, 2 publishers, window 10s)",
-		window: redis.DefaultRecoveryWindow,
-		fault: hold(netfault.Toxic{Name: "drop_replies", Type: "timeout", Stream: netfault.Downstream, Attributes: map[string]int{"timeout": 0}},
-			netfault.Toxic{Name: "drop_commands", Type: "timeout", Stream: netfault.Upstream, Attributes: map[string]int{"timeout": 0}}),
-		leasesExpire:           true,
-		resentOnlyAfterTimeout: true,
-		catchUp:                30 * time.Second,
-	})
-}
-
-// For 10 s connections are cut again and again in the middle of what they
-// carry: reset (RST) a few milliseconds into a pipeline or script call,
-// either way, or closed after a random number of bytes, so that a command
-// or a reply arrives in part. go-redis resends a command whose reply was
-// cut, so a publish may be stored twice.
-func TestNetworkResets(t *testing.T) {
-	t.Parallel()
-	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	runNetScenario(t, netScenario{
-		name:   "connections reset mid-pipeline and mid-script for 10s (2 workers, 2 publishers)",
-		window: redis.DefaultRecoveryWindow,
-		fault: func(r *netRun) {
-			streams := []string{netfault.Upstream, netfault.Downstream}
-			for end := time.Now().Add(faultFor); time.Now().Before(end); {
-				stream := streams[rng.IntN(2)]
-				if rng.IntN(2) == 0 {
-					r.px.Add(r.t, netfault.Toxic{Name: "reset", Type: "reset_peer", Stream: stream, Attributes: map[string]int{"timeout": rng.IntN(20)}})
-				} else {
-					r.px.Add(r.t, netfault.Toxic{Name: "cut", Type: "limit_data", Stream: stream, Attributes: map[string]int{"bytes": 64 + rng.IntN(16<<10)}})
-				}
-				time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond) // the fault itself
-				r.px.Clear(r.t)
-				time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond) // a healthy moment
-			}
+// The four network faults, each in a subtest of its own, run in parallel.
+func TestNetworkFaults(t *testing.T) {
+	for _, s := range []netScenario{
+		// Every reply from Redis comes 200 ms ± 100 ms late. Nothing
+		// fails: the replies come well within the 1 s read timeout.
+		{
+			test:                   "Latency",
+			name:                   "latency 200ms±100ms on replies for 10s (2 workers, 2 publishers)",
+			fault:                  hold(netfault.Toxic{Name: "latency", Type: "latency", Stream: netfault.Downstream, Attributes: map[string]int{"latency": 200, "jitter": 100}}),
+			resentOnlyAfterTimeout: true,
 		},
-		catchUp: 30 * time.Second,
-	})
+		// The network drops everything both ways while connections stay
+		// open (Toxiproxy's timeout toxic with no timeout): commands time
+		// out instead of failing fast, and leases run out (half the 10 s
+		// window). Messages the workers held then may be delivered twice.
+		{
+			test: "Blackhole",
+			name: "blackhole both ways for 10s (2 workers, 2 publishers, window 10s)",
+			fault: hold(netfault.Toxic{Name: "drop_replies", Type: "timeout", Stream: netfault.Downstream, Attributes: map[string]int{"timeout": 0}},
+				netfault.Toxic{Name: "drop_commands", Type: "timeout", Stream: netfault.Upstream, Attributes: map[string]int{"timeout": 0}}),
+			leasesExpire:           true,
+			resentOnlyAfterTimeout: true,
+		},
+		// Connections are cut again and again in the middle of what they
+		// carry: reset (RST) a few milliseconds into a pipeline or script
+		// call, either way, or closed after a random number of bytes, so
+		// that a command or a reply arrives in part. go-redis resends a
+		// command whose reply was cut, so a publish may be stored twice.
+		{
+			test:  "Resets",
+			name:  "connections reset mid-pipeline and mid-script for 10s (2 workers, 2 publishers)",
+			fault: resets,
+		},
+		// A backlog of 10,000 messages of 1 KiB is drained through
+		// connections that carry 64 KiB/s each from Redis.
+		{
+			test:                   "Bandwidth",
+			name:                   "bandwidth 64 KiB/s per connection from Redis for 10s, 10k×1KiB backlog (2 workers, 2 publishers)",
+			backlog:                10_000,
+			pad:                    1 << 10,
+			fault:                  hold(netfault.Toxic{Name: "bandwidth", Type: "bandwidth", Stream: netfault.Downstream, Attributes: map[string]int{"rate": 64}}),
+			resentOnlyAfterTimeout: true,
+			catchUp:                60 * time.Second,
+		},
+	} {
+		t.Run(s.test, func(t *testing.T) {
+			t.Parallel()
+			runNetScenario(t, s)
+		})
+	}
 }
 
-// A backlog of 10,000 messages of 1 KiB is drained through connections
-// that carry 64 KiB/s each from Redis for 10 s.
-func TestNetworkBandwidth(t *testing.T) {
-	t.Parallel()
-	runNetScenario(t, netScenario{
-		name:                   "bandwidth 64 KiB/s per connection from Redis for 10s, 10k×1KiB backlog (2 workers, 2 publishers)",
-		window:                 redis.DefaultRecoveryWindow,
-		backlog:                10_000,
-		pad:                    1 << 10,
-		fault:                  hold(netfault.Toxic{Name: "bandwidth", Type: "bandwidth", Stream: netfault.Downstream, Attributes: map[string]int{"rate": 64}}),
-		resentOnlyAfterTimeout: true,
-		catchUp:                60 * time.Second,
-	})
+// resets cuts connections for faultFor: every 150 to 700 ms, a reset_peer
+// or limit_data toxic, on commands or on replies, for 50 to 300 ms.
+func resets(r *netRun) {
+	seed := time.Now().UnixNano()
+	r.t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	streams := []string{netfault.Upstream, netfault.Downstream}
+	for end := time.Now().Add(faultFor); time.Now().Before(end); {
+		stream := streams[rng.IntN(2)]
+		if rng.IntN(2) == 0 {
+			r.px.Add(r.t, netfault.Toxic{Name: "reset", Type: "reset_peer", Stream: stream, Attributes: map[string]int{"timeout": rng.IntN(20)}})
+		} else {
+			r.px.Add(r.t, netfault.Toxic{Name: "cut", Type: "limit_data", Stream: stream, Attributes: map[string]int{"bytes": 64 + rng.IntN(16<<10)}})
+		}
+		time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond) // the fault itself
+		r.px.Clear(r.t)
+		time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond) // a healthy moment
+	}
 }

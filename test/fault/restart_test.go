@@ -131,10 +131,7 @@ func TestRedisRestart(t *testing.T) {
 	pubs.halt()
 	ids := pubs.published()
 
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && len(count(ids, readSeen(t, ws...)).lost) > 0 {
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitHandled(t, ids, ws, 30*time.Second)
 	s := stats(t, m, topic)
 	for _, w := range ws {
 		if !w.alive() {

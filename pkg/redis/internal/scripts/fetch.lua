@@ -58,26 +58,7 @@
 -- holds; the field "~wait" marks that a consumer found no free slot.
 local max = tonumber(ARGV[1])
 local cid = ARGV[3]
-local first = tonumber(ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[2], cid)
-
--- The same call again: the client lost the reply of a call that ran (a
--- read timeout) and sent it again, as go-redis does with a command that
--- timed out. Its entries are under its tokens already; taking more would
--- write them over those and lose them, so it answers with those entries.
-if redis.call('HEXISTS', KEYS[3], tostring(first)) == 1 then
-  local out = {'', '0'}
-  for i = 1, max do
-    local token = tostring(first + i - 1)
-    local e = redis.call('HGET', KEYS[3], token)
-    if not e then
-      break
-    end
-    out[#out + 1] = token
-    out[#out + 1] = e
-  end
-  return out
-end
 
 for r = 8, #ARGV - 1, 2 do
   for t = tonumber(ARGV[r + 1]) - 1, tonumber(ARGV[r]), -1 do

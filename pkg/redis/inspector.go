@@ -131,13 +131,18 @@ func atoi(s string) int64 {
 
 // AllStats returns Stats for every registered topic.
 func (i *Inspector) AllStats(ctx context.Context) ([]TopicStats, error) {
-	topics, err := i.Topics(ctx)
+	topics, err := i.validTopics(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// Someone may have written garbage into the registry.
-	topics = slices.DeleteFunc(topics, func(t string) bool { return ValidateTopic(t) != nil })
 	return i.StatsOf(ctx, topics)
+}
+
+// validTopics is Topics without the names that are not valid topics:
+// someone may have written garbage into the registry.
+func (i *Inspector) validTopics(ctx context.Context) ([]string, error) {
+	topics, err := i.Topics(ctx)
+	return slices.DeleteFunc(topics, func(t string) bool { return ValidateTopic(t) != nil }), err
 }
 
 // StatsOf returns Stats for each of topics, in order. A topic whose keys

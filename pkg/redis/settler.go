@@ -138,8 +138,9 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 	if counted {
 		count = "1"
 	}
+	hist, minute := historyAt(s.keys, s.clock.Now())
 	s.persist("retry", func(ctx context.Context) error {
-		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats()}, d.token, due, entry, count).Err()
+		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats(), hist}, d.token, due, entry, count, minute).Err()
 	})
 	s.wake.notify(s.topic())
 	s.gate.settled()
@@ -176,8 +177,9 @@ func (s *settler) bury(d *delivery, id string, attempt int, cause error, handler
 		failed = "1"
 	}
 	var moved int
+	hist, minute := historyAt(s.keys, s.clock.Now())
 	written := s.persist("dead-letter", func(ctx context.Context) (err error) {
-		moved, err = scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats()}, d.token, now, rec, s.maxDead, failed).Int()
+		moved, err = scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats(), hist}, d.token, now, rec, s.maxDead, failed, minute).Int()
 		return err
 	})
 	s.gate.settled()
@@ -260,8 +262,9 @@ func (s *settler) run() {
 			}
 		}
 		s.drainAcks(&tokens)
+		hist, minute := historyAt(s.keys, s.clock.Now())
 		s.persist("ack", func(ctx context.Context) error {
-			return scripts.Ack.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Stats()}, toArgs(tokens)...).Err()
+			return scripts.Ack.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Stats(), hist}, append([]interface{}{minute}, toArgs(tokens)...)...).Err()
 		})
 		s.gate.settled()
 		tokens = tokens[:0]

@@ -24,7 +24,7 @@ var QueueACL = []string{
 	"+zadd", "+zcard", "+zscore", "+zrange", "+zrevrange", "+zrangebyscore", "+zremrangebyscore",
 	// called by the Lua scripts
 	"+rpush", "+lrange", "+ltrim", "+incrby", "+hset", "+hget", "+hexists", "+hdel", "+hincrby",
-	"+zrem", "+zremrangebyrank", "+get", "+time",
+	"+zrem", "+zremrangebyrank", "+get", "+time", "+expire",
 }
 
 // SetQueueUser creates (or resets) user with password and QueueACL through

@@ -15,6 +15,7 @@
 //	{mq:T}:paused             STRING exists while the topic is paused
 //	{mq:T}:rate               STRING rate limit state: the next message's theoretical arrival time, Redis µs
 //	{mq:T}:slots              HASH  consumer id -> global concurrency slots held; "~wait" while one waits
+//	{mq:T}:history:<hour>     HASH  p<minute>/f<minute> -> processed/failed in that minute of unix hour <hour>; expires 25 h after its last write
 //
 // The hash tag of every {mq:T}:suffix key is "mq:T", the whole pending list
 // key, so all keys of a topic live in one Redis Cluster slot and one Lua
@@ -26,6 +27,8 @@
 //	mq:wake                   pub/sub channel announcing a new earliest delayed entry
 //	mq:flow                   pub/sub channel announcing a pause or resume, or freed slots
 package keys
+
+import "strconv"
 
 // Prefix starts every key.
 const Prefix = "mq:"
@@ -94,6 +97,12 @@ func (k TopicKeys) Rate() string { return k.tagged("rate") }
 
 // Slots is the hash of global concurrency slots held per consumer.
 func (k TopicKeys) Slots() string { return k.tagged("slots") }
+
+// History is the hash of per-minute processed and failed counts of the
+// given unix hour (unix seconds / 3600).
+func (k TopicKeys) History(hour int64) string {
+	return k.tagged("history:" + strconv.FormatInt(hour, 10))
+}
 
 // The functions below are For(topic).X(), for callers that need one key of
 // a topic (the Inspector).

@@ -9,6 +9,8 @@ import _ "embed"
 var (
 	//go:embed fetch.lua
 	fetchSrc string
+	//go:embed history.lua
+	historySrc string
 	//go:embed ack.lua
 	ackSrc string
 	//go:embed retry.lua
@@ -46,9 +48,9 @@ var (
 // See Script.
 var (
 	Fetch    = allowOOM(fetchSrc)
-	Ack      = allowOOM(ackSrc)
-	Retry    = allowOOM(retrySrc)
-	Dead     = allowOOM(deadSrc)
+	Ack      = allowOOM(historySrc + ackSrc)
+	Retry    = allowOOM(historySrc + retrySrc)
+	Dead     = allowOOM(historySrc + deadSrc)
 	Requeue  = allowOOM(requeueSrc)
 	Release  = allowOOM(releaseSrc)
 	Promote  = allowOOM(promoteSrc)

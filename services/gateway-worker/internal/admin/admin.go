@@ -91,6 +91,7 @@ func (o Options) WithDefaults() Options {
 
 type api struct {
 	Options
+	m     *redis.Manager
 	queue *redis.RedisQueue
 	insp  *redis.Inspector
 	token [sha256.Size]byte // the token's hash, so comparing never depends on its length
@@ -108,6 +109,10 @@ func (a *api) routes() []route {
 	return []route{
 		{http.MethodGet, "/v1/topics", a.listTopics},
 		{http.MethodGet, "/v1/topics/{topic}", a.getTopic},
+		{http.MethodGet, "/v1/history", a.historyOfAll},
+		{http.MethodGet, "/v1/topics/{topic}/history", a.topicHistory},
+		{http.MethodGet, "/v1/topics/{topic}/messages/{id}", a.findMessage},
+		{http.MethodGet, "/v1/redis", a.redisInfo},
 		{http.MethodPost, "/v1/topics/{topic}/messages", a.publish},
 		{http.MethodPost, "/v1/topics/{topic}/messages:batch", a.publishBatch},
 		{http.MethodGet, "/v1/topics/{topic}/dead", a.listDead},
@@ -134,7 +139,7 @@ func Routes() []string {
 
 // New returns the API's handler, which answers every path under /v1/.
 func New(m *redis.Manager, opts Options) http.Handler {
-	a := &api{Options: opts.WithDefaults(), queue: m.GetQueue(), insp: m.Inspector()}
+	a := &api{Options: opts.WithDefaults(), m: m, queue: m.GetQueue(), insp: m.Inspector()}
 	a.token = sha256.Sum256([]byte(a.Token))
 	a.refusals = logger.NewThrottle(a.Log, LogInterval, nil)
 	a.redisErrs = logger.NewThrottle(a.Log, LogInterval, nil)

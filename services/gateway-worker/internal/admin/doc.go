@@ -5,8 +5,12 @@
 // is mounted on the service's HTTP server under /v1/ (TestRoutesDocumented
 // checks this list and docs/service.md against the router):
 //
-//	GET    /v1/topics                         every topic's counts, paused and limits
+//	GET    /v1/topics                         topics' counts, paused and limits, ?q=&sort=&offset=&limit=&spark=
 //	GET    /v1/topics/{topic}                 one topic's counts, paused, limits and consumers
+//	GET    /v1/history                        processed and failed per minute, all topics, ?minutes=
+//	GET    /v1/topics/{topic}/history         processed and failed per minute, ?minutes=
+//	GET    /v1/topics/{topic}/messages/{id}   a message by id: its state, the message, its delivery attempts
+//	GET    /v1/redis                          Redis version, mode, nodes, memory, eviction policy, clients
 //	POST   /v1/topics/{topic}/messages        publish one message     → 201 {"id":"..."}
 //	POST   /v1/topics/{topic}/messages:batch  publish up to MaxBatch  → 201 {"ids":[...]}
 //	GET    /v1/topics/{topic}/dead            dead letters, ?offset=&limit=

@@ -19,6 +19,9 @@ type Limits struct {
 type topicEntry struct {
 	redis.TopicStats
 	Limits *Limits `json:"limits,omitempty"`
+	// Spark is the processed count of each of the last ?spark= minutes,
+	// the current one last (GET /v1/topics only).
+	Spark []int64 `json:"spark,omitempty"`
 }
 
 func (a *api) entry(s redis.TopicStats) topicEntry {

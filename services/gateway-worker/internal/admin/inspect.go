@@ -10,25 +10,6 @@ import (
 	"goweb/services/gateway-worker/internal/dispatch"
 )
 
-type topicsJSON struct {
-	Topics []topicEntry `json:"topics"`
-}
-
-func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := a.ctx(r)
-	defer cancel()
-	stats, err := a.insp.AllStats(ctx)
-	if err != nil {
-		a.queueError(w, r, err)
-		return
-	}
-	out := topicsJSON{Topics: make([]topicEntry, len(stats))}
-	for i, s := range stats {
-		out.Topics[i] = a.entry(s)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
 type topicJSON struct {
 	Stats     *topicEntry          `json:"stats"`
 	Consumers []redis.ConsumerInfo `json:"consumers"`

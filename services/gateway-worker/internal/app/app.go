@@ -164,8 +164,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 
 	a.ready = httpapi.NewReadiness(a.manager.Ping, func() (int, int) { return a.pool.Active(), len(subs) }, log)
 	adminHandlers := map[string]http.Handler{
-		"/v1/":           a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log, Attempts: a.attempts(), Limits: limits(topics)})),
-		"GET /dashboard": dashboard.Handler(),
+		"/v1/":            a.tracing.continueTrace(admin.New(a.manager, admin.Options{Token: string(a.settings.AdminToken), Log: log, Attempts: a.attempts(), Limits: limits(topics)})),
+		"GET /dashboard":  dashboard.Handler(),
+		"GET /dashboard/": dashboard.Handler(),
 	}
 	deps := httpapi.Deps{
 		Ready:      a.ready,

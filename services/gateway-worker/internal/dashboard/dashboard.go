@@ -1,54 +1,61 @@
-// Package dashboard serves the operators' page at GET /dashboard: every
-// topic's counts, refreshed every 2 seconds, and a topic's dead letters to
-// requeue or purge. The page is one embedded HTML file with its CSS and
-// plain JavaScript inline, so it works without internet access; it reads
-// and changes everything through the admin API (package admin) with the
-// token the operator enters, kept in the tab's sessionStorage.
+// Package dashboard serves the operators' page at GET /dashboard: the
+// topics, filtered, sorted and paged by the server, with a sparkline each;
+// processed and failed per minute; the Redis panel; a topic's pending,
+// delayed, in-flight messages and dead letters, a message's detail, and the
+// actions on them. The page, its script and its style are embedded files
+// served by the binary, so it works without internet access, under a
+// Content-Security-Policy that allows no inline script or style and no
+// other origin. It reads and changes everything through the admin API
+// (package admin) with the token the operator enters, kept in the tab's
+// sessionStorage.
 //
 //	mux.Handle("GET /dashboard", dashboard.Handler())
+//	mux.Handle("GET /dashboard/", dashboard.Handler())
 package dashboard
 
 import (
-	"bytes"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
+	"embed"
 	"net/http"
+	"path"
 )
 
-//go:embed dashboard.html
-var page []byte
+//go:embed dashboard.html dashboard.js dashboard.css
+var files embed.FS
 
-// csp allows exactly the page's own inline script and style (by hash) and
-// requests to the same origin: were a dead letter's text ever injected as
-// HTML, it could not run.
-var csp = "default-src 'none'; " +
-	"script-src '" + inlineHash(page, "<script>", "</script>") + "'; " +
-	"style-src '" + inlineHash(page, "<style>", "</style>") + "'; " +
-	"connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// CSP allows the page's own script and style files and requests to its own
+// origin, nothing inline: were a message's text ever injected as HTML, it
+// could not run. frame-ancestors 'none' keeps the page out of frames.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// inlineHash returns the CSP source of the first inline element between
-// open and close, "sha256-<base64>".
-func inlineHash(html []byte, open, close string) string {
-	_, rest, ok := bytes.Cut(html, []byte(open))
-	body, _, ok2 := bytes.Cut(rest, []byte(close))
-	if !ok || !ok2 {
-		panic("dashboard: the page has no " + open + " element")
-	}
-	sum := sha256.Sum256(body)
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+// assets are the files under /dashboard/ and their types.
+var assets = map[string]string{
+	"dashboard.js":  "text/javascript; charset=utf-8",
+	"dashboard.css": "text/css; charset=utf-8",
 }
 
-// Handler serves the page. It needs no token: the page holds no data and
-// asks for the token itself.
+// Handler serves the page at /dashboard and its script and style under
+// /dashboard/. It needs no token: they hold no data, and the page asks for
+// the token itself.
 func Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ctype := "dashboard.html", "text/html; charset=utf-8"
+		if r.URL.Path != "/dashboard" {
+			name = path.Base(r.URL.Path)
+			var ok bool
+			if ctype, ok = assets[name]; !ok || r.URL.Path != "/dashboard/"+name {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		body, _ := files.ReadFile(name)
 		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Type", ctype)
 		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Security-Policy", CSP)
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
-		_, _ = w.Write(page)
+		_, _ = w.Write(body)
 	})
 }

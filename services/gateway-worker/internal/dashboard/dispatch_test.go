@@ -38,10 +38,10 @@ func TestDashboardShowsARoute(t *testing.T) {
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
 		chromedp.Click(css("#save-token")),
+		chromedp.SendKeys(css("#filter"), topic),
 		waitJS(row+` && `+row+`.querySelector('[data-field="breaker"]')?.textContent === " · breaker closed"`),
 	)
-	run("the dead letter's attempt",
-		chromedp.Click(css(`button.open-dead[data-topic="`+topic+`"]`)),
+	run("the dead letter's attempt", openTab(topic, "dead"),
 		waitJS(`document.querySelectorAll('#dead-rows tr [data-field="attempts"] li').length === 1`),
 	)
 	got, err := chromedp.Run(ctx, chromedp.TextContent(css(`#dead-rows tr [data-field="attempts"] li`)))

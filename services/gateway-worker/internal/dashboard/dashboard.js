@@ -1,0 +1,717 @@
+"use strict";
+// The dashboard reads and changes everything through the admin API (/v1)
+// with the token the operator enters, kept in the tab's sessionStorage.
+// Everything it shows is written with textContent, never as HTML: messages
+// and dead letters hold arbitrary text. The charts are SVG drawn here.
+const TOKEN_KEY = "gateway-worker.admin-token";
+const ZONE_KEY = "gateway-worker.zone";
+const REFRESH_MS = 2000;
+const SLOW_EVERY = 5;   // the Redis panel and the charts: every 5th refresh
+const PAGE = 50;        // topics and messages per page
+const SPARK = 30;       // minutes of each topic's sparkline
+const CHART = 60;       // minutes of the history charts
+const COUNTS = ["pending", "delayed", "in_flight", "dead", "consumers", "processed", "failed", "retried", "dead_total"];
+const SVG = "http://www.w3.org/2000/svg";
+const $ = (id) => document.getElementById(id);
+
+const view = {
+  q: "", sort: "name", offset: 0,           // the overview
+  topic: null, tab: "pending", tabOffset: 0, // the topic page
+  detail: null,                              // {topic, id}: the message panel
+};
+let topicStats = null;  // the open topic's counts
+let breakers = {};      // routed topic -> breaker state, from /metrics
+let last = {};          // last rendered answers by panel, to redraw only on change
+let busy = false, again = false;
+let paused = false;     // after a 401 or 403, until the token changes
+let ticks = 0;
+
+class APIError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+
+async function api(method, path, body) {
+  const headers = { "Accept": "application/json" };
+  if (token()) headers["Authorization"] = "Bearer " + token();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new APIError(0, "Cannot reach the service (" + e.message + ").");
+  }
+  let doc = null;
+  try { doc = await res.json(); } catch (e) { /* not JSON: use the status text */ }
+  if (!res.ok) throw new APIError(res.status, doc && doc.error ? doc.error : res.statusText);
+  return doc;
+}
+
+function explain(err) {
+  switch (err.status) {
+    case 401: return "401 Unauthorized: the admin token is missing or wrong. Enter it above.";
+    case 403: return "403 Forbidden: " + err.message;
+    case 503: return "503 Service Unavailable: " + err.message;
+    case 0: return err.message;
+    default: return err.status + ": " + err.message;
+  }
+}
+
+function showError(err) {
+  const el = $("error");
+  el.textContent = explain(err);
+  el.dataset.status = String(err.status);
+  el.hidden = false;
+  $("status").textContent = "Error at " + clock(new Date());
+}
+
+function clearError() { $("error").hidden = true; $("error").textContent = ""; }
+
+let noticeTimer = null;
+function notice(text) {
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { $("notice").hidden = true; }, 5000);
+}
+
+// --- elements -------------------------------------------------------------
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function cell(tr, text, cls, field) {
+  const td = el("td", cls, text);
+  if (field) td.dataset.field = field;
+  tr.appendChild(td);
+  return td;
+}
+
+function button(text, cls, onclick) {
+  const b = el("button", cls, text);
+  b.type = "button";
+  b.addEventListener("click", onclick);
+  return b;
+}
+
+const fmt = (n) => Number(n || 0).toLocaleString("en-US");
+
+function bytes(n) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  for (n = Number(n); n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return (i ? n.toFixed(1) : String(n)) + " " + units[i];
+}
+
+// entryText fills e with an entry's text, with a line-break opportunity
+// after each comma, colon and opening bracket outside strings: a long entry
+// wraps at its JSON boundaries, not inside words.
+function entryText(e, entry) {
+  let start = 0, inString = false;
+  for (let i = 0; i < entry.length; i++) {
+    const c = entry[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "," || c === ":" || c === "{" || c === "[") {
+      e.appendChild(document.createTextNode(entry.slice(start, i + 1)));
+      e.appendChild(document.createElement("wbr"));
+      start = i + 1;
+    }
+  }
+  e.appendChild(document.createTextNode(entry.slice(start)));
+  return e;
+}
+
+// entryCell shows the start of an entry; the detail panel has all of it.
+function entryCell(tr, entry) {
+  const td = cell(tr, "", "entry", "entry");
+  entryText(td, entry.length > 300 ? entry.slice(0, 300) + "…" : entry);
+}
+
+// --- times ----------------------------------------------------------------
+
+function zone() { return localStorage.getItem(ZONE_KEY) || "local"; }
+
+const pad = (n) => String(n).padStart(2, "0");
+
+// clock is a time of day in the chosen zone, with the zone.
+function clock(d) {
+  return zone() === "utc"
+    ? pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) + " UTC"
+    : pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + " " + localZone(d);
+}
+
+function localZone(d) {
+  const off = -d.getTimezoneOffset();
+  return "UTC" + (off < 0 ? "−" : "+") + pad(Math.floor(Math.abs(off) / 60)) + ":" + pad(Math.abs(off) % 60);
+}
+
+// stamp is a full date and time in the chosen zone, with the zone.
+function stamp(d) {
+  const utc = zone() === "utc";
+  const y = utc ? d.getUTCFullYear() : d.getFullYear();
+  const mo = utc ? d.getUTCMonth() : d.getMonth();
+  const day = utc ? d.getUTCDate() : d.getDate();
+  return y + "-" + pad(mo + 1) + "-" + pad(day) + " " + clock(d);
+}
+
+// ago says how long before (or after) now d is, roughly.
+function ago(d) {
+  const s = Math.round((Date.now() - d.getTime()) / 1000);
+  const a = Math.abs(s);
+  let text;
+  if (a < 5) return "now";
+  if (a < 60) text = a + " s";
+  else if (a < 3600) text = Math.round(a / 60) + " min";
+  else if (a < 172800) text = Math.round(a / 3600) + " h";
+  else text = Math.round(a / 86400) + " days";
+  return s >= 0 ? text + " ago" : "in " + text;
+}
+
+// timeEl shows an RFC 3339 time in the chosen zone and relative to now.
+function timeEl(iso) {
+  const span = el("span", "time");
+  if (!iso) return span;
+  const d = new Date(iso);
+  const t = el("time");
+  t.dateTime = iso;
+  t.textContent = stamp(d);
+  span.append(t, el("span", "ago", " · " + ago(d)));
+  return span;
+}
+
+function timeCell(tr, iso, field) {
+  cell(tr, "", "", field).appendChild(timeEl(iso));
+}
+
+// --- charts ---------------------------------------------------------------
+
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  return e;
+}
+
+// spark draws a topic's processed count per minute as a line.
+function spark(counts) {
+  const w = 90, h = 22;
+  const max = Math.max(1, ...counts);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const s = svg("svg", { class: "spark", width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img",
+    "aria-label": fmt(total) + " processed in the last " + counts.length + " minutes" });
+  const step = counts.length > 1 ? w / (counts.length - 1) : w;
+  const points = counts.map((c, i) => (i * step).toFixed(1) + "," + (h - 1 - (c / max) * (h - 2)).toFixed(1));
+  s.appendChild(svg("polyline", { points: points.join(" ") }));
+  return s;
+}
+
+// chart draws processed and failed per minute as bars, each minute's with
+// a tooltip, and the window's totals as text.
+function chart(box, summary, h) {
+  const n = h.processed.length, w = Math.max(200, box.clientWidth || 600), ht = 160, top = 14, bottom = 18;
+  const max = Math.max(1, ...h.processed, ...h.failed);
+  const start = new Date(h.start);
+  const sumP = h.processed.reduce((a, b) => a + b, 0), sumF = h.failed.reduce((a, b) => a + b, 0);
+  const s = svg("svg", { class: "chart", viewBox: "0 0 " + w + " " + ht, role: "img",
+    "aria-label": "Processed and failed per minute, the last " + n + " minutes: " + fmt(sumP) + " processed, " + fmt(sumF) + " failed" });
+  s.appendChild(svg("line", { x1: 0, y1: ht - bottom, x2: w, y2: ht - bottom }));
+  const slot = w / n, bar = Math.max(1, slot / 2 - 0.5), scale = (ht - top - bottom) / max;
+  for (let i = 0; i < n; i++) {
+    const minute = new Date(start.getTime() + i * 60000);
+    const g = svg("g", { "data-minute": minute.toISOString(), "data-processed": h.processed[i], "data-failed": h.failed[i] });
+    const title = svg("title");
+    title.textContent = stamp(minute).replace(/:00 /, " ") + ": " + fmt(h.processed[i]) + " processed, " + fmt(h.failed[i]) + " failed";
+    g.appendChild(title);
+    const x = i * slot;
+    g.appendChild(svg("rect", { class: "p", x: x.toFixed(1), width: bar.toFixed(1), y: (ht - bottom - h.processed[i] * scale).toFixed(1), height: (h.processed[i] * scale).toFixed(1) }));
+    g.appendChild(svg("rect", { class: "f", x: (x + bar).toFixed(1), width: bar.toFixed(1), y: (ht - bottom - h.failed[i] * scale).toFixed(1), height: (h.failed[i] * scale).toFixed(1) }));
+    s.appendChild(g);
+  }
+  const label = (x, text, anchor) => { const t = svg("text", { x, y: ht - 4, "text-anchor": anchor }); t.textContent = text; s.appendChild(t); };
+  label(2, clock(start).slice(0, 5), "start");
+  label(w - 2, "now", "end");
+  const peak = svg("text", { x: 2, y: 11 });
+  peak.textContent = "peak " + fmt(max) + "/min";
+  s.appendChild(peak);
+  box.replaceChildren(s);
+  const lastP = h.processed[n - 1], lastF = h.failed[n - 1];
+  summary.textContent = "This minute: " + fmt(lastP) + " processed, " + fmt(lastF) + " failed · last " + n + " min: " +
+    fmt(sumP) + " processed, " + fmt(sumF) + " failed";
+  summary.dataset.minuteProcessed = String(lastP);
+  summary.dataset.minuteFailed = String(lastF);
+}
+
+// --- the Redis panel ------------------------------------------------------
+
+function renderRedis(r) {
+  const dl = $("redis-facts");
+  dl.replaceChildren();
+  const fact = (name, value, field) => {
+    const dd = el("dd");
+    if (value instanceof Node) dd.appendChild(value); else dd.textContent = value;
+    dd.dataset.field = field;
+    dl.append(el("dt", "", name), dd);
+    return dd;
+  };
+  fact("Version", r.version, "version");
+  fact("Mode", r.mode, "mode");
+  const ul = el("ul", "nodes");
+  for (const n of r.nodes) ul.appendChild(el("li", "", n.addr + " · " + n.role));
+  fact("Nodes", ul, "nodes");
+  fact("Memory", bytes(r.used_memory) + " of " + (r.maxmemory ? bytes(r.maxmemory) : "no limit (maxmemory 0)"), "memory");
+  const policy = fact("Eviction", r.maxmemory_policy || "unknown", "policy");
+  if (r.evicts_queue_keys) {
+    policy.append(" ", el("span", "warn", "⚠ can evict queue keys: set maxmemory-policy noeviction"));
+  }
+  fact("Clients", fmt(r.connected_clients), "clients");
+  const started = new Date(Date.now() - r.uptime_seconds * 1000);
+  fact("Up since", timeEl(started.toISOString()), "uptime");
+}
+
+// --- the overview ---------------------------------------------------------
+
+function topicsQuery() {
+  return "v1/topics?limit=" + PAGE + "&offset=" + view.offset + "&sort=" + encodeURIComponent(view.sort) +
+    "&spark=" + SPARK + (view.q ? "&q=" + encodeURIComponent(view.q) : "");
+}
+
+function renderTopics(doc) {
+  const json = JSON.stringify([doc, view.topic, breakers, zone()]);
+  if (json === last.topics) return;
+  last.topics = json;
+  const body = $("topic-rows");
+  body.replaceChildren();
+  for (const t of doc.topics) {
+    const tr = el("tr", t.topic === view.topic ? "open" : "");
+    tr.dataset.topic = t.topic;
+    const name = cell(tr, "", "topic", "topic");
+    const open = button(t.topic, "link open-topic", () => openTopic(t.topic, "pending"));
+    open.dataset.topic = t.topic;
+    name.appendChild(open);
+    if (t.pending > 0 && t.consumers === 0) { // a backlog nobody consumes
+      const w = el("span", "warn", "⚠ no consumers");
+      w.dataset.field = "warning";
+      w.title = "Messages are waiting and no consumer holds a lease";
+      name.append(" ", w);
+    }
+    const breaker = breakers[t.topic];
+    if (breaker) { // a routed topic: its circuit breaker in this process
+      const span = el("span", breaker === "closed" ? "muted" : "hot", " · breaker " + breaker.replace("_", "-"));
+      span.dataset.field = "breaker";
+      name.appendChild(span);
+    }
+    if (t.error) name.appendChild(el("div", "hot", t.error));
+    cell(tr, "", "", "spark").appendChild(spark(t.spark || []));
+    for (const f of COUNTS) cell(tr, fmt(t[f]), f === "dead" && t.dead > 0 ? "num hot" : "num", f);
+    cell(tr, flowText(t), t.paused ? "hot" : "", "flow");
+    const flip = button(t.paused ? "Resume" : "Pause", "pause", () => setPaused(t.topic, !t.paused));
+    flip.dataset.topic = t.topic;
+    cell(tr, "").appendChild(flip);
+    body.appendChild(tr);
+  }
+  $("no-topics").hidden = doc.topics.length > 0;
+  $("no-topics").textContent = view.q ? "No topic's name contains “" + view.q + "”." :
+    "No topics yet: a topic shows here after its first publish or subscribe.";
+  const shown = doc.topics.length;
+  $("topics-range").textContent = shown ? (view.offset + 1) + "–" + (view.offset + shown) + " of " + fmt(doc.total) : fmt(doc.total) + " topics";
+  $("topics-range").dataset.total = String(doc.total);
+  $("topics-prev").disabled = view.offset === 0;
+  $("topics-next").disabled = view.offset + shown >= doc.total;
+  for (const th of document.querySelectorAll("#topic-head th[data-sort]")) {
+    const s = th.dataset.sort;
+    if (view.sort === s) th.setAttribute("aria-sort", "ascending");
+    else if (view.sort === "-" + s) th.setAttribute("aria-sort", "descending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
+// flowText says whether a topic is paused and which limits it is consumed
+// with (GET /v1/topics gives them for this service's topics).
+function flowText(t) {
+  const parts = [];
+  if (t.paused) parts.push("Paused");
+  if (t.limits && t.limits.rate_limit) parts.push(t.limits.rate_limit);
+  if (t.limits && t.limits.global_concurrency) parts.push("≤ " + t.limits.global_concurrency + " at once");
+  return parts.join(" · ");
+}
+
+// --- the topic page -------------------------------------------------------
+
+// The tabs: what each lists, its columns and its row actions.
+const TABS = {
+  pending: { path: "/messages?state=pending", list: "messages", time: ["published_at", "Published"], empty: "No pending messages.", actions: pendingActions },
+  delayed: { path: "/messages?state=delayed", list: "messages", time: ["due_at", "Due"], empty: "No delayed messages.", actions: delayedActions },
+  in_flight: { path: "/messages?state=in_flight", list: "messages", time: ["lease_expiry", "Lease until"], empty: "No messages in flight.", actions: () => [] },
+  dead: { path: "/dead?", list: "dead_letters", time: ["failed_at", "Failed"], empty: "No dead letters.", actions: deadActions },
+};
+
+function pendingActions(topic, m) {
+  return [button("Delete", "delete-pending danger", () => {
+    if (confirm("Delete pending message " + m.id + " of " + topic + "? It will never be delivered.")) {
+      change(topic, "messages:delete", { state: "pending", ids: [m.id] }, (d) => "Deleted " + d.deleted + " pending message (" + m.id + ") of " + topic + ".");
+    }
+  })];
+}
+
+function delayedActions(topic, m) {
+  return [
+    button("Run now", "run-now", () => change(topic, "delayed:run", { ids: [m.id] }, (d) => "Moved " + d.moved + " delayed message (" + m.id + ") of " + topic + ".")),
+    button("Cancel", "cancel-delayed danger", () => {
+      if (confirm("Delete delayed message " + m.id + " of " + topic + "? It will never be delivered.")) {
+        change(topic, "messages:delete", { state: "delayed", ids: [m.id] }, (d) => "Cancelled " + d.deleted + " delayed message (" + m.id + ") of " + topic + ".");
+      }
+    }),
+  ];
+}
+
+function deadActions(topic, m) {
+  return [button("Requeue", "requeue", () => requeue(topic, { ids: [m.id] }, "message " + m.id))];
+}
+
+function renderTopic(stats) {
+  topicStats = stats;
+  $("topic-name").textContent = stats.topic;
+  const limits = flowText(Object.assign({}, stats, { paused: false }));
+  $("topic-flow").textContent = [stats.paused ? "Paused" : "Running", fmt(stats.consumers) + (stats.consumers === 1 ? " consumer" : " consumers"), limits].filter(Boolean).join(" · ");
+  $("topic-pause").textContent = stats.paused ? "Resume" : "Pause";
+  for (const c of document.querySelectorAll("[data-count]")) c.textContent = "(" + fmt(stats[c.dataset.count]) + ")";
+}
+
+function renderTab(doc) {
+  const json = JSON.stringify([doc, view.detail, zone()]);
+  if (json === last.tab) return;
+  last.tab = json;
+  const tab = TABS[view.tab], topic = view.topic;
+  for (const b of document.querySelectorAll("button.tab")) b.setAttribute("aria-selected", String(b.dataset.tab === view.tab));
+  $("dead-actions").hidden = view.tab !== "dead";
+  $("requeue-all").disabled = $("purge").disabled = doc.total === 0;
+  const head = $("tab-head");
+  head.replaceChildren();
+  const cols = ["ID", tab.time[1], "Attempt", view.tab === "dead" ? "Reason" : "Last error", "Entry"];
+  if (view.tab === "in_flight") cols.splice(1, 0, "Consumer");
+  for (const c of cols) head.appendChild(el("th", c === "Attempt" ? "num" : "", c));
+  head.appendChild(el("th")).appendChild(el("span", "visually-hidden", "Actions"));
+  const body = document.querySelector("#tab-panel tbody");
+  body.id = view.tab.replace("_", "") + "-rows"; // #pending-rows, #delayed-rows, #inflight-rows, #dead-rows
+  body.dataset.tab = view.tab;
+  body.replaceChildren();
+  for (const m of doc[tab.list]) {
+    const tr = el("tr", view.detail && m.id && view.detail.id === m.id ? "open" : "");
+    tr.dataset.id = m.id || "";
+    const idTd = cell(tr, "", "", "id");
+    if (m.id) {
+      const b = button(m.id, "link code show", () => openDetail(topic, m.id));
+      b.dataset.id = m.id;
+      idTd.appendChild(b);
+    } else {
+      idTd.appendChild(el("code", "", "(none)"));
+    }
+    if (view.tab === "in_flight") cell(tr, m.consumer, "", "consumer");
+    timeCell(tr, m[tab.time[0]], tab.time[0]);
+    cell(tr, String(m.attempt), "num", "attempt");
+    const reason = cell(tr, m.reason || m.last_error || m.invalid || "", "reason", view.tab === "dead" ? "reason" : "last_error");
+    if (m.attempts && m.attempts.length) reason.appendChild(attemptsList(m.attempts));
+    entryCell(tr, m.entry);
+    const td = cell(tr, "");
+    for (const b of tab.actions(topic, m)) {
+      if (!m.id) { b.disabled = true; b.title = "No id"; }
+      td.appendChild(b);
+    }
+    body.appendChild(tr);
+  }
+  const shown = doc[tab.list].length;
+  $("no-messages").hidden = shown > 0;
+  $("no-messages").textContent = tab.empty;
+  $("tab-range").textContent = shown ? (doc.offset + 1) + "–" + (doc.offset + shown) + " of " + fmt(doc.total) : fmt(doc.total) + " in total";
+  $("tab-prev").disabled = doc.offset === 0;
+  $("tab-next").disabled = doc.offset + shown >= doc.total;
+}
+
+// attemptsList shows a routed message's last delivery attempts.
+function attemptsList(attempts) {
+  const ol = el("ol", "attempts muted");
+  ol.dataset.field = "attempts";
+  for (const a of attempts) {
+    const li = el("li", "", stamp(new Date(a.at)) + " · " + (a.status ? "HTTP " + a.status : "no response") + " · " +
+      a.duration_ms.toFixed(1) + " ms · " + (a.body ? a.body.slice(0, 200) : a.error));
+    li.value = a.attempt;
+    ol.appendChild(li);
+  }
+  return ol;
+}
+
+// --- the message panel ----------------------------------------------------
+
+const STATE_NAMES = { pending: "Pending", delayed: "Delayed", in_flight: "In flight", dead: "Dead letter" };
+
+function renderDetail(doc) {
+  const json = JSON.stringify([doc, zone()]);
+  if (json === last.detail) return;
+  last.detail = json;
+  const m = doc.message, topic = doc.topic;
+  $("detail").hidden = false;
+  $("detail-id").textContent = m.id;
+  let entry = null;
+  try { entry = JSON.parse(m.entry); } catch (e) { /* not JSON: shown as stored */ }
+  const dl = $("detail-facts");
+  dl.replaceChildren();
+  const fact = (name, value, field) => {
+    const dd = el("dd");
+    if (value instanceof Node) dd.appendChild(value); else dd.textContent = value;
+    dd.dataset.field = field;
+    dl.append(el("dt", "", name), dd);
+  };
+  fact("Topic", topic, "topic");
+  fact("State", STATE_NAMES[doc.state], "state");
+  fact("Attempts", String(m.attempt), "attempt");
+  const published = m.published_at || (entry && entry.ts ? new Date(entry.ts).toISOString() : "");
+  if (published) fact("Published", timeEl(published), "published_at");
+  if (m.due_at) fact("Due", timeEl(m.due_at), "due_at");
+  if (m.consumer) fact("Consumer", m.consumer, "consumer");
+  if (m.lease_expiry) fact("Lease until", timeEl(m.lease_expiry), "lease_expiry");
+  if (m.failed_at) fact("Failed", timeEl(m.failed_at), "failed_at");
+  const lastError = m.reason || m.last_error || (entry && entry.error) || "";
+  if (lastError) fact(doc.state === "dead" ? "Reason" : "Last error", lastError, "last_error");
+  if (m.invalid) fact("Invalid", m.invalid, "invalid");
+
+  const data = m.data !== undefined ? m.data : entry && entry.data;
+  $("detail-data").textContent = data === undefined ? "(none)" : JSON.stringify(data, null, 2);
+  const headers = m.headers || (entry && entry.headers) || {};
+  const hbox = $("detail-headers");
+  hbox.replaceChildren();
+  if (Object.keys(headers).length === 0) {
+    hbox.appendChild(el("p", "muted", "None."));
+  } else {
+    const hdl = el("dl", "facts");
+    for (const [k, v] of Object.entries(headers)) hdl.append(el("dt", "", k), el("dd", "", v));
+    hbox.appendChild(hdl);
+  }
+  $("detail-attempts-box").hidden = !(doc.attempts && doc.attempts.length);
+  $("detail-attempts").replaceChildren();
+  if (doc.attempts && doc.attempts.length) $("detail-attempts").appendChild(attemptsList(doc.attempts));
+  let pretty = m.entry;
+  if (entry) pretty = JSON.stringify(entry, null, 2);
+  $("detail-entry").textContent = pretty;
+
+  const actions = $("detail-actions");
+  actions.replaceChildren();
+  const buttons = { pending: pendingActions, delayed: delayedActions, dead: deadActions }[doc.state];
+  if (buttons) for (const b of buttons(topic, m)) actions.appendChild(b);
+}
+
+// detailMissing says the message is gone (processed, deleted) or was
+// never there.
+function detailMissing(why) {
+  $("detail").hidden = false;
+  $("detail-id").textContent = view.detail.id;
+  const dd = el("dd", "hot", why);
+  dd.dataset.field = "state";
+  $("detail-facts").replaceChildren(el("dt", "", "State"), dd);
+  for (const id of ["detail-actions", "detail-headers", "detail-attempts"]) $(id).replaceChildren();
+  $("detail-data").textContent = $("detail-entry").textContent = "";
+  $("detail-attempts-box").hidden = true;
+  last.detail = "";
+}
+
+async function openDetail(topic, id) {
+  view.detail = { topic, id };
+  last.detail = "";
+  refresh();
+}
+
+// --- changes --------------------------------------------------------------
+
+// act sends one change to the API, shows what say makes of the answer (or
+// the error), and redraws.
+async function act(method, path, body, say) {
+  try {
+    notice(say(await api(method, path, body)));
+  } catch (err) {
+    showError(err);
+  }
+  refresh();
+}
+
+const topicPath = (t) => "v1/topics/" + encodeURIComponent(t);
+
+function change(topic, action, body, say) {
+  return act("POST", topicPath(topic) + "/" + action, body, say);
+}
+
+function setPaused(topic, pause) {
+  return act("POST", topicPath(topic) + (pause ? "/pause" : "/resume"), undefined,
+    (doc) => (doc.paused ? "Paused " : "Resumed ") + doc.topic + ": its consumers " + (doc.paused ? "start no messages." : "start messages again."));
+}
+
+function requeue(topic, body, what) {
+  return act("POST", topicPath(topic) + "/dead/requeue", body,
+    (doc) => "Requeued " + doc.requeued + " of " + what + " on " + topic + "." + (doc.not_requeued ? " " + doc.reason : ""));
+}
+
+// --- refresh --------------------------------------------------------------
+
+// routeBreakers reads each route's breaker state from the JSON /metrics,
+// which needs no token; {} when there are no routes.
+async function routeBreakers() {
+  try {
+    const res = await fetch("metrics", { cache: "no-store" });
+    const doc = await res.json();
+    const out = {};
+    for (const [topic, r] of Object.entries(doc.dispatch || {})) out[topic] = r.breaker;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+// refresh redraws every panel shown; a call while one runs runs again after
+// it, so a change is always shown.
+async function refresh() {
+  if (busy) { again = true; return; }
+  busy = true;
+  const slow = ticks++ % SLOW_EVERY === 0 || last.slow !== view.topic;
+  try {
+    const [doc, br] = await Promise.all([api("GET", topicsQuery()), routeBreakers()]);
+    breakers = br;
+    renderTopics(doc);
+    if (slow) {
+      last.slow = view.topic;
+      const [redis, hist] = await Promise.all([api("GET", "v1/redis"), api("GET", "v1/history?minutes=" + CHART)]);
+      renderRedis(redis);
+      chart($("history-chart"), $("history-summary"), hist);
+    }
+    if (view.topic !== null) {
+      const t = view.topic;
+      const tab = TABS[view.tab];
+      const [one, list] = await Promise.all([
+        api("GET", topicPath(t)),
+        api("GET", topicPath(t) + tab.path + "&offset=" + view.tabOffset + "&limit=" + PAGE),
+      ]);
+      if (t === view.topic) {
+        renderTopic(one.stats);
+        renderTab(list);
+        if (slow) chart($("topic-chart"), $("topic-summary"), await api("GET", topicPath(t) + "/history?minutes=" + CHART));
+      }
+    }
+    if (view.detail !== null) {
+      try {
+        renderDetail(await api("GET", topicPath(view.detail.topic) + "/messages/" + encodeURIComponent(view.detail.id)));
+      } catch (err) {
+        if (err.status !== 404) throw err;
+        detailMissing(err.message);
+      }
+    }
+    clearError();
+    $("status").textContent = "Updated " + clock(new Date()) + " · every " + REFRESH_MS / 1000 + " s";
+  } catch (err) {
+    showError(err);
+    if (err.status === 401 || err.status === 403) {
+      paused = true;
+      $("status").textContent = "Paused until a token is entered";
+    }
+  } finally {
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
+}
+
+function resume() { paused = false; ticks = 0; refresh(); }
+
+function openTopic(topic, tab) {
+  view.topic = topic;
+  view.tab = tab;
+  view.tabOffset = 0;
+  last.tab = "";
+  last.slow = undefined;
+  $("topic").hidden = false;
+  refresh();
+}
+
+// --- wiring ---------------------------------------------------------------
+
+for (const th of document.querySelectorAll("#topic-head th[data-sort]")) {
+  th.querySelector("button").addEventListener("click", () => {
+    const s = th.dataset.sort;
+    // Names sort up first, counts largest first.
+    view.sort = view.sort === s ? "-" + s : view.sort === "-" + s ? s : s === "name" ? s : "-" + s;
+    view.offset = 0;
+    refresh();
+  });
+}
+
+let filterTimer = null;
+$("filter").addEventListener("input", () => {
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => { view.q = $("filter").value.trim(); view.offset = 0; refresh(); }, 200);
+});
+
+$("topics-prev").addEventListener("click", () => { view.offset = Math.max(0, view.offset - PAGE); refresh(); });
+$("topics-next").addEventListener("click", () => { view.offset += PAGE; refresh(); });
+$("tab-prev").addEventListener("click", () => { view.tabOffset = Math.max(0, view.tabOffset - PAGE); refresh(); });
+$("tab-next").addEventListener("click", () => { view.tabOffset += PAGE; refresh(); });
+
+for (const b of document.querySelectorAll("button.tab")) {
+  b.addEventListener("click", () => { view.tab = b.dataset.tab; view.tabOffset = 0; last.tab = ""; refresh(); });
+}
+
+$("topic-pause").addEventListener("click", () => { if (topicStats) setPaused(topicStats.topic, !topicStats.paused); });
+$("close-topic").addEventListener("click", () => { view.topic = null; $("topic").hidden = true; refresh(); });
+$("close-detail").addEventListener("click", () => { view.detail = null; $("detail").hidden = true; refresh(); });
+
+$("lookup-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const id = $("lookup-id").value.trim();
+  if (id && view.topic) openDetail(view.topic, id);
+});
+
+$("requeue-all").addEventListener("click", () => {
+  const topic = view.topic;
+  if (confirm("Requeue all " + fmt(topicStats && topicStats.dead) + " dead letters of " + topic + "? They are delivered again.")) {
+    requeue(topic, { all: true }, "all dead letters");
+  }
+});
+
+$("purge").addEventListener("click", () => {
+  const topic = view.topic;
+  if (!confirm("Delete all " + fmt(topicStats && topicStats.dead) + " dead letters of " + topic + "? This cannot be undone.")) return;
+  act("DELETE", topicPath(topic) + "/dead", undefined, (doc) => "Purged " + doc.purged + " dead letters of " + topic + ".");
+});
+
+// The charts are drawn to their box's width: redraw them at the next
+// refresh when it changes.
+window.addEventListener("resize", () => { last.slow = undefined; });
+
+$("zone").value = zone();
+$("zone").addEventListener("change", () => {
+  localStorage.setItem(ZONE_KEY, $("zone").value);
+  last = {};
+  resume();
+});
+
+$("token-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const t = $("token").value.trim();
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  $("token").value = "";
+  $("token").placeholder = t || token() ? "Token saved for this tab" : "Admin token";
+  resume();
+});
+
+$("forget-token").addEventListener("click", () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("token").placeholder = "Admin token";
+  resume();
+});
+
+if (token()) $("token").placeholder = "Token saved for this tab";
+refresh();
+setInterval(() => { if (!paused) refresh(); }, REFRESH_MS);

@@ -4,7 +4,7 @@ BIN     ?= bin/gateway-worker
 SERVER  := ./services/gateway-worker/cmd/server
 GOFILES  = $(shell find . -name '*.go' -not -path '*/node_modules/*')
 
-.PHONY: help run build test test-deps test-service vet fmt
+.PHONY: help run build test test-deps test-service vet fmt dashboard-screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test-deps: ## install redis-server, chromium and node when missing (apt-get, as 
 		fi; \
 	fi
 	@test -d test/npm/node_modules || npm ci --prefix test/npm --ignore-scripts --no-audit --no-fund
+
+dashboard-screenshots: test-deps ## regenerate the dashboard screenshots of docs/service.md (docs/images)
+	DASHBOARD_ARTIFACTS=$(CURDIR)/docs/images $(GO) test -count=1 -run 'TestDashboardPanels$$' ./services/gateway-worker/internal/dashboard
 
 test-service: ## run the gateway-worker and embedded Redis tests
 	$(GO) test -race ./services/... ./pkg/redis/embedded/...

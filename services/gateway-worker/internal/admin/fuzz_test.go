@@ -17,24 +17,63 @@ import (
 // document, an error message with every 4xx. A panic fails the run by
 // itself. The seed corpus is in testdata/fuzz/<target>.
 func fuzzBody(f *testing.F, suffix string) {
+	path := "/v1/topics/" + redistest.Topic(f) + suffix
+	fuzzRequest(f, func(body []byte) *http.Request {
+		return httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	})
+}
+
+// fuzzRequest sends the request build makes of each input and checks the
+// answer as fuzzBody says.
+func fuzzRequest(f *testing.F, build func(in []byte) *http.Request) {
 	m := servicetest.Manager(f, servicetest.Redis.Addr)
 	h := admin.New(m, admin.Options{Token: token, MaxBatch: 50})
-	path := "/v1/topics/" + redistest.Topic(f) + suffix
-	f.Fuzz(func(t *testing.T, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		req := build(in)
 		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
-			t.Fatalf("%q: %d %s", body, rec.Code, rec.Body)
+			t.Fatalf("%q: %d %s", in, rec.Code, rec.Body)
 		}
 		var doc struct{ Error *string }
 		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
-			t.Fatalf("%q: %d, not JSON: %q", body, rec.Code, rec.Body)
+			t.Fatalf("%q: %d, not JSON: %q", in, rec.Code, rec.Body)
 		}
 		if rec.Code >= 400 && (doc.Error == nil || *doc.Error == "") {
-			t.Fatalf("%q: %d without an error message: %s", body, rec.Code, rec.Body)
+			t.Fatalf("%q: %d without an error message: %s", in, rec.Code, rec.Body)
 		}
+	})
+}
+
+// FuzzTopicsQuery: any query of GET /v1/topics (q, sort, offset, limit,
+// spark) is answered, or refused naming the parameter.
+func FuzzTopicsQuery(f *testing.F) {
+	for _, seed := range []string{"", "q=orders&sort=-pending&offset=0&limit=50&spark=30", "sort=dead_total&limit=1000", "q=%ff&spark=60", "limit=0", "sort=-"} {
+		f.Add([]byte(seed))
+	}
+	fuzzRequest(f, func(in []byte) *http.Request {
+		req := httptest.NewRequest(http.MethodGet, "/v1/topics", nil)
+		req.URL.RawQuery = string(in)
+		return req
+	})
+}
+
+// FuzzMessageID: any id in GET /v1/topics/{topic}/messages/{id}, and any
+// minutes of a history.
+func FuzzMessageID(f *testing.F) {
+	for _, seed := range []string{"m-1", "a%20b", "%7B%7D", "x", "minutes=1440", "minutes=-1"} {
+		f.Add([]byte(seed))
+	}
+	path := "/v1/topics/" + redistest.Topic(f)
+	fuzzRequest(f, func(in []byte) *http.Request {
+		req := httptest.NewRequest(http.MethodGet, path+"/history", nil)
+		req.URL.RawQuery = string(in)
+		if len(in) > 0 && in[0]%2 == 0 { // half the inputs as an id
+			req = httptest.NewRequest(http.MethodGet, path+"/messages/x", nil)
+			req.URL.Path, req.URL.RawPath = path+"/messages/"+string(in), ""
+		}
+		return req
 	})
 }
 

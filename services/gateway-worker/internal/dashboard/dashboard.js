@@ -250,18 +250,23 @@ function chart(box, summary, h) {
   summary.dataset.minuteFailed = String(lastF);
 }
 
-// --- the Redis panel ------------------------------------------------------
-
-function renderRedis(r) {
-  const dl = $("redis-facts");
+// facts empties a <dl> and returns a function that adds a name and its
+// value (text or an element) to it, and returns the value's <dd>.
+function facts(dl) {
   dl.replaceChildren();
-  const fact = (name, value, field) => {
+  return (name, value, field) => {
     const dd = el("dd");
     if (value instanceof Node) dd.appendChild(value); else dd.textContent = value;
     dd.dataset.field = field;
     dl.append(el("dt", "", name), dd);
     return dd;
   };
+}
+
+// --- the Redis panel ------------------------------------------------------
+
+function renderRedis(r) {
+  const fact = facts($("redis-facts"));
   fact("Version", r.version, "version");
   fact("Mode", r.mode, "mode");
   const ul = el("ul", "nodes");
@@ -462,14 +467,7 @@ function renderDetail(doc) {
   $("detail-id").textContent = m.id;
   let entry = null;
   try { entry = JSON.parse(m.entry); } catch (e) { /* not JSON: shown as stored */ }
-  const dl = $("detail-facts");
-  dl.replaceChildren();
-  const fact = (name, value, field) => {
-    const dd = el("dd");
-    if (value instanceof Node) dd.appendChild(value); else dd.textContent = value;
-    dd.dataset.field = field;
-    dl.append(el("dt", "", name), dd);
-  };
+  const fact = facts($("detail-facts"));
   fact("Topic", topic, "topic");
   fact("State", STATE_NAMES[doc.state], "state");
   fact("Attempts", String(m.attempt), "attempt");

@@ -15,7 +15,7 @@
 //	{mq:T}:paused             STRING exists while the topic is paused
 //	{mq:T}:rate               STRING rate limit state: the next message's theoretical arrival time, Redis µs
 //	{mq:T}:slots              HASH  consumer id -> global concurrency slots held; "~wait" while one waits
-//	{mq:T}:history:<hour>     HASH  p<minute>/f<minute> -> processed/failed in that minute of unix hour <hour>; expires 25 h after its last write
+//	{mq:T}:history:<hour>     HASH  p<minute>/f<minute> -> processed/failed in that minute of unix hour <hour>; expires 25 h after the first write of its last minute
 //
 // The hash tag of every {mq:T}:suffix key is "mq:T", the whole pending list
 // key, so all keys of a topic live in one Redis Cluster slot and one Lua

@@ -25,6 +25,10 @@ let last = {};          // last rendered answers by panel, to redraw only on cha
 let busy = false, again = false;
 let paused = false;     // after a 401 or 403, until the token changes
 let ticks = 0;
+// epoch counts the changes sent; a refresh that read the API before the
+// last change is not drawn (it would show, for a moment, a topic paused
+// that is resumed, and a click then would act on the old state).
+let epoch = 0;
 
 class APIError extends Error {
   constructor(status, message) { super(message); this.status = status; }
@@ -531,6 +535,7 @@ async function openDetail(topic, id) {
 // act sends one change to the API, shows what say makes of the answer (or
 // the error), and redraws.
 async function act(method, path, body, say) {
+  epoch++;
   try {
     notice(say(await api(method, path, body)));
   } catch (err) {
@@ -577,8 +582,10 @@ async function refresh() {
   if (busy) { again = true; return; }
   busy = true;
   const slow = ticks++ % SLOW_EVERY === 0 || last.slow !== view.topic;
+  const seen = epoch;
   try {
     const [doc, br] = await Promise.all([api("GET", topicsQuery()), routeBreakers()]);
+    if (seen !== epoch) { again = true; return; } // a change was sent meanwhile: read again
     breakers = br;
     renderTopics(doc);
     if (slow) {
@@ -594,6 +601,7 @@ async function refresh() {
         api("GET", topicPath(t)),
         api("GET", topicPath(t) + tab.path + "&offset=" + view.tabOffset + "&limit=" + PAGE),
       ]);
+      if (seen !== epoch) { again = true; return; }
       if (t === view.topic) {
         renderTopic(one.stats);
         renderTab(list);

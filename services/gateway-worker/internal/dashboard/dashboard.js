@@ -294,7 +294,7 @@ function topicsQuery() {
 }
 
 function renderTopics(doc) {
-  const json = JSON.stringify([doc, view.topic, breakers, zone()]);
+  const json = JSON.stringify([doc, view.topic, view.sort, view.q, breakers, zone()]);
   if (json === last.topics) return;
   last.topics = json;
   const body = $("topic-rows");

@@ -7,11 +7,14 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
-// The queue reads time only through RedisQueue.clock: lease expiries, due
-// times, backoff, periodic ticks, publish timestamps and log throttling.
-// Production uses the real clock; tests replace it with a
-// clockwork.FakeClock (see export_test.go) and advance it, so they never
-// sleep to wait for a deadline.
+// The queue reads time only through RedisQueue.clock, the local clock:
+// timers and intervals (renewals, backoff waits, periodic sleeps, log
+// throttling), and, through RedisQueue.rclock (redisclock.go), which counts
+// on it from a sample of Redis's TIME, every time written to Redis: lease
+// expiries, due times, periodic ticks, timestamps. Production uses the
+// real clock; tests replace it with a clockwork.FakeClock (see
+// export_test.go, which also makes rclock read the fake clock as is) and
+// advance it, so they never sleep to wait for a deadline.
 //
 // Two waits stay on the real clock on purpose: the shutdown timeout and the
 // timeouts of Redis calls are wall-clock promises to the process manager

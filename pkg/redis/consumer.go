@@ -64,21 +64,22 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,
 		fetcher: &fetcher{
-			client: q.client, clock: q.clock, keys: k, cid: id, lease: lease,
+			client: q.client, clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
 		},
 		runner:  r,
 		settler: s,
 		leaser: &leaser{
-			client: q.client, clock: q.clock, log: q.log, keys: k, cid: id, lease: lease,
+			client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, errs: errs, gate: g,
 		},
-		promoter: &promoter{client: q.client, clock: q.clock, keys: k, errs: errs},
+		promoter: &promoter{client: q.client, clock: q.clock, rclock: q.rclock, keys: k, errs: errs},
 		gate:     g,
 	}
 }
 
 func (c *consumer) run(ctx context.Context, worker func(context.Context)) error {
+	c.q.rclock.sync(ctx)
 	c.q.register(ctx, c.topic)
 	c.q.m.checkPolicy(ctx)
 	c.fetcher.block = c.q.m.newBlockingClient()

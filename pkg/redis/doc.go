@@ -118,8 +118,10 @@
 // the settler acknowledges, retries and dead-letters (settler.go), the
 // leaser renews the consumer's lease and recovers dead consumers' messages
 // (leaser.go), and the promoter moves due delayed messages to the queue
-// (promoter.go). All of them read time from one clock (clock.go) that tests
-// replace with a fake one, and build keys only with internal/keys.
+// (promoter.go). All of them time their loops on one local clock
+// (clock.go) that tests replace with a fake one, write times to Redis on
+// Redis's own clock (redisclock.go), so hosts whose clocks disagree still
+// agree on leases and due times, and build keys only with internal/keys.
 //
 // # Operations
 //

@@ -27,7 +27,8 @@ const unsureFor = 30 * time.Second
 type fetcher struct {
 	client       goredis.UniversalClient
 	block        goredis.UniversalClient // one connection for BLMOVE; closing it stops a blocked wait
-	clock        clockwork.Clock
+	clock        clockwork.Clock         // waits, and the expiry of unsure tokens
+	rclock       *redisClock             // lease expiries
 	keys         keys.TopicKeys
 	cid          string
 	lease        time.Duration
@@ -121,7 +122,7 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	from := f.nextToken
 	f.nextToken += int64(n)
 	now := f.clock.Now()
-	args := append([]interface{}{n, now.Add(f.lease).UnixMilli(), f.cid, from}, f.gate.fetchArgs()...)
+	args := append([]interface{}{n, f.rclock.Now().Add(f.lease).UnixMilli(), f.cid, from}, f.gate.fetchArgs()...)
 	f.unsure = slices.DeleteFunc(f.unsure, func(r tokenRange) bool { return now.After(r.expires) })
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)

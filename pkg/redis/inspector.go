@@ -169,6 +169,7 @@ func (i *Inspector) TrimDead(ctx context.Context, topic string, retention time.D
 	if err := ValidateTopic(topic); err != nil {
 		return 0, err
 	}
+	i.q.rclock.sync(ctx)
 	cutoff := i.q.now().Add(-retention).UnixMilli()
 	n, err := i.q.client.ZRemRangeByScore(ctx, keys.Dead(topic), "-inf", "("+strconv.FormatInt(cutoff, 10)).Result()
 	return n, inspectError(ctx, err)
@@ -180,6 +181,7 @@ func (i *Inspector) TrimMarkers(ctx context.Context, topic string) (int64, error
 	if err := ValidateTopic(topic); err != nil {
 		return 0, err
 	}
+	i.q.rclock.sync(ctx)
 	now := strconv.FormatInt(i.q.nowMs(), 10)
 	n, err := scripts.Trim.Run(ctx, i.q.client, []string{keys.Dedup(topic), keys.Done(topic)}, now).Int64()
 	return n, inspectError(ctx, err)

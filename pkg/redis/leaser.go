@@ -19,7 +19,8 @@ import (
 // consumers whose lease ran out.
 type leaser struct {
 	client       goredis.UniversalClient
-	clock        clockwork.Clock
+	clock        clockwork.Clock // renewal intervals
+	rclock       *redisClock     // lease expiries and the reap cutoff
 	log          logger.Logger
 	keys         keys.TopicKeys
 	cid          string
@@ -62,7 +63,8 @@ func jitter(d time.Duration) time.Duration {
 // within the recovery window, for 0.1 commands a second per idle topic
 // instead of 0.5 at every renewal.
 func (l *leaser) heartbeat(ctx context.Context, register bool) {
-	lease := l.clock.Now().Add(l.lease).UnixMilli()
+	l.rclock.sync(ctx)
+	lease := l.rclock.Now().Add(l.lease).UnixMilli()
 	// A plain ZADD while Redis has room, the flagged script only when a full
 	// Redis refuses it: the idle cost stays one command per renewal.
 	err := l.client.ZAdd(ctx, l.keys.Consumers(), goredis.Z{Score: float64(lease), Member: l.cid}).Err()
@@ -82,16 +84,27 @@ func (l *leaser) heartbeat(ctx context.Context, register bool) {
 	}
 }
 
+// reap hands back the entries of consumers whose lease ran out. Before
+// the first one it samples Redis's TIME afresh, and release.lua checks the
+// lease again against that time: a stale or wrong sample can make a
+// consumer look expired, never make it be reaped.
 func (l *leaser) reap(ctx context.Context) {
 	expired, err := l.client.ZRangeByScore(ctx, l.keys.Consumers(), &goredis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(l.clock.Now().UnixMilli(), 10), Count: 20,
+		Min: "-inf", Max: strconv.FormatInt(l.rclock.Now().UnixMilli(), 10), Count: 20,
 	}).Result()
 	if err != nil {
 		return // the heartbeat already reported the outage
 	}
+	resampled := false
 	for _, cid := range expired {
 		if cid == l.cid {
 			continue
+		}
+		if !resampled {
+			if l.rclock.resample(ctx) != nil {
+				return
+			}
+			resampled = true
 		}
 		n, err := l.reapOther(ctx, cid)
 		if err != nil {
@@ -120,7 +133,7 @@ func (l *leaser) reapOther(ctx context.Context, cid string) (int, error) {
 
 // release runs release.lua; force is its ARGV[3].
 func (l *leaser) release(ctx context.Context, cid, force string) (int, error) {
-	now := l.clock.Now()
+	now := l.rclock.Now()
 	tomb := now.Add(max(l.lease, 2*l.blockTimeout)).UnixMilli()
 	return scripts.Release.Run(ctx, l.client,
 		[]string{l.keys.Consumers(), l.keys.Pending(), l.keys.Claim(cid), l.keys.Inflight(cid), l.keys.Slots()},

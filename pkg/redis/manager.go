@@ -55,6 +55,15 @@ const maxMaxPayload = 512 << 20
 // and at most 512 MiB, Redis' limit.
 func WithMaxPayload(n int) ManagerOption { return func(m *Manager) { m.maxPayload = n } }
 
+// WithClock makes the Manager read local time from clk: the timers and
+// intervals of its consumers, schedules and log throttles, and the local
+// side of its Redis-aligned clock (see docs/reliability.md, "Which clock").
+// Defaults to the real clock. Times written to Redis still come from
+// Redis's TIME, counted on clk from the last sample, so a clk that is
+// offset from true time (the fault tests run processes 60 s fast and
+// slow) changes none of them.
+func WithClock(clk clockwork.Clock) ManagerOption { return func(m *Manager) { m.clock = clk } }
+
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means
 // 127.0.0.1:6379. A nil log discards logs.
 func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOption) *Manager {
@@ -79,6 +88,13 @@ func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOptio
 	if m.err == nil && (m.maxPayload < 64 || m.maxPayload > maxMaxPayload) {
 		m.err = fmt.Errorf("%w: WithMaxPayload(%d): must be between 64 and %d bytes", ErrInvalidOption, m.maxPayload, maxMaxPayload)
 		log.Error("invalid queue option", m.err)
+	}
+	if m.clock == nil {
+		if m.err == nil {
+			m.err = fmt.Errorf("%w: WithClock(nil): a clock is required", ErrInvalidOption)
+			log.Error("invalid queue option", m.err)
+		}
+		m.clock = clockwork.NewRealClock()
 	}
 	m.client = newClient(uo, 0)
 	m.queue = newQueue(m)

@@ -133,6 +133,7 @@ type periodic struct {
 
 func (p *periodic) run(ctx context.Context) {
 	for {
+		p.q.rclock.sync(ctx) // ticks are on Redis's time, so every process picks the same ones
 		tick := p.sched.Next(p.q.now().UTC())
 		if tick.IsZero() {
 			<-ctx.Done() // no tick left: wait to be stopped, as promised

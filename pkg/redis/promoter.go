@@ -14,7 +14,8 @@ import (
 // promoter moves a topic's delayed entries to its queue when they fall due.
 type promoter struct {
 	client goredis.UniversalClient
-	clock  clockwork.Clock
+	clock  clockwork.Clock // waits
+	rclock *redisClock     // what is due
 	keys   keys.TopicKeys
 	errs   *throttle
 }
@@ -31,7 +32,7 @@ func (p *promoter) run(ctx context.Context, wake <-chan struct{}) {
 	for {
 		wait := promoteIdleCheck
 		res, err := scripts.Promote.Run(ctx, p.client, []string{p.keys.Delayed(), p.keys.Pending()},
-			p.clock.Now().UnixMilli(), promoteBatch).Int64Slice()
+			p.rclock.Now().UnixMilli(), promoteBatch).Int64Slice()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -41,7 +42,7 @@ func (p *promoter) run(ctx context.Context, wake <-chan struct{}) {
 		} else if res[0] == promoteBatch {
 			continue
 		} else if res[1] >= 0 {
-			wait = min(wait, time.Duration(res[1]-p.clock.Now().UnixMilli())*time.Millisecond)
+			wait = min(wait, time.Duration(res[1]-p.rclock.Now().UnixMilli())*time.Millisecond)
 		}
 		if wait <= 0 {
 			continue

@@ -98,6 +98,7 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 	if id == "" {
 		id = q.ids.next()
 	}
+	q.rclock.sync(ctx)
 	entry, err := q.encode(id, data, o)
 	if err != nil {
 		return "", err
@@ -153,6 +154,7 @@ func (q *RedisQueue) enqueueBatch(ctx context.Context, topic string, batch []map
 }
 
 func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[string]interface{}, o *publishOptions) ([]string, error) {
+	q.rclock.sync(ctx)
 	due := o.due(q.now())
 	args := make([]interface{}, 0, 2*len(batch))
 	ids := make([]string, len(batch))

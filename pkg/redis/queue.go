@@ -20,7 +20,8 @@ type RedisQueue struct {
 	client goredis.UniversalClient
 	log    logger.Logger
 	ids    *idGen
-	clock  clockwork.Clock // the only source of time; see clock.go
+	clock  clockwork.Clock // local time: timers, intervals; see clock.go
+	rclock *redisClock     // Redis's time: what is written to Redis; see redisclock.go
 
 	maxPayload   int         // see WithMaxPayload
 	publishChain PublishFunc // see WithPublishMiddleware; nil without
@@ -38,6 +39,7 @@ func newQueue(m *Manager) *RedisQueue {
 		log:          m.log,
 		ids:          newIDGen(),
 		clock:        m.clock,
+		rclock:       newRedisClock(m.clock, m.client),
 		maxPayload:   m.maxPayload,
 		publishChain: publishChain(m.publishMW),
 	}
@@ -46,7 +48,8 @@ func newQueue(m *Manager) *RedisQueue {
 	return q
 }
 
-func (q *RedisQueue) now() time.Time { return q.clock.Now() }
+// now is Redis's time (see redisClock), for times written to Redis.
+func (q *RedisQueue) now() time.Time { return q.rclock.Now() }
 
 func (q *RedisQueue) nowMs() int64 { return q.now().UnixMilli() }
 

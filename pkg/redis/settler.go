@@ -24,7 +24,8 @@ import (
 // handed back to the head of the queue.
 type settler struct {
 	client goredis.UniversalClient
-	clock  clockwork.Clock
+	clock  clockwork.Clock // waits
+	rclock *redisClock     // due times and dead-letter times
 	log    logger.Logger
 	keys   keys.TopicKeys
 	cid    string
@@ -53,7 +54,7 @@ type settler struct {
 
 func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *subscribeOptions, outstanding int, errs *throttle) *settler {
 	return &settler{
-		client: q.client, clock: q.clock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
+		client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
 		dead:       newThrottle(q.log, q.clock, time.Second),
 		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
 		handlers: context.Background(),
@@ -133,7 +134,7 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 		s.buryFailed(d, msg, err)
 		return false
 	}
-	due := s.clock.Now().Add(max(delay, 0)).UnixMilli()
+	due := s.rclock.Now().Add(max(delay, 0)).UnixMilli()
 	count := "0"
 	if counted {
 		count = "1"
@@ -170,7 +171,7 @@ func (s *settler) buryUndecodable(d *delivery, cause error) {
 // written (a dead key of the wrong type) is tried again until it can, or
 // handed back with the rest at shutdown.
 func (s *settler) bury(d *delivery, id string, attempt int, cause error, handlerFailed bool) bool {
-	now := s.clock.Now().UnixMilli()
+	now := s.rclock.Now().UnixMilli()
 	rec := envelope.EncodeDead(&envelope.DeadRecord{ID: id, Reason: cause.Error(), Attempt: attempt, FailedAt: now, Entry: d.entry})
 	failed := "0"
 	if handlerFailed {

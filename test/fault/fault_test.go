@@ -39,6 +39,7 @@ type workerOpts struct {
 	delay       time.Duration
 	shutdown    time.Duration
 	maxRetries  int
+	clockOffset time.Duration // how far the process's clock is wrong
 }
 
 func (o workerOpts) args() []string {
@@ -54,6 +55,9 @@ func (o workerOpts) args() []string {
 	}
 	if o.maxRetries > 0 {
 		a = append(a, "-max-retries", strconv.Itoa(o.maxRetries))
+	}
+	if o.clockOffset != 0 {
+		a = append(a, "-clock-offset", o.clockOffset.String())
 	}
 	return a
 }
@@ -251,14 +255,14 @@ func (r tally) summary(t *testing.T, scenario, label string, d time.Duration, ex
 }
 
 // newManager connects the test process to addr with short timeouts.
-func newManager(t *testing.T, addr string, log logger.Logger) *redis.Manager {
+func newManager(t *testing.T, addr string, log logger.Logger, opts ...redis.ManagerOption) *redis.Manager {
 	t.Helper()
 	m := redis.NewManager(&config.RedisConfig{
 		URL:          "redis://" + addr,
 		DialTimeout:  time.Second,
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,
-	}, log)
+	}, log, opts...)
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }

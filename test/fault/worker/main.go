@@ -24,6 +24,7 @@ import (
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/test/fault/skew"
 )
 
 func main() {
@@ -38,15 +39,16 @@ func main() {
 		maxRetries  = flag.Int("max-retries", redis.DefaultMaxRetries, "retries before dead-lettering")
 		backoff     = flag.Duration("backoff", 10*time.Millisecond, "constant retry backoff")
 		timeout     = flag.Duration("timeout", time.Second, "Redis dial, read and write timeout")
+		clockOffset = flag.Duration("clock-offset", 0, "how far this process's clock is wrong (ahead if positive), to simulate clock skew between hosts")
 	)
 	flag.Parse()
-	if err := run(*addr, *topic, *out, *concurrency, *recovery, *delay, *shutdown, *maxRetries, *backoff, *timeout); err != nil {
+	if err := run(*addr, *topic, *out, *concurrency, *recovery, *delay, *shutdown, *maxRetries, *backoff, *timeout, *clockOffset); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, topic, out string, concurrency int, recovery, delay, shutdown time.Duration, maxRetries int, backoff, timeout time.Duration) error {
+func run(addr, topic, out string, concurrency int, recovery, delay, shutdown time.Duration, maxRetries int, backoff, timeout, clockOffset time.Duration) error {
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -62,7 +64,7 @@ func run(addr, topic, out string, concurrency int, recovery, delay, shutdown tim
 		DialTimeout:  timeout,
 		ReadTimeout:  timeout,
 		WriteTimeout: timeout,
-	}, log)
+	}, log, redis.WithClock(skew.Clock(clockOffset)))
 	defer m.Close()
 
 	handler := func(ctx context.Context, msg *redis.Message) error {

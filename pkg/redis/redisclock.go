@@ -1,0 +1,125 @@
+package redis
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/keys"
+)
+
+// redisClock tells Redis's time, for every time one process writes to Redis
+// and another compares with its own: lease expiries and the reap cutoff,
+// the due times of delayed messages and retries, de-duplication expiries,
+// dead-letter and publish timestamps, periodic ticks. Processes whose
+// clocks disagree (a host 60 s fast, a VM resumed from a pause) then agree
+// on those times to within a few milliseconds.
+//
+// It samples Redis's TIME, taking the midpoint of the round trip, and
+// counts from there on the local clock's monotonic reading, not its wall
+// time: a jump of the host's clock between samples changes nothing. It
+// samples again when the last sample is older than resampleEvery (to follow
+// a failover to a node whose clock differs, and the rate drift of the
+// local clock: 100 ppm is 3 ms in 30 s), and a reaper samples afresh before
+// handing back another consumer's messages. The cost is one TIME per
+// resampleEvery per process, whatever the number of topics.
+//
+// Timers and intervals (renewal periods, backoff waits, timeouts) stay on
+// the local clock, which tests drive; see clock.go.
+type redisClock struct {
+	local clockwork.Clock
+	// client is nil where tests drive a fake clock (SetClock): local time
+	// is then used as is, so advancing the fake clock moves every deadline.
+	client   goredis.UniversalClient
+	anchor   atomic.Pointer[anchor]
+	sampling sync.Mutex
+}
+
+// anchor is one sample: Redis's time and the local clock's at the midpoint
+// of the TIME round trip.
+type anchor struct {
+	redis time.Time
+	local time.Time // with its monotonic reading, on the real clock
+}
+
+// resampleEvery bounds the age of the sample Now counts from.
+const resampleEvery = 30 * time.Second
+
+func newRedisClock(local clockwork.Clock, client goredis.UniversalClient) *redisClock {
+	return &redisClock{local: local, client: client}
+}
+
+// Now is Redis's time as of the last sample, or the local time before any
+// sample succeeded (Redis was never reached, so nothing written with it
+// was stored either).
+func (c *redisClock) Now() time.Time {
+	a := c.anchor.Load()
+	if a == nil {
+		return c.local.Now()
+	}
+	return a.redis.Add(c.local.Since(a.local))
+}
+
+// sync samples TIME when there is no sample yet or the last one is older
+// than resampleEvery. Only the first sample makes callers wait; later ones
+// are taken by one caller while the others go on with the previous one.
+func (c *redisClock) sync(ctx context.Context) {
+	if c.client == nil {
+		return
+	}
+	a := c.anchor.Load()
+	if a != nil && c.local.Since(a.local) < resampleEvery {
+		return
+	}
+	if a != nil {
+		if !c.sampling.TryLock() {
+			return
+		}
+	} else {
+		c.sampling.Lock()
+		if c.anchor.Load() != nil { // sampled while we waited
+			c.sampling.Unlock()
+			return
+		}
+	}
+	defer c.sampling.Unlock()
+	_ = c.sample(ctx) // a failed sample keeps the previous one; the caller's own command reports the outage
+}
+
+// resample samples TIME now, whatever the age of the last sample.
+func (c *redisClock) resample(ctx context.Context) error {
+	if c.client == nil {
+		return nil
+	}
+	c.sampling.Lock()
+	defer c.sampling.Unlock()
+	return c.sample(ctx)
+}
+
+func (c *redisClock) sample(ctx context.Context) error {
+	node, err := c.node(ctx)
+	if err != nil {
+		return err
+	}
+	before := c.local.Now()
+	t, err := node.Time(ctx).Result()
+	if err != nil {
+		return err
+	}
+	rtt := c.local.Since(before)
+	c.anchor.Store(&anchor{redis: t.Add(-rtt / 2), local: before})
+	return nil
+}
+
+// node is where TIME goes: on a cluster, the master holding the topic
+// registry, so that every process reads the same node's clock.
+func (c *redisClock) node(ctx context.Context) (goredis.Cmdable, error) {
+	if cc, ok := c.client.(*goredis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, keys.Topics)
+	}
+	return c.client, nil
+}

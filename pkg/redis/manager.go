@@ -36,6 +36,7 @@ type Manager struct {
 	policyChecked atomic.Bool
 
 	clock      clockwork.Clock
+	replicaAck replicaAck // see WithDefaultReplicaAck
 	maxPayload int
 	publishMW  []PublishMiddleware
 }
@@ -87,6 +88,10 @@ func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOptio
 	}
 	if m.err == nil && (m.maxPayload < 64 || m.maxPayload > maxMaxPayload) {
 		m.err = fmt.Errorf("%w: WithMaxPayload(%d): must be between 64 and %d bytes", ErrInvalidOption, m.maxPayload, maxMaxPayload)
+		log.Error("invalid queue option", m.err)
+	}
+	if err := m.replicaAck.validate("WithDefaultReplicaAck"); m.err == nil && err != nil {
+		m.err = err
 		log.Error("invalid queue option", m.err)
 	}
 	if m.clock == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/redis/internal/envelope"
 	"goweb/pkg/redis/internal/keys"
@@ -24,6 +25,7 @@ type publishOptions struct {
 	at       time.Time
 	dedupKey string
 	dedupTTL time.Duration
+	ack      replicaAck // see WithReplicaAck
 }
 
 // WithID sets the message id instead of a generated one; see ValidID.
@@ -109,7 +111,9 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 	case o.dedupKey != "":
 		err = q.publishDedup(ctx, topic, entry, due, o)
 	case due > 0:
-		err = q.schedule(ctx, topic, []interface{}{due, entry})
+		err = q.schedule(ctx, topic, []interface{}{due, entry}, o.ack)
+	case o.ack.n > 0:
+		err = q.push(ctx, topic, []interface{}{entry}, o.ack)
 	default:
 		err = q.pipe.push(ctx, topic, entry)
 	}
@@ -172,9 +176,9 @@ func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[
 	q.register(ctx, topic)
 	var err error
 	if due > 0 {
-		err = q.schedule(ctx, topic, args)
+		err = q.schedule(ctx, topic, args, o.ack)
 	} else {
-		err = q.client.LPush(ctx, keys.For(topic).Pending(), args...).Err()
+		err = q.push(ctx, topic, args, o.ack)
 	}
 	if err != nil {
 		return nil, err
@@ -189,9 +193,12 @@ func (q *RedisQueue) publishOptions(topic string, opts []PublishOption) (*publis
 	if err := q.m.usable(); err != nil {
 		return nil, err
 	}
-	o := &publishOptions{}
+	o := &publishOptions{ack: q.m.replicaAck}
 	for _, opt := range opts {
 		opt(o)
+	}
+	if err := o.ack.validate("WithReplicaAck"); err != nil {
+		return nil, err
 	}
 	if o.id != "" && !ValidID(o.id) {
 		return nil, fmt.Errorf("%w: WithID(%q): ids are 1 to %d printable ASCII bytes without space, quote, backslash or braces",
@@ -234,10 +241,23 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 	return entry, nil
 }
 
+// push adds entries to the head of topic's queue in one LPUSH.
+func (q *RedisQueue) push(ctx context.Context, topic string, entries []interface{}, ack replicaAck) error {
+	k := keys.For(topic).Pending()
+	return q.write(ctx, k, ack, func(c goredis.Cmdable, _ goredis.Scripter) error {
+		return c.LPush(ctx, k, entries...).Err()
+	})
+}
+
 // schedule adds delayed entries (args are due, entry pairs) and wakes the
 // schedulers if one of them is the new earliest.
-func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interface{}) error {
-	earliest, err := scripts.Schedule.Run(ctx, q.client, []string{keys.For(topic).Delayed()}, args...).Int()
+func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interface{}, ack replicaAck) error {
+	k := keys.For(topic)
+	var earliest int
+	err := q.write(ctx, k.Pending(), ack, func(c goredis.Cmdable, server goredis.Scripter) (err error) {
+		earliest, err = scripts.Schedule.RunOn(ctx, c, server, []string{k.Delayed()}, args...).Int()
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -250,9 +270,13 @@ func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interfac
 func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byte, due int64, o *publishOptions) error {
 	now := q.nowMs()
 	k := keys.For(topic)
-	res, err := scripts.Dedup.Run(ctx, q.client,
-		[]string{k.Dedup(), k.Pending(), k.Delayed()},
-		o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
+	var res int
+	err := q.write(ctx, k.Pending(), o.ack, func(c goredis.Cmdable, server goredis.Scripter) (err error) {
+		res, err = scripts.Dedup.RunOn(ctx, c, server,
+			[]string{k.Dedup(), k.Pending(), k.Delayed()},
+			o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
+		return err
+	})
 	switch {
 	case err != nil:
 		return err

@@ -41,14 +41,21 @@ func flagged(line, src string) *Script {
 // Run runs the script by EVALSHA, falling back to EVAL, as
 // (*redis.Script).Run does.
 func (s *Script) Run(ctx context.Context, c redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
-	if _, old := s.unflagged.Load(c); old {
+	return s.RunOn(ctx, c, c, keys, args...)
+}
+
+// RunOn runs the script through c, a connection taken from server for a
+// while (a *redis.Conn): server, not c, is remembered as unable to compile
+// the flag line, so that short-lived connections are not kept.
+func (s *Script) RunOn(ctx context.Context, c, server redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
+	if _, old := s.unflagged.Load(server); old {
 		return s.plain.Run(ctx, c, keys, args...)
 	}
 	cmd := s.flagged.Run(ctx, c, keys, args...)
 	if !cannotCompile(cmd.Err()) {
 		return cmd
 	}
-	s.unflagged.Store(c, struct{}{})
+	s.unflagged.Store(server, struct{}{})
 	return s.plain.Run(ctx, c, keys, args...)
 }
 

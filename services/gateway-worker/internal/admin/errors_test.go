@@ -8,11 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"goweb/pkg/config"
 	"goweb/pkg/logger"
+	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/admin"
 	"goweb/services/gateway-worker/internal/servicetest"
@@ -150,5 +153,24 @@ func TestFullRedisIs503(t *testing.T) {
 	}
 	if r := b.do(t, "GET", b.path(""), "", token); r.code != http.StatusOK || !strings.Contains(r.body, `"pending":1`) {
 		t.Fatalf("GET topic on a full Redis: %d %s, want 200 with the one message published before", r.code, r.body)
+	}
+}
+
+// A publish that fewer replicas than REDIS_WAIT_REPLICAS confirmed is a
+// 503 saying so, and that the message is queued all the same.
+func TestNotReplicatedIs503(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t) // no replicas
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	p, _ := strconv.Atoi(port)
+	m := redis.NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop(), redis.WithDefaultReplicaAck(1, 10*time.Millisecond))
+	t.Cleanup(func() { _ = m.Close() })
+	b := setup(t, admin.Options{Token: token})
+	b.m = m
+	b.h = admin.New(m, admin.Options{Token: token})
+	r := b.do(t, "POST", b.path("/messages"), `{"data":{}}`, token)
+	if r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "confirmed by 0 of 1 replicas") ||
+		!strings.Contains(r.body, "the message is queued") {
+		t.Errorf("POST: %d %s, want 503 saying 0 of 1 replicas confirmed and that the message is queued", r.code, r.body)
 	}
 }

@@ -42,6 +42,9 @@ func (a *api) describe(r *http.Request, err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, redis.ErrRedisFull):
 		return http.StatusServiceUnavailable, "queue full: Redis reached its memory limit (maxmemory) and refuses new messages until consumers have freed memory; nothing was published; try again later"
+	case errors.Is(err, redis.ErrNotReplicated):
+		return http.StatusServiceUnavailable, "not replicated: " + strings.TrimPrefix(err.Error(), "redis: ") +
+			" (REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT); the message is queued and will be delivered unless the master fails first; publishing again may deliver it twice unless it has a dedup_key"
 	case errors.As(err, &rerr) && strings.Contains(rerr.Error(), "WRONGTYPE"):
 		which := "a topic"
 		if t := r.PathValue("topic"); t != "" {

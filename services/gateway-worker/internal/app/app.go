@@ -110,7 +110,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.manager = redis.NewManager(&a.redis.cfg, log, a.tracing.managerOptions()...)
+	a.manager = redis.NewManager(&a.redis.cfg, log, append(a.tracing.managerOptions(),
+		redis.WithDefaultReplicaAck(a.settings.WaitReplicas, a.settings.WaitTimeout))...)
 	if err := a.manager.Err(); err != nil {
 		return nil, err
 	}

@@ -33,7 +33,15 @@ const (
 	KeyDispatchMaxRetryAfter   = "dispatch.max_retry_after"
 	KeyDispatchBreakerFailures = "dispatch.breaker_failures"
 	KeyDispatchBreakerCooldown = "dispatch.breaker_cooldown"
+
+	// Publishes that survive a failover (redis.WithDefaultReplicaAck).
+	KeyWaitReplicas = "redis.wait_replicas"
+	KeyWaitTimeout  = "redis.wait_timeout"
 )
+
+// DefaultWaitTimeout is how long a publish waits for REDIS_WAIT_REPLICAS
+// replicas by default.
+const DefaultWaitTimeout = time.Second
 
 // Defaults of the text settings; the numeric ones carry theirs below.
 const (
@@ -64,6 +72,8 @@ var (
 	maxRetryAfter   = config.Duration{Key: KeyDispatchMaxRetryAfter, Default: dispatch.DefaultMaxRetryAfter, Min: time.Second, Max: 24 * time.Hour}
 	breakerFailures = config.Int{Key: KeyDispatchBreakerFailures, Default: dispatch.DefaultBreakerFailures, Min: 1, Max: 1000}
 	breakerCooldown = config.Duration{Key: KeyDispatchBreakerCooldown, Default: dispatch.DefaultBreakerCooldown, Min: 100 * time.Millisecond, Max: time.Hour}
+	waitReplicas    = config.Int{Key: KeyWaitReplicas, Min: 0, Max: redis.MaxReplicaAck}
+	waitTimeout     = config.Duration{Key: KeyWaitTimeout, Default: DefaultWaitTimeout, Min: time.Millisecond, Max: redis.MaxReplicaAckTimeout}
 )
 
 // Per-topic options: worker.topic_options.<topic>.<option>, bounded like
@@ -107,6 +117,7 @@ var keys = append(config.KnownKeys(),
 	KeyHost, KeyPort, KeyAdminHost, KeyAdminPort, KeyAdminToken, KeyLogLevel, KeyLogFormat, KeyShutdownTimeout,
 	KeyTopics, KeyConcurrency, KeyMaxRetries, KeyHandlerTimeout, KeyPeriodic, KeyDeadRetention, KeyCleanupInterval,
 	KeyDispatchRoutes, KeyDispatchSigningSecret, KeyDispatchMaxRetryAfter, KeyDispatchBreakerFailures, KeyDispatchBreakerCooldown,
+	KeyWaitReplicas, KeyWaitTimeout,
 )
 
 // Keys returns the dotted keys the service reads, per-topic options aside.
@@ -119,7 +130,7 @@ func Ranges(topic string) []config.Range {
 	return append(config.Ranges(),
 		port.Range(), adminPort.Range(), shutdownTimeout.Range(), concurrency.Range(), maxRetries.Range(),
 		handlerTimeout.Range(), deadRetention.Range(), cleanupInterval.Range(),
-		maxRetryAfter.Range(), breakerFailures.Range(), breakerCooldown.Range(),
+		maxRetryAfter.Range(), breakerFailures.Range(), breakerCooldown.Range(), waitReplicas.Range(), waitTimeout.Range(),
 		topicInt(topic, OptConcurrency, 0).Range(), topicInt(topic, OptMaxRetries, 0).Range(),
 		topicDuration(topic, 0).Range(), topicGlobalConcurrency(topic).Range(),
 	)

@@ -43,6 +43,9 @@
 //	  max_retry_after: 10m     # DISPATCH_MAX_RETRY_AFTER, cap of a Retry-After delay
 //	  breaker_failures: 5      # DISPATCH_BREAKER_FAILURES, failures in a row that open a route's breaker
 //	  breaker_cooldown: 30s    # DISPATCH_BREAKER_COOLDOWN, how long it stays open before a probe
+//	redis:                     # besides pkg/config's redis.* keys
+//	  wait_replicas: 0         # REDIS_WAIT_REPLICAS, replicas that must confirm each publish; 0: none
+//	  wait_timeout: 1s         # REDIS_WAIT_TIMEOUT, how long a publish waits for them
 //
 // Every number has bounds (Ranges lists them). Load reports every bad value
 // at once, each naming its key and environment variable.
@@ -105,6 +108,11 @@ type Settings struct {
 	// (DISPATCH_SIGNING_SECRET, DISPATCH_MAX_RETRY_AFTER,
 	// DISPATCH_BREAKER_*). Defaults to no routes.
 	Dispatch dispatch.Config
+	// WaitReplicas and WaitTimeout make every publish wait until that many
+	// replicas confirm it (REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT; see
+	// redis.WithReplicaAck). Default to 0 (no waiting) and 1s.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 
 	cfg              *config.Config
 	topics           []string // worker.topics; nil: every registered topic
@@ -149,6 +157,8 @@ func Load(cfg *config.Config) (*Settings, error) {
 		DeadRetention:   get(r, deadRetention),
 		CleanupInterval: get(r, cleanupInterval),
 		Dispatch:        r.dispatch(),
+		WaitReplicas:    get(r, waitReplicas),
+		WaitTimeout:     get(r, waitTimeout),
 		cfg:             cfg,
 		topics:          r.topicList(),
 	}

@@ -142,7 +142,7 @@ func (e *env) commandCalls() (total int64, perCmd map[string]int64, err error) {
 
 // publish sends n messages with `publishers` goroutines calling Publish one
 // message at a time; topics are used round-robin.
-func publish(q *redis.RedisQueue, n int, topics []string) (time.Duration, error) {
+func publish(q *redis.RedisQueue, n int, topics []string, opts ...redis.PublishOption) (time.Duration, error) {
 	ctx := context.Background()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -157,7 +157,7 @@ func publish(q *redis.RedisQueue, n int, topics []string) (time.Duration, error)
 				if i >= n {
 					return
 				}
-				if err := q.Publish(ctx, topics[i%len(topics)], order()); err != nil {
+				if err := q.Publish(ctx, topics[i%len(topics)], order(), opts...); err != nil {
 					errs <- err
 					return
 				}
@@ -176,7 +176,7 @@ func publish(q *redis.RedisQueue, n int, topics []string) (time.Duration, error)
 
 // publishBatch sends n messages spread evenly over topics with PublishBatch,
 // batchSize per call, one call after the other.
-func publishBatch(q *redis.RedisQueue, n int, topics []string) (time.Duration, error) {
+func publishBatch(q *redis.RedisQueue, n int, topics []string, opts ...redis.PublishOption) (time.Duration, error) {
 	ctx := context.Background()
 	batch := make([]map[string]interface{}, batchSize)
 	for i := range batch {
@@ -186,7 +186,7 @@ func publishBatch(q *redis.RedisQueue, n int, topics []string) (time.Duration, e
 	for i, t := range topics {
 		share := n/len(topics) + btoi(i < n%len(topics))
 		for done := 0; done < share; done += batchSize {
-			if err := q.PublishBatch(ctx, t, batch[:min(batchSize, share-done)]); err != nil {
+			if err := q.PublishBatch(ctx, t, batch[:min(batchSize, share-done)], opts...); err != nil {
 				return 0, err
 			}
 		}

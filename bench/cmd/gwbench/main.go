@@ -25,7 +25,7 @@ const impl = "gateway-worker"
 
 func main() {
 	addr := flag.String("redis", "", "Redis host:port (required)")
-	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|flow|all")
+	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|flow|replica-ack|all")
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -65,6 +65,7 @@ func main() {
 		{"scale", (*env).scale},
 		{"dispatch", (*env).dispatch},
 		{"flow", (*env).flow},
+		{"replica-ack", (*env).replicaAck},
 	}
 	selected := workloads[:0:0]
 	for _, w := range workloads {

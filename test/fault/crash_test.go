@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"context"
 	"strconv"
 	"syscall"
 	"testing"
@@ -38,17 +37,7 @@ func TestWorkerCrashes(t *testing.T) {
 	ws[0].kill()
 	killed := time.Now()
 	// What the dead worker held: the only messages that may come twice.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	held, err := m.Client().HVals(ctx, "{mq:"+topic+"}:inflight:"+victim).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	claimed, err := m.Client().LRange(ctx, "{mq:"+topic+"}:claim:"+victim, 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	orphans := entryIDs(append(held, claimed...))
+	orphans := heldBy(t, m, topic, victim)
 	// Running handlers plus at most the default prefetch cap.
 	if limit := concurrency + max(4*concurrency, 256); len(orphans) > limit {
 		t.Errorf("killed worker held %d messages, want at most concurrency + prefetch cap = %d", len(orphans), limit)
@@ -60,10 +49,7 @@ func TestWorkerCrashes(t *testing.T) {
 	ws[1].waitExit(t, 10*time.Second)
 	termTook := time.Since(termed)
 
-	eventually(t, 2*window, "the killed worker's messages to return", func() bool {
-		n, err := m.Client().Exists(ctx, "{mq:"+topic+"}:inflight:"+victim).Result()
-		return err == nil && n == 0
-	})
+	waitReturned(t, m, topic, victim, 2*window)
 	recovered := time.Since(killed)
 	if recovered > window {
 		t.Errorf("the killed worker's messages returned after %v, want within the %v recovery window", recovered, window)

@@ -351,3 +351,32 @@ func tail(path string, n int) string {
 func fmtRate(n int, d time.Duration) string {
 	return fmt.Sprintf("%.0f msg/s", float64(n)/d.Seconds())
 }
+
+// heldBy returns the ids of the messages consumer cid holds (in flight or
+// claimed): after it is killed, the only messages that may come twice.
+func heldBy(t *testing.T, m *redis.Manager, topic, cid string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	held, err := m.Client().HVals(ctx, "{mq:"+topic+"}:inflight:"+cid).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := m.Client().LRange(ctx, "{mq:"+topic+"}:claim:"+cid, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entryIDs(append(held, claimed...))
+}
+
+// waitReturned waits up to d for a killed consumer's in-flight messages to
+// be handed back.
+func waitReturned(t *testing.T, m *redis.Manager, topic, cid string, d time.Duration) {
+	t.Helper()
+	eventually(t, d, "the killed worker's messages to return", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, err := m.Client().Exists(ctx, "{mq:"+topic+"}:inflight:"+cid).Result()
+		return err == nil && n == 0
+	})
+}

@@ -73,25 +73,14 @@ func TestClockSkew(t *testing.T) {
 
 	ws[0].kill()
 	killed := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	held, err := m.Client().HVals(ctx, "{mq:"+topic+"}:inflight:"+victim).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	claimed, err := m.Client().LRange(ctx, "{mq:"+topic+"}:claim:"+victim, 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
 	orphan := map[string]bool{}
-	for _, id := range entryIDs(append(held, claimed...)) {
+	for _, id := range heldBy(t, m, topic, victim) {
 		orphan[id] = true
 	}
-	eventually(t, 10*window, "the killed worker's messages to return", func() bool {
-		n, err := m.Client().Exists(ctx, "{mq:"+topic+"}:inflight:"+victim).Result()
-		return err == nil && n == 0
-	})
+	waitReturned(t, m, topic, victim, 10*window)
 	recovered := time.Since(killed)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	if recovered > window {
 		t.Errorf("the killed fast worker's messages returned after %v, want within the %v recovery window", recovered, window)
 	}

@@ -37,6 +37,7 @@ type redisClock struct {
 	client   goredis.UniversalClient
 	anchor   atomic.Pointer[anchor]
 	sampling sync.Mutex
+	failed   time.Time // of the last failed sample; guarded by sampling
 }
 
 // anchor is one sample: Redis's time and the local clock's at the midpoint
@@ -81,13 +82,17 @@ func (c *redisClock) sync(ctx context.Context) {
 		}
 	} else {
 		c.sampling.Lock()
-		if c.anchor.Load() != nil { // sampled while we waited
+		// Sampled while we waited, or failed a moment ago: with Redis
+		// down, callers waiting here must not each wait out a timeout.
+		if c.anchor.Load() != nil || !c.failed.IsZero() && c.local.Since(c.failed) < time.Second {
 			c.sampling.Unlock()
 			return
 		}
 	}
 	defer c.sampling.Unlock()
-	_ = c.sample(ctx) // a failed sample keeps the previous one; the caller's own command reports the outage
+	if c.sample(ctx) != nil { // the previous sample stays; the caller's own command reports the outage
+		c.failed = c.local.Now()
+	}
 }
 
 // resample samples TIME now, whatever the age of the last sample.

@@ -1,0 +1,68 @@
+package redis
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/redistest"
+)
+
+// A local clock an hour fast reads Redis's time once sampled, counts on
+// from there, samples again after resampleEvery, and without Redis falls
+// back to local time without waiting more than one failed sample.
+func TestRedisClock(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = client.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	local := clockwork.NewFakeClockAt(time.Now().Add(time.Hour))
+	c := newRedisClock(local, client)
+
+	near := func(what string, want time.Time) {
+		t.Helper()
+		if got := c.Now(); got.Sub(want).Abs() > 5*time.Second { // a loaded machine's round trips, generously
+			t.Errorf("%s: Now() = %v, want about %v", what, got, want)
+		}
+	}
+	if got := c.Now(); !got.Equal(local.Now()) {
+		t.Errorf("before any sample: Now() = %v, want the local %v", got, local.Now())
+	}
+	c.sync(ctx)
+	redisNow, err := client.Time(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	near("sampled", redisNow)
+	local.Advance(20 * time.Second) // counts on, no sample
+	near("20 s later by the local clock", redisNow.Add(20*time.Second))
+	c.sync(ctx)
+	near("20 s later, still the same sample", redisNow.Add(20*time.Second))
+	local.Advance(resampleEvery)
+	c.sync(ctx) // sampled afresh: Redis's clock did not move 50 s
+	if redisNow, err = client.Time(ctx).Result(); err != nil {
+		t.Fatal(err)
+	}
+	near("resampled", redisNow)
+
+	down := newRedisClock(local, goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", DialTimeout: time.Second, MaxRetries: -1}))
+	t.Cleanup(func() { _ = down.client.Close() })
+	start := time.Now()
+	for range 5 {
+		down.sync(ctx)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("5 syncs without Redis took %v: each waited for a sample", took)
+	}
+	if got := down.Now(); !got.Equal(local.Now()) {
+		t.Errorf("without Redis: Now() = %v, want the local %v", got, local.Now())
+	}
+	if err := down.resample(ctx); err == nil {
+		t.Error("resample without Redis: nil error")
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"goweb/pkg/logger"
 )
@@ -19,6 +20,15 @@ import (
 func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClient {
 	u := *o // Failover, Cluster and Simple copy these fields from it
 	u.DialerRetries = 1
+	// Maintenance notifications (a Redis Enterprise/Cloud handshake) off
+	// unless asked for: in go-redis' default auto mode the first failed
+	// handshake, which every open-source Redis answers, switches the mode
+	// off in the options the client shares with its Conns, unguarded by
+	// their locks, so Conns dialling at once race (WithReplicaAck WAITs on
+	// a Conn; the race detector caught it after a cluster failover).
+	if u.MaintNotificationsConfig == nil {
+		u.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	}
 	// A caller's deadline bounds its command's socket reads, not only the
 	// wait for a pooled connection: an admin request with 5 s left must not
 	// wait out a longer read timeout.

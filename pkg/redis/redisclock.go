@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,9 +33,12 @@ type redisClock struct {
 	local clockwork.Clock
 	// client is nil where tests drive a fake clock (SetClock): local time
 	// is then used as is, so advancing the fake clock moves every deadline.
-	client   goredis.UniversalClient
-	anchor   atomic.Pointer[anchor]
-	sampling sync.Mutex
+	client goredis.UniversalClient
+	anchor atomic.Pointer[anchor]
+	// sampling is held (one slot) while a sample is taken; waiting for it
+	// ends with the waiter's context, so a publish with a deadline never
+	// waits out another goroutine's sample of a frozen Redis.
+	sampling chan struct{}
 	failed   time.Time // of the last failed sample; guarded by sampling
 }
 
@@ -51,7 +53,7 @@ type anchor struct {
 const resampleEvery = 30 * time.Second
 
 func newRedisClock(local clockwork.Clock, client goredis.UniversalClient) *redisClock {
-	return &redisClock{local: local, client: client}
+	return &redisClock{local: local, client: client, sampling: make(chan struct{}, 1)}
 }
 
 // Now is Redis's time as of the last sample, or the local time before any
@@ -77,19 +79,23 @@ func (c *redisClock) sync(ctx context.Context) {
 		return
 	}
 	if a != nil {
-		if !c.sampling.TryLock() {
+		select {
+		case c.sampling <- struct{}{}:
+		default:
 			return
 		}
 	} else {
-		c.sampling.Lock()
+		if !c.lock(ctx) {
+			return
+		}
 		// Sampled while we waited, or failed a moment ago: with Redis
 		// down, callers waiting here must not each wait out a timeout.
 		if c.anchor.Load() != nil || !c.failed.IsZero() && c.local.Since(c.failed) < time.Second {
-			c.sampling.Unlock()
+			<-c.sampling
 			return
 		}
 	}
-	defer c.sampling.Unlock()
+	defer func() { <-c.sampling }()
 	if c.sample(ctx) != nil { // the previous sample stays; the caller's own command reports the outage
 		c.failed = c.local.Now()
 	}
@@ -100,9 +106,21 @@ func (c *redisClock) resample(ctx context.Context) error {
 	if c.client == nil {
 		return nil
 	}
-	c.sampling.Lock()
-	defer c.sampling.Unlock()
+	if !c.lock(ctx) {
+		return ctx.Err()
+	}
+	defer func() { <-c.sampling }()
 	return c.sample(ctx)
+}
+
+// lock takes the sampling slot, or gives up when ctx ends.
+func (c *redisClock) lock(ctx context.Context) bool {
+	select {
+	case c.sampling <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (c *redisClock) sample(ctx context.Context) error {

@@ -65,4 +65,18 @@ func TestRedisClock(t *testing.T) {
 	if err := down.resample(ctx); err == nil {
 		t.Error("resample without Redis: nil error")
 	}
+
+	// A caller with a deadline does not wait out another's sample (of a
+	// frozen Redis, say): its own deadline ends the wait.
+	busy := newRedisClock(local, client)
+	busy.sampling <- struct{}{} // another goroutine samples, and never ends
+	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancelShort()
+	done := make(chan struct{})
+	go func() { defer close(done); busy.sync(short) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("sync waited for another goroutine's sample beyond its context's deadline")
+	}
 }

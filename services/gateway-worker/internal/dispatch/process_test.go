@@ -153,6 +153,14 @@ func TestKilledProcessMessagesAreDeliveredByTheOther(t *testing.T) {
 	if took := time.Since(killed); took > childWindow+5*time.Second {
 		t.Errorf("all delivered %v after the kill", took)
 	}
+	// A message the victim delivered but never acknowledged stays in its
+	// lease until the survivor, the only one left to reap it, does so once
+	// the recovery window is over; then it is delivered again and the
+	// receiver drops the repeat.
+	eventually(t, "the victim's last leases reaped", func() bool {
+		s := b.stats(t)
+		return s.Processed >= n && s.Pending == 0 && s.InFlight == 0
+	})
 	_ = other.Process.Signal(syscall.SIGTERM)
 	if err := other.Wait(); err != nil {
 		t.Errorf("survivor: %v", err)
@@ -162,13 +170,6 @@ func TestKilledProcessMessagesAreDeliveredByTheOther(t *testing.T) {
 	if _, repeats := rcv.counts(); repeats > 8+256 {
 		t.Errorf("%d duplicates, more than the victim could hold", repeats)
 	}
-	// A message the victim delivered but never acknowledged stays in its
-	// lease until the recovery window reaps it; then it is delivered again
-	// and the receiver drops the repeat.
-	eventually(t, "the victim's last leases reaped", func() bool {
-		s := b.stats(t)
-		return s.Processed >= n && s.Pending == 0 && s.InFlight == 0
-	})
 	_, repeats := rcv.counts()
 	t.Logf("all %d handled %v after SIGKILL; %d repeats the receiver dropped", n, time.Since(killed).Round(time.Millisecond), repeats)
 }

@@ -20,30 +20,7 @@ import (
 func TestDeadLetterOfARouteShowsItsAttempts(t *testing.T) {
 	t.Parallel()
 	b := setup(t, admin.Options{Token: token})
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "unknown order", http.StatusUnprocessableEntity)
-	}))
-	t.Cleanup(recv.Close)
-	routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, b.topic+"="+recv.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := dispatch.New(dispatch.Config{Routes: routes}, b.m.Client(), logger.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	b.h = admin.New(b.m, admin.Options{Token: token, Attempts: d.Attempts()})
-
-	ctx := context.Background()
-	if err := b.m.GetQueue().Publish(ctx, b.topic, map[string]interface{}{"n": 1}, redis.WithID("order-422")); err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.m.GetQueue().Subscribe(sctx, b.topic, d.Handler(b.topic)) }()
-	defer func() { cancel(); <-done }()
-	servicetest.Eventually(t, 10*time.Second, "dead letter", func() bool { return b.stats(t).Dead == 1 })
+	b.h = admin.New(b.m, admin.Options{Token: token, Attempts: deadRouted(t, b, "order-422")})
 
 	var doc struct {
 		DeadLetters []struct {
@@ -70,4 +47,35 @@ func TestDeadLetterOfARouteShowsItsAttempts(t *testing.T) {
 	if res := plain.do(t, http.MethodGet, plain.path("/dead"), "", token); res.code != 200 || strings.Contains(res.body, `"attempts"`) {
 		t.Errorf("listing without attempts: %s", res.body)
 	}
+}
+
+// deadRouted routes b's topic to an endpoint that answers 422, publishes
+// one message with id and waits until it is a dead letter with its attempt
+// on record. It returns the route's attempts record.
+func deadRouted(t *testing.T, b *bundle, id string) *dispatch.Attempts {
+	t.Helper()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unknown order", http.StatusUnprocessableEntity)
+	}))
+	t.Cleanup(recv.Close)
+	routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, b.topic+"="+recv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dispatch.New(dispatch.Config{Routes: routes}, b.m.Client(), logger.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+
+	ctx := context.Background()
+	if err := b.m.GetQueue().Publish(ctx, b.topic, map[string]interface{}{"n": 1}, redis.WithID(id)); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.m.GetQueue().Subscribe(sctx, b.topic, d.Handler(b.topic)) }()
+	defer func() { cancel(); <-done }()
+	servicetest.Eventually(t, 10*time.Second, "dead letter", func() bool { return b.stats(t).Dead == 1 })
+	return d.Attempts()
 }

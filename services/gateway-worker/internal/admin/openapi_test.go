@@ -200,12 +200,28 @@ func TestOpenAPIAnswers(t *testing.T) {
 	c.do("POST", p("/dead/requeue"), `{"all":true}`, 200)
 	c.do("DELETE", p("/dead"), "", 200)
 
-	// A key of the wrong type.
+	// A key of the wrong type, of a registered topic: the topic is
+	// answered 500 alone and listed with its error among the others.
 	wrong := redistest.Topic(t)
-	if err := b.m.Client().Set(context.Background(), redis.PendingKey(wrong), "x", 0).Err(); err != nil {
+	ctx := context.Background()
+	if err := b.m.GetQueue().Publish(ctx, wrong, map[string]interface{}{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.m.Client().Del(ctx, redis.PendingKey(wrong)) })
+	if err := b.m.Client().Set(ctx, redis.PendingKey(wrong), "x", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	c.do("GET", "/v1/topics/"+wrong, "", 500)
+	if got := c.do("GET", "/v1/topics", "", 200); !strings.Contains(got, `"error":"a key of the topic holds the wrong kind`) {
+		t.Errorf("GET /v1/topics lists no topic with its error: %s", got)
+	}
+
+	// A routed topic's dead letter, with its delivery attempts.
+	routed := setup(t, admin.Options{Token: token})
+	attempts := newChecker(t, router, admin.New(routed.m, admin.Options{Token: token, Attempts: deadRouted(t, routed, "order-422")}), token)
+	if got := attempts.do("GET", "/v1/topics/"+routed.topic+"/dead", "", 200); !strings.Contains(got, `"attempts":[{`) {
+		t.Errorf("dead letter of a routed topic without its attempts: %s", got)
+	}
 
 	// The refusals.
 	(&checker{t: t, router: router, srv: c.srv, seen: c.seen}).do("GET", "/v1/topics", "", 401)

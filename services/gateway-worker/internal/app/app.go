@@ -138,8 +138,10 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	a.topics = topics
 
 	m := metrics.New(insp, topics.Names())
+	var also []func(redis.Event)
 	if a.dispatchMetrics != nil {
 		m.Registry().MustRegister(a.dispatchMetrics)
+		also = append(also, a.dispatchMetrics.Observe)
 	}
 	subs := make([]worker.Registration, 0, len(topics))
 	for _, t := range topics {
@@ -147,7 +149,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		// The topic's settings come after the registration's options, so
 		// what the start line shows is what runs; the tracing span wraps
 		// all of them.
-		g.Options = slices.Concat(a.tracing.subscribeOptions(), g.Options, t.SubscribeOptions(), m.SubscribeOptions(),
+		g.Options = slices.Concat(a.tracing.subscribeOptions(), g.Options, t.SubscribeOptions(), m.SubscribeOptions(also...),
 			[]redis.SubscribeOption{redis.WithShutdownTimeout(a.settings.ShutdownTimeout)})
 		subs = append(subs, g)
 	}

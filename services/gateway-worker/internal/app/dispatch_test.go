@@ -25,16 +25,8 @@ func TestRunDeliversARoutedTopic(t *testing.T) {
 	got := make(chan http.Header, 1)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Clone() }))
 	t.Cleanup(recv.Close)
-	host, port := splitHostPort(servicetest.Redis.Addr)
 	topic := redistest.Topic(t)
-	_, appPort := splitHostPort(freeAddr(t))
-	cfg := config.NewFromMap(map[string]any{
-		"redis.host": host, "redis.port": port, "app.port": appPort, "shutdown.timeout": "5s",
-		"worker.topics":   topic,
-		"dispatch.routes": topic + "=" + recv.URL + "/hook",
-	})
-	a, stop := runApp(t, Options{Config: cfg, Log: logger.Nop()})
-	ctx := context.Background()
+	a, ctx := runRouted(t, topic, recv.URL+"/hook", nil)
 	id, err := a.manager.GetQueue().Enqueue(ctx, topic, map[string]interface{}{"x": 1})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +66,57 @@ func TestRunDeliversARoutedTopic(t *testing.T) {
 			t.Errorf("Prometheus /metrics lacks %s", want)
 		}
 	}
-	stop()
+}
+
+// TestRunCountsOnlyRetriesThatHappen: with one retry allowed, an endpoint
+// that always fails gets two attempts; the dispatch metric counts one
+// retry, as the stats do, not the failure that dead-lettered.
+func TestRunCountsOnlyRetriesThatHappen(t *testing.T) {
+	t.Parallel()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(recv.Close)
+	topic := redistest.Topic(t)
+	a, ctx := runRouted(t, topic, recv.URL, map[string]any{"worker.max_retries": 1})
+	if _, err := a.manager.GetQueue().Enqueue(ctx, topic, map[string]interface{}{"x": 1}); err != nil {
+		t.Fatal(err)
+	}
+	var s *redis.TopicStats
+	servicetest.Eventually(t, 20*time.Second, "dead-lettered", func() bool {
+		var err error
+		s, err = a.manager.Inspector().Stats(ctx, topic)
+		return err == nil && s.DeadTotal == 1
+	})
+	if s.Retried != 1 || s.Failed != 2 {
+		t.Errorf("stats = %+v, want 1 retried, 2 failed", s)
+	}
+	prom := get(t, "http://"+a.Addr()+"/metrics", "text/plain")
+	if want := `gateway_worker_dispatch_retries_total{topic="` + topic + `"} 1` + "\n"; !strings.Contains(prom, want) {
+		t.Errorf("Prometheus /metrics lacks %s", want)
+	}
+	if want := `gateway_worker_dispatch_deliveries_total{outcome="5xx",topic="` + topic + `"} 2`; !strings.Contains(prom, want) {
+		t.Errorf("Prometheus /metrics lacks %s", want)
+	}
+}
+
+// runRouted runs the service consuming topic, routed to url, with the
+// settings extra; it stops at the test's end.
+func runRouted(t *testing.T, topic, url string, extra map[string]any) (*App, context.Context) {
+	t.Helper()
+	host, port := splitHostPort(servicetest.Redis.Addr)
+	_, appPort := splitHostPort(freeAddr(t))
+	settings := map[string]any{
+		"redis.host": host, "redis.port": port, "app.port": appPort, "shutdown.timeout": "5s",
+		"worker.topics":   topic,
+		"dispatch.routes": topic + "=" + url,
+	}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	a, stop := runApp(t, Options{Config: config.NewFromMap(settings), Log: logger.Nop()})
+	t.Cleanup(stop)
+	return a, context.Background()
 }
 
 func TestNewRefusesAHandlerWithARoute(t *testing.T) {

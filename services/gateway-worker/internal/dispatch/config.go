@@ -81,5 +81,4 @@ func (c Config) validate() error {
 type noHooks struct{}
 
 func (noHooks) Delivered(string, Outcome, time.Duration) {}
-func (noHooks) Retried(string)                           {}
 func (noHooks) BreakerChanged(string, BreakerState)      {}

@@ -142,7 +142,6 @@ func (d *Dispatcher) deliver(ctx context.Context, rs *routeState, msg *redis.Mes
 	if res.verdict == bury {
 		return redis.SkipRetry(res.err)
 	}
-	d.cfg.Hooks.Retried(topic)
 	if res.retryAfter > 0 {
 		return redis.RetryAfter(min(res.retryAfter, d.cfg.MaxRetryAfter), res.err)
 	}

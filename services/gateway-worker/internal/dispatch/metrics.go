@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"goweb/pkg/redis"
 )
 
 // Hooks observe deliveries; Metrics is the service's. They run on the
@@ -13,8 +15,6 @@ type Hooks interface {
 	// Delivered reports one delivery (or one message held back by the
 	// breaker) and the request's duration (0 when none was sent).
 	Delivered(topic string, o Outcome, d time.Duration)
-	// Retried reports a delivery that will be retried.
-	Retried(topic string)
 	// BreakerChanged reports a route's new breaker state.
 	BreakerChanged(topic string, s BreakerState)
 }
@@ -100,10 +100,24 @@ func (m *Metrics) Delivered(topic string, o Outcome, d time.Duration) {
 	m.update(topic, func(s *RouteStats) { s.Deliveries[o]++ })
 }
 
-// Retried implements Hooks.
-func (m *Metrics) Retried(topic string) {
-	m.retries.WithLabelValues(topic).Inc()
-	m.update(topic, func(s *RouteStats) { s.Retries++ })
+// Observe counts the retries of the routed topics; pass it to
+// redis.WithObserver beside the service's own observer. Only the queue
+// knows whether a failed delivery will be retried or was the last one
+// (WORKER_MAX_RETRIES), so the count agrees with the stats' retried: the
+// failure that dead-letters is not a retry.
+func (m *Metrics) Observe(e redis.Event) {
+	if e.Outcome != redis.OutcomeRetried {
+		return
+	}
+	m.mu.Lock()
+	s, routed := m.routes[e.Topic]
+	if routed {
+		s.Retries++
+	}
+	m.mu.Unlock()
+	if routed {
+		m.retries.WithLabelValues(e.Topic).Inc()
+	}
 }
 
 // BreakerChanged implements Hooks.

@@ -116,9 +116,19 @@ func (m *Metrics) ObserveWait(w redis.Wait) {
 	m.waited.WithLabelValues(w.Topic, string(w.Reason)).Add(w.Duration.Seconds())
 }
 
-// SubscribeOptions returns the options that feed these metrics.
-func (m *Metrics) SubscribeOptions() []redis.SubscribeOption {
-	return []redis.SubscribeOption{redis.WithObserver(m.Observe), redis.WithMiddleware(m.InFlight), redis.WithWaitObserver(m.ObserveWait)}
+// SubscribeOptions returns the options that feed these metrics; each of
+// also observes the settled deliveries too (a topic has one observer).
+func (m *Metrics) SubscribeOptions(also ...func(redis.Event)) []redis.SubscribeOption {
+	observe := m.Observe
+	if len(also) > 0 {
+		observe = func(e redis.Event) {
+			m.Observe(e)
+			for _, fn := range also {
+				fn(e)
+			}
+		}
+	}
+	return []redis.SubscribeOption{redis.WithObserver(observe), redis.WithMiddleware(m.InFlight), redis.WithWaitObserver(m.ObserveWait)}
 }
 
 // Handler serves the metrics in Prometheus text or OpenMetrics format.

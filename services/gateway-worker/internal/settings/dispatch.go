@@ -27,5 +27,12 @@ func (r *reader) dispatch() dispatch.Config {
 			c.DefaultSecrets = []dispatch.Secret{secret}
 		}
 	}
+	// A route listing no secret signs with the default one: say so in the
+	// route itself, so the start line counts the secrets it signs with.
+	for i := range c.Routes {
+		if len(c.Routes[i].Secrets) == 0 {
+			c.Routes[i].Secrets = c.DefaultSecrets
+		}
+	}
 	return c
 }

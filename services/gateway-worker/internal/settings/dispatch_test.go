@@ -34,6 +34,13 @@ func TestDispatchSettings(t *testing.T) {
 		d.MaxRetryAfter != dispatch.DefaultMaxRetryAfter {
 		t.Errorf("dispatch = %+v", d)
 	}
+	// The start line counts the secrets each route signs with, the
+	// default one included.
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("starting", "routes", d.Routes)
+	if got := strings.Count(logged.String(), "signing_secrets=1"); got != 2 {
+		t.Errorf("start line shows %d routes signed by the default secret, want 2: %s", got, logged.String())
+	}
 	if s, err := settings.Load(config.NewFromMap(nil)); err != nil || len(s.Dispatch.Routes) != 0 {
 		t.Errorf("no routes by default: %+v, %v", s.Dispatch, err)
 	}

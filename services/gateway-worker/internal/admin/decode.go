@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"goweb/services/gateway-worker/internal/strictjson"
 )
 
 // decodeBody reads one JSON object from the request body into v: at most
 // MaxBodyBytes within Timeout, no unknown fields, nothing after it, no key
-// twice in an object and no number beyond a float64 (see checkStrict).
+// twice in an object and no number beyond a float64 (see strictjson).
 // Numbers in untyped values stay json.Number, so a message's integers
 // keep every digit.
 func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
@@ -33,7 +35,11 @@ func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("body: unexpected data after the JSON object")
 	}
-	return checkStrict(raw)
+	var refused *strictjson.Error
+	if err := strictjson.Check(raw, "body"); errors.As(err, &refused) {
+		return badRequest("%s", refused)
+	}
+	return nil
 }
 
 // decodeItem decodes raw, an element of the body such as messages[1], as

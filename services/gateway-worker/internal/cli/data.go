@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"goweb/services/gateway-worker/internal/strictjson"
 )
 
 // ErrNotObject is the error of message data that is valid JSON but not an
 // object.
 var ErrNotObject = errors.New("want a JSON object")
 
-// decodeData decodes a message's data: exactly one JSON object. Numbers
-// stay json.Number, so integers keep every digit.
+// decodeData decodes a message's data: exactly one JSON object, refused
+// as the admin API refuses it when a key appears twice or a number is out
+// of a float64's range (strictjson). Numbers stay json.Number, so integers
+// keep every digit.
 func decodeData(b []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -36,6 +40,9 @@ func decodeData(b []byte) (map[string]any, error) {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("invalid JSON: more after the object")
+	}
+	if err := strictjson.Check(b, "data"); err != nil {
+		return nil, err
 	}
 	return obj, nil
 }

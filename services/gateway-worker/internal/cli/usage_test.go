@@ -37,6 +37,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"publish", tp, `{"a":x}`}, "JSON: invalid JSON at byte 6"},
 		{[]string{"publish", tp, `"text"`}, "JSON: want a JSON object, got a string"},
 		{[]string{"publish", tp, `{} {}`}, "JSON: invalid JSON: more after the object"},
+		// Refused as the admin API refuses them.
+		{[]string{"publish", tp, `{"a":1e400}`}, "JSON: a: the number 1e400 is out of the range of a 64-bit float; no consumer could read it"},
+		{[]string{"publish", tp, `{"a":1,"a":2}`}, `JSON: data: the key "a" appears twice; give each key once`},
 		{[]string{"publish", tp, `{}`, "--delay", "-1s"}, "--delay -1s: must be between 0 and"},
 		{[]string{"publish", tp, `{}`, "--id", "has space"}, `--id "has space": want 1 to 256`},
 		{[]string{"publish", tp, `{}`, "--file", "x.ndjson"}, "give JSON or --file, not both"},

@@ -42,7 +42,8 @@
 -- already in flight is that resend, and returns what the first run took.
 --
 -- Entries a blocking BLMOVE already put on the claim list come first; when
--- the topic is paused they go back to the head of the pending list. An
+-- the topic is paused, or its rate limit or global concurrency grants
+-- nothing, they go back to the head of the pending list. An
 -- entry without a top-level "id" (one pushed by another language as
 -- {"data":...}) gets a generated id spliced in, so its id stays the same on
 -- every redelivery. Entries the library wrote start with {"id":" and are
@@ -83,13 +84,23 @@ if redis.call('HEXISTS', KEYS[3], first) == 1 then
   return out
 end
 
-if redis.call('EXISTS', KEYS[5]) == 1 then
+-- An entry is only taken when it may start: one that a blocking BLMOVE
+-- put on the claim list goes back to the head of the pending list when the
+-- topic is paused or flow control grants nothing, so it stays visible
+-- (stats, peek, KEDA) and no crash of this consumer can strand it.
+local function unclaim(status, wait)
   local claimed = redis.call('LRANGE', KEYS[2], 0, -1)
   for i = 1, #claimed do
     redis.call('RPUSH', KEYS[1], claimed[i])
   end
-  redis.call('DEL', KEYS[2])
-  return {'paused', '0'}
+  if #claimed > 0 then
+    redis.call('DEL', KEYS[2])
+  end
+  return {status, wait}
+end
+
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return unclaim('paused', '0')
 end
 
 local slots = tonumber(ARGV[7])
@@ -105,7 +116,7 @@ if slots > 0 then
   end
   if used >= slots then
     redis.call('HSET', KEYS[7], '~wait', 1)
-    return {'slots', '0'}
+    return unclaim('slots', '0')
   end
   max = math.min(max, slots - used)
 end
@@ -124,7 +135,7 @@ if interval > 0 then
   local tokens = math.floor((now + burst * interval - tat) / interval)
   if tokens < 1 then
     local wait = math.ceil((tat + interval - now - burst * interval) / 1000)
-    return {'rate', tostring(math.max(wait, 1))}
+    return unclaim('rate', tostring(math.max(wait, 1)))
   end
   max = math.min(max, tokens)
 end

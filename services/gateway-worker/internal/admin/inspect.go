@@ -139,9 +139,14 @@ func (a *api) requeueDead(w http.ResponseWriter, r *http.Request) {
 	withBody(a, w, r, func(ctx context.Context, t string, req *requeueRequest) (any, error) {
 		var n int64
 		var err error
-		if req.All {
+		switch {
+		case a.Attempts != nil && req.All:
+			n, err = a.Attempts.RequeueAllDead(ctx, a.insp, t)
+		case a.Attempts != nil:
+			n, err = a.Attempts.RequeueDead(ctx, a.insp, t, req.IDs...)
+		case req.All:
 			n, err = a.insp.RequeueAllDead(ctx, t)
-		} else {
+		default:
 			n, err = a.insp.RequeueDead(ctx, t, req.IDs...)
 		}
 		if n > 0 {

@@ -45,7 +45,7 @@ func (e *env) publishFile(ctx context.Context, command, topic, name string, opts
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	_, q, closeRedis, err := e.inspector(ctx)
+	_, m, closeRedis, err := e.inspector(ctx)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (e *env) publishFile(ctx context.Context, command, topic, name string, opts
 	batch := make([]map[string]any, 0, bulkBatch)
 	done, lastLine := 0, 0
 	flush := func() error {
-		if err := q.PublishBatch(ctx, topic, batch, opts...); err != nil {
+		if err := m.GetQueue().PublishBatch(ctx, topic, batch, opts...); err != nil {
 			bar.stop()
 			where := "nothing was published"
 			if done > 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/dispatch"
 )
 
 func (e *env) deadCmd() *cobra.Command {
@@ -54,13 +55,16 @@ after the others are requeued.`,
 			case !all && len(ids) == 0:
 				return usageError(cmd, "missing the ids of the dead letters to requeue, or --all")
 			}
-			insp, _, closeRedis, err := e.inspector(cmd.Context())
+			insp, m, closeRedis, err := e.inspector(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer closeRedis()
+			// A routed topic's requeued messages start their delivery
+			// attempts record over; for any other topic there is none.
+			attempts := dispatch.NewAttempts(m.Client(), dispatch.DefaultAttemptsKept, dispatch.DefaultAttemptsTTL)
 			if all {
-				n, err := insp.RequeueAllDead(cmd.Context(), topic)
+				n, err := attempts.RequeueAllDead(cmd.Context(), insp, topic)
 				if err != nil {
 					return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
 				}
@@ -71,7 +75,7 @@ after the others are requeued.`,
 			var n int64
 			var missing []string
 			for _, id := range ids {
-				k, err := insp.RequeueDead(cmd.Context(), topic, id)
+				k, err := attempts.RequeueDead(cmd.Context(), insp, topic, id)
 				if err != nil {
 					return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
 				}

@@ -61,12 +61,12 @@ the line and exits 2. A progress bar shows on a terminal.`,
 			if id != "" {
 				opts = append(opts, redis.WithID(id))
 			}
-			_, q, closeRedis, err := e.inspector(cmd.Context())
+			_, m, closeRedis, err := e.inspector(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer closeRedis()
-			got, err := q.Enqueue(cmd.Context(), topic, data, opts...)
+			got, err := m.GetQueue().Enqueue(cmd.Context(), topic, data, opts...)
 			if err != nil {
 				return fmt.Errorf("publish to %s: %w", topic, err)
 			}

@@ -20,7 +20,7 @@ const pingTimeout = 5 * time.Second
 // configured that is the address the server's embedded default takes
 // (REDIS_EMBEDDED_ADDR, 127.0.0.1:6379), where a local Redis or a
 // running worker's embedded one answers.
-func (e *env) inspector(ctx context.Context) (_ *redis.Inspector, _ *redis.RedisQueue, close func(), err error) {
+func (e *env) inspector(ctx context.Context) (_ *redis.Inspector, _ *redis.Manager, close func(), err error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, nil, err
@@ -47,5 +47,5 @@ func (e *env) inspector(ctx context.Context) (_ *redis.Inspector, _ *redis.Redis
 		_ = m.Close()
 		return nil, nil, nil, fmt.Errorf("cannot reach Redis (%s): %w", where, err)
 	}
-	return m.Inspector(), m.GetQueue(), func() { _ = m.Close() }, nil
+	return m.Inspector(), m, func() { _ = m.Close() }, nil
 }

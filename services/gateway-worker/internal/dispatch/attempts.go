@@ -57,6 +57,12 @@ func (a *Attempts) add(ctx context.Context, topic, id string, at Attempt) error 
 	}
 	key := AttemptsKey(topic, id)
 	_, err = a.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		if at.Attempt <= 1 {
+			// A first attempt starts the record over: what is left is a
+			// previous life of the id (a requeued dead letter, an id
+			// published again), not this message's history.
+			p.Del(ctx, key)
+		}
 		p.RPush(ctx, key, b)
 		p.LTrim(ctx, key, int64(-a.keep), -1)
 		p.PExpire(ctx, key, a.ttl)
@@ -68,13 +74,27 @@ func (a *Attempts) add(ctx context.Context, topic, id string, at Attempt) error 
 	return nil
 }
 
-// forget deletes a delivered message's attempts.
-func (a *Attempts) forget(ctx context.Context, topic, id string) error {
-	if err := a.client.Del(ctx, AttemptsKey(topic, id)).Err(); err != nil {
-		return fmt.Errorf("dispatch: forget attempts: %w", err)
+// Forget deletes the attempts of the messages ids of topic: a delivered
+// message's, or a requeued dead letter's (see RequeueDead).
+func (a *Attempts) Forget(ctx context.Context, topic string, ids ...string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), forgetBatch)
+		_, err := a.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, id := range ids[:n] {
+				p.Del(ctx, AttemptsKey(topic, id))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("dispatch: forget attempts: %w", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
+
+// forgetBatch bounds the deletes sent in one round trip.
+const forgetBatch = 500
 
 // List returns a message's recorded attempts, oldest first; none when it
 // has no failed attempt on record (or they expired).

@@ -134,7 +134,7 @@ func (d *Dispatcher) deliver(ctx context.Context, rs *routeState, msg *redis.Mes
 	d.cfg.Hooks.Delivered(topic, res.outcome, took)
 	if res.verdict == done {
 		if msg.Attempt > 1 {
-			d.logRedis(d.attempts.forget(context.WithoutCancel(ctx), topic, msg.ID), topic)
+			d.logRedis(d.attempts.Forget(context.WithoutCancel(ctx), topic, msg.ID), topic)
 		}
 		return nil
 	}

@@ -120,11 +120,25 @@ func load(env map[string]string, readFile func(string) ([]byte, error)) *Config 
 }
 
 // EnvName returns the environment variable that sets key: upper case, with
-// dots and dashes turned into underscores ("redis.dial-timeout" ->
-// "REDIS_DIAL_TIMEOUT").
+// every byte other than a letter, digit or underscore turned into an
+// underscore ("redis.dial-timeout" -> "REDIS_DIAL_TIMEOUT"; a key holding a
+// topic "a:b" -> "..._A_B_..."), so that every name is a valid variable
+// name (Kubernetes refuses ':' and '-' in them).
 func EnvName(key string) string {
-	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(normKey(key)))
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			return r
+		}
+		return '_'
+	}, normKey(key))
 }
+
+// SameKey reports whether two keys name the same setting ("Redis.Dial-Timeout"
+// and "redis.dial_timeout" do).
+func SameKey(a, b string) bool { return normKey(a) == normKey(b) }
 
 // normKey makes "Redis.Dial-Timeout" and "redis.dial_timeout" the same key,
 // so YAML files may use either spelling.

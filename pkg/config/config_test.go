@@ -45,12 +45,15 @@ func TestDefaults(t *testing.T) {
 func TestEnvName(t *testing.T) {
 	t.Parallel()
 	for key, want := range map[string]string{
-		"redis.host":          "REDIS_HOST",
-		"redis.tls_ca_file":   "REDIS_TLS_CA_FILE",
-		"redis.dial-timeout":  "REDIS_DIAL_TIMEOUT",
-		" Log.Level ":         "LOG_LEVEL",
-		"a.b.c":               "A_B_C",
-		"redis.embedded_addr": "REDIS_EMBEDDED_ADDR",
+		"redis.host":                   "REDIS_HOST",
+		"redis.tls_ca_file":            "REDIS_TLS_CA_FILE",
+		"redis.dial-timeout":           "REDIS_DIAL_TIMEOUT",
+		" Log.Level ":                  "LOG_LEVEL",
+		"a.b.c":                        "A_B_C",
+		"redis.embedded_addr":          "REDIS_EMBEDDED_ADDR",
+		"w.topic_options.a:b.x":        "W_TOPIC_OPTIONS_A_B_X",
+		"w.topic_options.orders-new.x": "W_TOPIC_OPTIONS_ORDERS_NEW_X",
+		"w.topic_options.é/2.x":        "W_TOPIC_OPTIONS___2_X",
 	} {
 		if got := EnvName(key); got != want {
 			t.Errorf("EnvName(%q) = %q, want %q", key, got, want)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +104,9 @@ func (r *reader) readTopicOptions() []string {
 		case OptHandlerTimeout:
 			get(r, topicDuration(topic, 0))
 		case OptRateLimit:
-			r.rateLimit(topicKey(topic, opt))
+			// Named as given: a variable spells the topic with
+			// underscores, which the key would show as the topic's name.
+			r.rateLimit(topicKey(topic, opt), name)
 		case OptGlobalConcurrency:
 			get(r, topicGlobalConcurrency(topic))
 		default:
@@ -132,14 +135,25 @@ func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings 
 	r := reader{cfg: s.cfg}
 	names := r.topics(s.topics, registered)
 	for _, name := range s.topicOptionNames {
-		spelled, _, _ := splitTopicOption(name)
-		match := func(t string) bool { return spelled == t || spelled == strings.ToLower(config.EnvName(t)) }
+		spelled, opt, _ := splitTopicOption(name)
+		targets := optionTopics(name, opt, registered)
 		switch {
-		case !slices.ContainsFunc(registered, match):
-			r.fail(name, "no registered topic %q (registered: %s)", spelled, strings.Join(registered, ", "))
-		case !slices.ContainsFunc(names, match):
+		case len(targets) > 1:
+			r.fail(name, "sets topics %s alike: give it in the YAML file (%s.<topic>.%s), where the topic is spelled out",
+				quoteAll(targets), KeyTopicOptions, opt)
+		case len(targets) == 0:
+			r.fail(name, "no registered topic %q (registered: %s)%s", spelled, strings.Join(registered, ", "), optionHint(name, opt, registered))
+		case !slices.Contains(names, targets[0]):
 			warnings = append(warnings, fmt.Sprintf("%s is set, but this process does not consume topic %q (%s)",
-				name, spelled, config.EnvName(KeyTopics)))
+				name, targets[0], config.EnvName(KeyTopics)))
+		}
+	}
+	if s.topics != nil {
+		for _, route := range s.Dispatch.Routes {
+			if !slices.Contains(names, route.Topic) {
+				r.fail(KeyDispatchRoutes, "the route of topic %q would never be delivered: %s (%s) leaves the topic out; add it there or remove the route",
+					route.Topic, config.EnvName(KeyTopics), KeyTopics)
+			}
 		}
 	}
 	for _, name := range names {
@@ -154,7 +168,7 @@ func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings 
 		t.Concurrency = get(&r, topicInt(name, OptConcurrency, t.Concurrency))
 		t.MaxRetries = get(&r, topicInt(name, OptMaxRetries, t.MaxRetries))
 		t.HandlerTimeout = get(&r, topicDuration(name, t.HandlerTimeout))
-		t.RateLimit = r.rateLimit(topicKey(name, OptRateLimit))
+		t.RateLimit = r.rateLimit(topicKey(name, OptRateLimit), topicKey(name, OptRateLimit))
 		t.GlobalConcurrency = get(&r, topicGlobalConcurrency(name))
 		topics = append(topics, t)
 	}
@@ -162,6 +176,40 @@ func (s *Settings) Consume(regs []worker.Registration) (topics Topics, warnings 
 		return nil, nil, err
 	}
 	return topics, warnings, nil
+}
+
+// optionTopics returns the registered topics that the per-topic option
+// name (a dotted key or a variable) sets: a variable spells the topic with
+// every character other than a letter or digit as "_", so one variable may
+// set several topics (orders.created and orders_created).
+func optionTopics(name, opt string, registered []string) []string {
+	var out []string
+	for _, t := range registered {
+		key := topicKey(t, opt)
+		if config.SameKey(name, key) || name == config.EnvName(key) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// optionHint names the variable of a registered topic that the option
+// name almost spells (WORKER_TOPIC_OPTIONS_ORDERS-CREATED_...).
+func optionHint(name, opt string, registered []string) string {
+	for _, t := range registered {
+		if v := config.EnvName(topicKey(t, opt)); config.EnvName(name) == v {
+			return fmt.Sprintf("; the variable of topic %q is %s", t, v)
+		}
+	}
+	return ""
+}
+
+func quoteAll(topics []string) string {
+	q := make([]string, len(topics))
+	for i, t := range topics {
+		q[i] = strconv.Quote(t)
+	}
+	return strings.Join(q, " and ")
 }
 
 // topics resolves worker.topics against the registered handlers.
@@ -181,15 +229,15 @@ func (r *reader) topics(listed, registered []string) []string {
 }
 
 // rateLimit reads a rate limit such as 50/s, 3000/m or 10/s:20; nil when
-// it is not set or bad (recorded in r).
-func (r *reader) rateLimit(key string) *redis.RateLimit {
+// it is not set or bad (recorded in r, naming label).
+func (r *reader) rateLimit(key, label string) *redis.RateLimit {
 	if !r.cfg.IsSet(key) {
 		return nil
 	}
 	v := strings.TrimSpace(r.cfg.GetString(key))
 	rl, err := redis.ParseRateLimit(v)
 	if err != nil {
-		r.fail(key, "%v", err)
+		r.fail(label, "%v", err)
 		return nil
 	}
 	return &rl

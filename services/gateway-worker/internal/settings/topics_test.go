@@ -6,6 +6,7 @@ import (
 
 	"goweb/pkg/config"
 	"goweb/services/gateway-worker/internal/settings"
+	"goweb/services/gateway-worker/internal/worker"
 )
 
 // Per-topic options: a misspelled option or a topic no handler has is
@@ -125,5 +126,93 @@ func TestRateLimitVariable(t *testing.T) {
 				t.Errorf("order.reminder rate limit %v, want %s", topics[0].RateLimit, value)
 			}
 		})
+	}
+}
+
+// A variable spells a topic with every character other than a letter or
+// digit as "_": it reaches topics with "-" or ":", names the variable a
+// misspelled one should have been, refuses to set two topics alike, and a
+// warning names the topic as registered.
+func TestTopicOptionVariableNames(t *testing.T) {
+	topicsOf := func(names ...string) []worker.Registration {
+		var reg worker.Registry
+		for _, n := range names {
+			reg.Register(n, nop)
+		}
+		return reg.Registrations()
+	}
+	for _, tc := range []struct {
+		env        map[string]string
+		registered []string
+		want       string // error, or the warning when ok
+		maxRetries map[string]int
+	}{
+		{map[string]string{"WORKER_TOPIC_OPTIONS_ORDERS_CREATED_MAX_RETRIES": "7", "WORKER_TOPIC_OPTIONS_A_B_MAX_RETRIES": "8"},
+			[]string{"orders-created", "a:b"}, "", map[string]int{"orders-created": 7, "a:b": 8}},
+		{map[string]string{"WORKER_TOPIC_OPTIONS_ORDERS-CREATED_MAX_RETRIES": "7"}, []string{"orders-created"},
+			`WORKER_TOPIC_OPTIONS_ORDERS-CREATED_MAX_RETRIES: no registered topic "orders-created" (registered: orders-created); the variable of topic "orders-created" is WORKER_TOPIC_OPTIONS_ORDERS_CREATED_MAX_RETRIES`, nil},
+		{map[string]string{"WORKER_TOPIC_OPTIONS_ORDERS_CREATED_MAX_RETRIES": "7"}, []string{"orders.created", "orders_created"},
+			`WORKER_TOPIC_OPTIONS_ORDERS_CREATED_MAX_RETRIES: sets topics "orders.created" and "orders_created" alike: give it in the YAML file (worker.topic_options.<topic>.max_retries)`, nil},
+		{map[string]string{"WORKER_TOPICS": "x.y", "WORKER_TOPIC_OPTIONS_A_B_CONCURRENCY": "2"}, []string{"a.b", "x.y"},
+			`WORKER_TOPIC_OPTIONS_A_B_CONCURRENCY is set, but this process does not consume topic "a.b" (WORKER_TOPICS)`, nil},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			s, err := settings.Load(config.New())
+			if err != nil {
+				t.Fatal(err)
+			}
+			topics, warnings, err := s.Consume(topicsOf(tc.registered...))
+			if tc.maxRetries == nil && err == nil {
+				if got := strings.Join(warnings, "\n"); got != tc.want {
+					t.Errorf("warnings %q, want %q", got, tc.want)
+				}
+				return
+			}
+			if tc.maxRetries == nil {
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("error %v, want %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, topic := range topics {
+				if topic.MaxRetries != tc.maxRetries[topic.Name] {
+					t.Errorf("%s: max_retries %d, want %d", topic.Name, topic.MaxRetries, tc.maxRetries[topic.Name])
+				}
+			}
+		})
+	}
+}
+
+// A route of a topic WORKER_TOPICS leaves out would never be delivered:
+// the start stops naming the topic and WORKER_TOPICS.
+func TestRouteOutsideWorkerTopics(t *testing.T) {
+	t.Parallel()
+	s, err := settings.Load(config.NewFromMap(map[string]any{"worker.topics": "x.y", "dispatch.routes": "a.b=http://h/x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg worker.Registry
+	reg.Register("a.b", nop)
+	reg.Register("x.y", nop)
+	_, _, err = s.Consume(reg.Registrations())
+	want := `dispatch.routes (DISPATCH_ROUTES): the route of topic "a.b" would never be delivered: WORKER_TOPICS (worker.topics) leaves the topic out`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// A bad rate limit variable is named as written, not as a key holding
+// the topic spelled with underscores.
+func TestRateLimitVariableNamedAsWritten(t *testing.T) {
+	t.Setenv("WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RATE_LIMIT", "fast")
+	_, err := settings.Load(config.New())
+	if err == nil || !strings.Contains(err.Error(), "config: WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RATE_LIMIT: ") || strings.Contains(err.Error(), "order_reminder") {
+		t.Errorf("error %v, want one naming WORKER_TOPIC_OPTIONS_ORDER_REMINDER_RATE_LIMIT only", err)
 	}
 }

@@ -166,21 +166,27 @@ func testPauseOutlastsRestart(t *testing.T, b *bundle) {
 		t.Fatal(err)
 	}
 	publishN(t, b, 5)
-	var waits atomic.Int64
+	var waits, waited atomic.Int64
 	var s starts
 	processes(t, b, 2, s.handler(0), redis.WithWaitObserver(func(w redis.Wait) {
 		if w.Reason == redis.WaitPaused {
 			waits.Add(1)
+			waited.Add(int64(w.Duration))
 		}
 	}))
 	eventually(t, 10*time.Second, "two consumers to register", func() bool { return stats(t, b).Consumers == 2 })
+	// The wait is reported while it lasts, so a rate of waited seconds
+	// moves during a pause, not only at its end.
+	eventually(t, 10*time.Second, "the consumers to report 2s of waiting while paused", func() bool {
+		return waits.Load() > 0 && time.Duration(waited.Load()) >= 2*time.Second
+	})
+	if s.count() != 0 {
+		t.Fatalf("%d messages started while paused", s.count())
+	}
 	if err := insp.Resume(b.ctx, b.topic); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the messages after Resume", func() bool { return s.count() == 5 })
-	if waits.Load() == 0 {
-		t.Error("no consumer reported waiting for the pause to end")
-	}
 	if p, err := insp.Paused(b.ctx, b.topic); err != nil || p {
 		t.Errorf("Paused = %v, %v after Resume", p, err)
 	}

@@ -63,7 +63,10 @@ func WithGlobalConcurrency(n int) SubscribeOption {
 
 // WithWaitObserver calls fn each time a consumer has waited for flow
 // control: for a rate limit token, a global concurrency slot or the end of
-// a pause. fn runs on the consumer's fetch goroutine and must be fast.
+// a pause. A wait for the end of a pause is reported every second while it
+// lasts, each call with the time since the previous one, so the durations
+// add up to the whole wait. fn runs on the consumer's fetch goroutine and
+// must be fast.
 func WithWaitObserver(fn func(Wait)) SubscribeOption {
 	return func(o *subscribeOptions) { o.flow.waitObserver = fn }
 }

@@ -141,9 +141,20 @@ func (g *gate) hold(ctx context.Context, status string, waitMs int64) {
 		if !g.paused.Swap(true) {
 			signal(g.handed) // flush what the runner already handed back
 		}
-		select {
-		case <-ctx.Done():
-		case <-g.resumed:
+		// A pause may last hours: report the wait so far every
+		// pauseReport, so that what observes it (a rate of waited
+		// seconds) sees the pause while it lasts, not only once it ends.
+		tick := g.clock.NewTicker(pauseReport)
+		defer tick.Stop()
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				waiting = false
+			case <-g.resumed:
+				waiting = false
+			case <-tick.Chan():
+				start = g.report(reason, start)
+			}
 		}
 	case fetchRate:
 		reason = WaitRateLimit
@@ -167,9 +178,20 @@ func (g *gate) hold(ctx context.Context, status string, waitMs int64) {
 	default:
 		return
 	}
+	g.report(reason, start)
+}
+
+// pauseReport is how often a wait for the end of a pause is reported.
+const pauseReport = time.Second
+
+// report tells the wait observer of the wait for reason since start, and
+// returns now, where the next report of the same wait starts.
+func (g *gate) report(reason WaitReason, start time.Time) time.Time {
+	now := g.clock.Now()
 	if g.observe != nil {
-		g.observe(Wait{Topic: g.keys.Topic(), Reason: reason, Duration: g.clock.Since(start)})
+		g.observe(Wait{Topic: g.keys.Topic(), Reason: reason, Duration: now.Sub(start)})
 	}
+	return now
 }
 
 // settled updates this consumer's count of concurrency slots after it

@@ -12,7 +12,10 @@ import (
 // at their next fetch in any case. Messages already running finish
 // normally; those fetched but not started go back to the head of the queue.
 // Publishing goes on. The pause is stored in Redis, so it outlasts restarts
-// of the consumers (and of Redis with persistence) until Resume.
+// of the consumers (and of Redis with persistence) until Resume. Pausing
+// does not register the topic: one paused before its first use (or by a
+// typo) is listed by Topics once it is published to or consumed, not
+// before, and Resume leaves no trace of it.
 func (i *Inspector) Pause(ctx context.Context, topic string) error {
 	return i.setPaused(ctx, topic, true)
 }
@@ -38,7 +41,6 @@ func (i *Inspector) setPaused(ctx context.Context, topic string, paused bool) er
 	}
 	var err error
 	if paused {
-		i.q.register(ctx, topic)
 		err = i.q.client.Set(ctx, keys.Paused(topic), "1", 0).Err()
 	} else {
 		err = i.q.client.Del(ctx, keys.Paused(topic)).Err()

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 
 	"goweb/pkg/redis"
 )
@@ -37,25 +39,58 @@ type pausedJSON struct {
 	Paused bool   `json:"paused"`
 }
 
+// pauseRequest is the optional body of a pause.
+type pauseRequest struct {
+	// Force pauses a topic that was never published to or consumed,
+	// which is refused otherwise: it is most often a typo.
+	Force bool `json:"force"`
+}
+
 // pause stops every consumer of the topic, in every process, from starting
 // messages until resume; both are idempotent.
-func (a *api) pause(w http.ResponseWriter, r *http.Request) { a.setPaused(w, r, true) }
+func (a *api) pause(w http.ResponseWriter, r *http.Request) {
+	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
+		var req pauseRequest
+		if r.ContentLength != 0 {
+			if err := a.decodeBody(w, r, &req); err != nil {
+				return nil, err
+			}
+		}
+		if !req.Force {
+			if err := a.checkUsed(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+		return a.setPaused(ctx, t, a.insp.Pause, true)
+	})
+}
 
-func (a *api) resume(w http.ResponseWriter, r *http.Request) { a.setPaused(w, r, false) }
-
-func (a *api) setPaused(w http.ResponseWriter, r *http.Request, paused bool) {
+func (a *api) resume(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
 		if r.ContentLength > 0 {
 			return nil, badRequest("body: want none")
 		}
-		act := a.insp.Resume
-		if paused {
-			act = a.insp.Pause
-		}
-		if err := act(ctx, t); err != nil {
-			return nil, err
-		}
-		a.Log.Info("topic flow changed", "topic", t, "paused", paused)
-		return pausedJSON{Topic: t, Paused: paused}, nil
+		return a.setPaused(ctx, t, a.insp.Resume, false)
 	})
+}
+
+// checkUsed refuses a topic that was never published to or consumed.
+func (a *api) checkUsed(ctx context.Context, t string) error {
+	topics, err := a.insp.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(topics, t) {
+		return &requestError{code: http.StatusNotFound, msg: fmt.Sprintf(
+			"topic %q was never published to or consumed (a typo?); to pause it before its first use, send {\"force\":true}", t)}
+	}
+	return nil
+}
+
+func (a *api) setPaused(ctx context.Context, t string, act func(context.Context, string) error, paused bool) (any, error) {
+	if err := act(ctx, t); err != nil {
+		return nil, err
+	}
+	a.Log.Info("topic flow changed", "topic", t, "paused", paused)
+	return pausedJSON{Topic: t, Paused: paused}, nil
 }

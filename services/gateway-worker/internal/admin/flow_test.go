@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,9 @@ func TestPauseResume(t *testing.T) {
 	var p struct {
 		Topic  string `json:"topic"`
 		Paused bool   `json:"paused"`
+	}
+	if r := b.do(t, "POST", b.path("/messages"), `{"data":{}}`, token); r.code != 201 {
+		t.Fatalf("publish: %d %s", r.code, r.body)
 	}
 	r := b.do(t, "POST", b.path("/pause"), "", token)
 	if r.code != 200 {
@@ -83,7 +87,11 @@ func TestPauseBadInput(t *testing.T) {
 		want                          string
 	}{
 		{"bad topic", "POST", "/v1/topics/a%7Bb%7D/pause", "", token, 400, "topic: invalid topic"},
-		{"a body", "POST", b.path("/pause"), `{"paused":true}`, token, 400, "body: want none"},
+		{"an unknown field", "POST", b.path("/pause"), `{"paused":true}`, token, 400, `body: unknown field \"paused\"`},
+		{"a body to resume", "POST", b.path("/resume"), `{"force":true}`, token, 400, "body: want none"},
+		{"a topic never used", "POST", b.path("/pause"), "", token, 404,
+			`topic \"` + b.topic + `\" was never published to or consumed (a typo?); to pause it before its first use, send {\"force\":true}`},
+		{"force false", "POST", b.path("/pause"), `{"force":false}`, token, 404, "was never published to or consumed"},
 		{"no token", "POST", b.path("/pause"), "", "", 401, ""},
 		{"wrong method", "GET", b.path("/pause"), "", token, 405, ""},
 	} {
@@ -94,5 +102,22 @@ func TestPauseBadInput(t *testing.T) {
 	}
 	if b.stats(t).Paused {
 		t.Error("a refused request paused the topic")
+	}
+}
+
+// TestPauseForce: {"force":true} pauses a topic before its first use,
+// without listing it; the resume leaves no trace of it.
+func TestPauseForce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, admin.Options{Token: token})
+	if r := b.do(t, "POST", b.path("/pause"), `{"force":true}`, token); r.code != 200 || !b.stats(t).Paused {
+		t.Fatalf("pause with force: %d %s", r.code, r.body)
+	}
+	if r := b.do(t, "POST", b.path("/resume"), "", token); r.code != 200 || b.stats(t).Paused {
+		t.Fatalf("resume: %d %s", r.code, r.body)
+	}
+	topics, err := b.m.Inspector().Topics(t.Context())
+	if err != nil || slices.Contains(topics, b.topic) {
+		t.Errorf("topics after a forced pause and resume: %v, %v; want %s not listed", topics, err, b.topic)
 	}
 }

@@ -178,6 +178,10 @@ func TestOpenAPIAnswers(t *testing.T) {
 	c.do("GET", p(""), "", 200)
 	c.do("POST", p("/pause"), `{"x":1}`, 400)
 	c.do("POST", p("/resume"), "", 200)
+	unused := "/v1/topics/" + redistest.Topic(t)
+	c.do("POST", unused+"/pause", "", 404)
+	c.do("POST", unused+"/pause", `{"force":true}`, 200)
+	c.do("POST", unused+"/resume", "", 200)
 	limited := newChecker(t, router, admin.New(b.m, admin.Options{Token: token,
 		Limits: map[string]admin.Limits{b.topic: {RateLimit: "50/s", GlobalConcurrency: 5}}}), token)
 	limited.do("GET", "/v1/topics", "", 200)

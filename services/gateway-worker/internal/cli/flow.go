@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -12,13 +14,33 @@ import (
 // pauseCmd and resumeCmd stop and restart the consumption of a topic in
 // every process, through the Inspector like the server's admin API.
 func (e *env) pauseCmd() *cobra.Command {
-	return e.flowCmd("pause", "Stop every consumer of TOPIC taking new messages",
+	var force bool
+	cmd := e.flowCmd("pause", "Stop every consumer of TOPIC taking new messages",
 		`pause stops every consumer of TOPIC, in every process, from taking new
 messages within 100 ms. Messages already taken finish; publishes go on; the
-topic stays paused across restarts until resume.`,
-		func(ctx context.Context, insp *redis.Inspector, topic string) error { return insp.Pause(ctx, topic) },
+topic stays paused across restarts until resume. A topic that was never
+published to or consumed is refused (most often a typo) unless --force is
+given, to pause it before its first use.`,
+		func(ctx context.Context, insp *redis.Inspector, topic string) error {
+			if !force {
+				topics, err := insp.Topics(ctx)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(topics, topic) {
+					return fmt.Errorf("%w (a typo?); to pause it before its first use, give --force", ErrUnusedTopic)
+				}
+			}
+			return insp.Pause(ctx, topic)
+		},
 		"paused")
+	cmd.Flags().BoolVar(&force, "force", false, "pause TOPIC even if it was never published to or consumed")
+	return cmd
 }
+
+// ErrUnusedTopic is the error of pause TOPIC when TOPIC was never
+// published to or consumed, without --force.
+var ErrUnusedTopic = errors.New("topic was never published to or consumed")
 
 func (e *env) resumeCmd() *cobra.Command {
 	return e.flowCmd("resume", "Let the consumers of a paused TOPIC take messages again",

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,24 @@ func TestPauseAndResume(t *testing.T) {
 	b := setup(t)
 	insp := b.m.Inspector()
 	ctx := t.Context()
+	// Never published to or consumed: refused without --force, and
+	// --force leaves no trace once resumed.
+	if r := b.run(t, "pause", b.topic); r.code == ExitOK || !strings.Contains(r.stderr, "topic was never published to or consumed (a typo?); to pause it before its first use, give --force") {
+		t.Errorf("pause of an unused topic: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if p, err := insp.Paused(ctx, b.topic); err != nil || p {
+		t.Fatalf("after a refused pause: paused %v, %v", p, err)
+	}
+	b.run(t, "pause", b.topic, "--force").ok(t)
+	if p, err := insp.Paused(ctx, b.topic); err != nil || !p {
+		t.Fatalf("after pause --force: paused %v, %v", p, err)
+	}
+	b.run(t, "resume", b.topic).ok(t)
+	if topics, err := insp.Topics(ctx); err != nil || slices.Contains(topics, b.topic) {
+		t.Errorf("topics after pause --force and resume: %v, %v; want %s not listed", topics, err, b.topic)
+	}
+
+	b.run(t, "publish", b.topic, `{}`).ok(t)
 	if r := b.run(t, "pause", b.topic).ok(t); !strings.Contains(r.stdout, "paused "+b.topic) {
 		t.Errorf("pause printed %q", r.stdout)
 	}

@@ -99,7 +99,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			a.close()
 		}
 	}()
-	if a.tracing, err = newTracing(ctx); err != nil {
+	if a.tracing, err = newTracing(ctx, log); err != nil {
 		return nil, err
 	}
 	rc := cfg.GetRedisConfig()
@@ -186,7 +186,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	log.Info("starting gateway-worker", "config", a.settings, "topics", topics, "redis", a.redis.cfg,
-		"embedded_redis", a.redis.embedded != nil)
+		"embedded_redis", a.redis.embedded != nil, "tracing", a.tracing.describe())
 	pctx, pcancel := context.WithTimeout(ctx, time.Second)
 	defer pcancel()
 	if err := a.manager.Ping(pctx); err != nil {

@@ -17,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"goweb/pkg/logger"
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redisotel"
 	"goweb/services/gateway-worker/internal/httpapi"
@@ -29,7 +30,12 @@ type tracing struct {
 	provider   *sdktrace.TracerProvider
 	propagator propagation.TextMapPropagator
 	queue      *redisotel.Tracing
+	endpoint   string // where spans go, for the start line
 }
+
+// exportErrorsEvery bounds the log lines of failing exports: a collector
+// that is down fails every batch.
+const exportErrorsEvery = 30 * time.Second
 
 // The variables newTracing reads itself, besides those only the SDK reads.
 const (
@@ -52,8 +58,10 @@ var (
 // misread: an endpoint that is not an http(s) URL, another protocol than
 // http/protobuf, another exporter than otlp, malformed resource attributes.
 // It sets the global tracer provider and propagator, for code the handlers
-// call.
-func newTracing(ctx context.Context) (*tracing, error) {
+// call, and the global error handler, so that the SDK's errors (a
+// collector that cannot be reached) go to log as throttled warnings rather
+// than to the standard logger.
+func newTracing(ctx context.Context, log logger.Logger) (*tracing, error) {
 	if strings.EqualFold(os.Getenv(envDisabled), "true") {
 		return nil, nil
 	}
@@ -64,16 +72,20 @@ func newTracing(ctx context.Context) (*tracing, error) {
 	default:
 		return nil, fmt.Errorf("%s=%q: the service exports traces with otlp only (or none)", envExporter, v)
 	}
-	on := false
+	endpoint := ""
 	for _, k := range endpointVars {
 		if v := os.Getenv(k); v != "" {
-			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return nil, fmt.Errorf("%s=%q: want an http:// or https:// URL, e.g. http://otel-collector:4318", k, v)
 			}
-			on = true
+			if endpoint == "" { // the traces endpoint, listed first, wins
+				u.User, u.RawQuery = nil, ""
+				endpoint = u.String()
+			}
 		}
 	}
-	if !on {
+	if endpoint == "" {
 		return nil, nil
 	}
 	for _, k := range protocolVars {
@@ -96,11 +108,24 @@ func newTracing(ctx context.Context) (*tracing, error) {
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(prop)
+	failures := logger.NewThrottle(log, exportErrorsEvery, nil)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		failures.Warn("tracing: exporting spans failed", "endpoint", endpoint, "error", err)
+	}))
 	return &tracing{
 		provider:   tp,
 		propagator: prop,
 		queue:      redisotel.New(redisotel.WithTracerProvider(tp), redisotel.WithPropagator(prop)),
+		endpoint:   endpoint,
 	}, nil
+}
+
+// describe is the start line's tracing field: off, or where spans go.
+func (t *tracing) describe() string {
+	if t == nil {
+		return "off"
+	}
+	return "otlp " + t.endpoint
 }
 
 func (t *tracing) managerOptions() []redis.ManagerOption {

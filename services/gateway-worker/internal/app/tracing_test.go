@@ -161,7 +161,7 @@ func TestTracingSettings(t *testing.T) {
 				"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_RESOURCE_ATTRIBUTES"} {
 				t.Setenv(k, c.env[k])
 			}
-			tr, err := newTracing(context.Background())
+			tr, err := newTracing(context.Background(), logger.Nop())
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error %v, want one containing %s", err, c.err)
@@ -207,5 +207,43 @@ func TestTracingVariablesDocumented(t *testing.T) {
 		if !strings.Contains(section, "`"+v+"`") {
 			t.Errorf("docs/service.md's Tracing section does not name %s", v)
 		}
+	}
+}
+
+// A collector that cannot be reached is reported through the service's
+// logger, as throttled warnings, and the start line says where spans go.
+func TestTracingErrorsAreLogged(t *testing.T) {
+	closed := freeAddr(t) // nothing listens there
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+closed)
+	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "500")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50") // export every 50 ms
+	var logs servicetest.Buffer
+	log := logger.NewWithOptions(logger.Options{Output: &logs, Format: "json"})
+	host, port := splitHostPort(servicetest.Redis.Addr)
+	_, appPort := splitHostPort(freeAddr(t))
+	cfg := config.NewFromMap(map[string]any{"redis.host": host, "redis.port": port, "app.port": appPort, "worker.topics": "system.cleanup"})
+	a, err := New(context.Background(), Options{Config: cfg, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	if want := `"tracing":"otlp http://` + closed + `"`; !strings.Contains(logs.String(), want) {
+		t.Errorf("start line lacks %s:\n%s", want, logs.String())
+	}
+	// Batches export in the background, failing one after the other.
+	servicetest.Eventually(t, 20*time.Second, "the export errors in the log", func() bool {
+		_, span := a.tracing.provider.Tracer("test").Start(context.Background(), "span")
+		span.End()
+		return strings.Contains(logs.String(), `"msg":"tracing: exporting spans failed"`) &&
+			strings.Contains(logs.String(), `"level":"WARN"`)
+	})
+	// More failures within the throttle interval are only counted.
+	for i := 0; i < 5; i++ {
+		_, span := a.tracing.provider.Tracer("test").Start(context.Background(), "span")
+		span.End()
+		_ = a.tracing.provider.ForceFlush(context.Background())
+	}
+	if n := strings.Count(logs.String(), "exporting spans failed"); n != 1 {
+		t.Errorf("%d export errors logged within the throttle interval, want 1:\n%s", n, logs.String())
 	}
 }

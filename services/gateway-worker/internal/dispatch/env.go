@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -43,7 +44,7 @@ func ParseRoutesText(source, text string, getenv func(string) (string, bool)) ([
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&raw); err != nil {
-			return nil, &RouteError{Source: source, Index: -1, Field: "routes", Reason: describeJSON(err)}
+			return nil, &RouteError{Source: source, Index: -1, Reason: describeJSON(err)}
 		}
 	} else {
 		var err error
@@ -57,14 +58,23 @@ func ParseRoutesText(source, text string, getenv func(string) (string, bool)) ([
 // describeJSON says what is wrong without quoting the input, which may
 // hold secrets.
 func describeJSON(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
+	var (
+		typeErr *json.UnmarshalTypeError
+		syntax  *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return fmt.Sprintf("want a JSON list of routes, not a JSON %s", typeErr.Value)
+	case errors.As(err, &typeErr):
 		return fmt.Sprintf("field %q: want a %s, not a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
-	}
-	if strings.HasPrefix(err.Error(), "json: unknown field") {
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return strings.TrimPrefix(err.Error(), "json: ")
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "invalid JSON: it ends before the list of routes does"
 	}
-	return "not a list of routes"
+	return "not a JSON list of routes"
 }
 
 // Where routes come from, as RouteError.Source names them.

@@ -32,6 +32,9 @@ func (e *RouteError) Error() string {
 	if e.Topic != "" {
 		where += fmt.Sprintf(" (topic %q)", e.Topic)
 	}
+	if e.Field == "" { // the whole list
+		return fmt.Sprintf("%s: %s", where, e.Reason)
+	}
 	return fmt.Sprintf("%s: %s: %s", where, e.Field, e.Reason)
 }
 

@@ -141,9 +141,11 @@ func TestParseRoutesText(t *testing.T) {
 		t.Errorf("env form: %v, %v", routes, err)
 	}
 	for text, want := range map[string]string{
-		`[{"topic":"a","url":"http://a","bodyy":"data"}]`: `dispatch.routes: routes: unknown field "bodyy"`,
-		`[{"topic":"a","url":"http://a","timeout":5}]`:    `dispatch.routes: routes: field "timeout": want a string, not a JSON number`,
-		`[{"topic":"a","url":"http://a"}`:                 `dispatch.routes: routes: not a list of routes`,
+		`[{"topic":"a","url":"http://a","bodyy":"data"}]`: `dispatch.routes: unknown field "bodyy"`,
+		`[{"topic":"a","url":"http://a","timeout":5}]`:    `dispatch.routes: field "timeout": want a string, not a JSON number`,
+		`[{"topic":"a","url":"http://a"}`:                 `dispatch.routes: invalid JSON: it ends before the list of routes does`,
+		`[{"topic":"a","url":"http://a"},x]`:              `dispatch.routes: invalid JSON at byte 33`,
+		`[1]`:                                             `dispatch.routes: want a JSON list of routes, not a JSON number`,
 	} {
 		if _, err := dispatch.ParseRoutesText(dispatch.YAMLRoutes, text, testEnv); err == nil || err.Error() != want {
 			t.Errorf("ParseRoutesText(%s) = %v, want %s", text, err, want)

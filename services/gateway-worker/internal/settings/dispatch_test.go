@@ -54,6 +54,8 @@ func TestBadDispatchSettings(t *testing.T) {
 	}{
 		"url without scheme": {map[string]any{"routes": "orders.created=orders:8080/hook"},
 			`config: dispatch.routes (DISPATCH_ROUTES): routes[0] (topic "orders.created"): url: must begin with http:// or https://`},
+		"malformed JSON": {map[string]any{"routes": `[{"topic":"a","url":"http://a"},x]`},
+			"config: dispatch.routes (DISPATCH_ROUTES): routes: invalid JSON at byte 33"},
 		"unknown body": {map[string]any{"routes": `[{"topic":"a","url":"http://a","body":"xml"}]`},
 			`routes[0] (topic "a"): body: "xml" is not "data" or "envelope"`},
 		"bad route secret": {map[string]any{"routes": `[{"topic":"a","url":"http://a","signing_secrets":["whsec_!!"]}]`},

@@ -68,7 +68,7 @@ after the others are requeued.`,
 				if err != nil {
 					return fmt.Errorf("requeue dead letters of %s: %w (%d requeued before the error)", topic, err, n)
 				}
-				_, err = fmt.Fprintf(e.Stdout, "requeued %d dead letters of %s\n", n, topic)
+				_, err = fmt.Fprintf(e.Stdout, "requeued %s of %s\n", deadLetters(n), topic)
 				return err
 			}
 			// One id at a time, so that the ids not found can be named.
@@ -84,7 +84,7 @@ after the others are requeued.`,
 				}
 				n += k
 			}
-			fmt.Fprintf(e.Stdout, "requeued %d dead letters of %s\n", n, topic)
+			fmt.Fprintf(e.Stdout, "requeued %s of %s\n", deadLetters(n), topic)
 			if len(missing) > 0 {
 				return fmt.Errorf("%d of the %d ids are not dead letters of %s: %s", len(missing), len(ids), topic, strings.Join(missing, ", "))
 			}
@@ -128,7 +128,7 @@ func (e *env) deadPurgeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("purge dead letters of %s: %w", topic, err)
 			}
-			_, err = fmt.Fprintf(e.Stdout, "purged %d dead letters of %s\n", n, topic)
+			_, err = fmt.Fprintf(e.Stdout, "purged %s of %s\n", deadLetters(n), topic)
 			return err
 		},
 	}, func(cmd *cobra.Command) {
@@ -140,4 +140,13 @@ func (e *env) deadPurgeCmd() *cobra.Command {
 func withFlags(cmd *cobra.Command, add func(*cobra.Command)) *cobra.Command {
 	add(cmd)
 	return cmd
+}
+
+// deadLetters counts n dead letters in words: "1 dead letter", "2 dead
+// letters".
+func deadLetters(n int64) string {
+	if n == 1 {
+		return "1 dead letter"
+	}
+	return fmt.Sprintf("%d dead letters", n)
 }

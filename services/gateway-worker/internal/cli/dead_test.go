@@ -53,21 +53,21 @@ func TestDeadRetryAndPurge(t *testing.T) {
 		t.Errorf("dead row %v has no reason", row)
 	}
 
-	if out := b.run(t, "dead", "retry", b.topic, ids[0]).ok(t).stdout; out != "requeued 1 dead letters of "+b.topic+"\n" {
+	if out := b.run(t, "dead", "retry", b.topic, ids[0]).ok(t).stdout; out != "requeued 1 dead letter of "+b.topic+"\n" {
 		t.Errorf("retry one: %q", out)
 	}
 	if s := b.stats(t); s.Pending != 1 || s.Dead != 2 {
 		t.Errorf("after retrying one: %+v", s)
 	}
 	r := b.run(t, "dead", "retry", b.topic, "nope", ids[1], "no-such-id")
-	if r.code != ExitError || r.stdout != "requeued 1 dead letters of "+b.topic+"\n" ||
+	if r.code != ExitError || r.stdout != "requeued 1 dead letter of "+b.topic+"\n" ||
 		!strings.Contains(r.stderr, "2 of the 3 ids are not dead letters of "+b.topic+`: "nope", "no-such-id"`) {
 		t.Errorf("retry with unknown ids: %+v", r)
 	}
 	if r := b.run(t, "dead", "retry", b.topic, "d1", "x y"); r.code != ExitUsage || !strings.Contains(r.stderr, `id "x y": want 1 to 256 printable ASCII bytes`) {
 		t.Errorf("retry with a bad id: %+v", r)
 	}
-	if out := b.run(t, "dead", "retry", b.topic, "--all").ok(t).stdout; out != "requeued 1 dead letters of "+b.topic+"\n" {
+	if out := b.run(t, "dead", "retry", b.topic, "--all").ok(t).stdout; out != "requeued 1 dead letter of "+b.topic+"\n" {
 		t.Errorf("retry --all: %q", out)
 	}
 	if s := b.stats(t); s.Pending != 3 || s.Dead != 0 {

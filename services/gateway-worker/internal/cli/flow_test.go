@@ -40,6 +40,9 @@ func TestPauseAndResume(t *testing.T) {
 	if row := line(t, b.run(t, "stats", b.topic).ok(t).stdout, b.topic+" "); row[len(row)-1] != "true" {
 		t.Errorf("stats after pause: %v, want PAUSED true", row)
 	}
+	if row := line(t, b.run(t, "topics").ok(t).stdout, b.topic+" "); row[len(row)-1] != "true" {
+		t.Errorf("topics after pause: %v, want PAUSED true", row)
+	}
 	b.run(t, "resume", b.topic).ok(t)
 	if p, err := insp.Paused(ctx, b.topic); err != nil || p {
 		t.Fatalf("after resume: paused %v, %v", p, err)

@@ -58,10 +58,10 @@ prints one JSON document per refresh: an object for TOPIC, else an array.`,
 					return err
 				}
 			}
-			show := func() error { return e.showStats(ctx, insp, args, asJSON, watch) }
 			if !watch {
-				return show()
+				return e.showStats(ctx, insp, args, asJSON, 0)
 			}
+			show := func() error { return e.showStats(ctx, insp, args, asJSON, interval) }
 			return every(ctx, interval, show)
 		},
 	}
@@ -91,7 +91,8 @@ func every(ctx context.Context, interval time.Duration, f func() error) error {
 	}
 }
 
-func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []string, asJSON, watch bool) error {
+// showStats shows the stats once; watch is the --watch interval, 0 without.
+func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []string, asJSON bool, watch time.Duration) error {
 	var (
 		all []redis.TopicStats
 		err error
@@ -116,11 +117,11 @@ func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []strin
 		}
 		return writeJSON(e.Stdout, all)
 	}
-	if watch {
+	if watch > 0 {
 		if e.Terminal(e.Stdout) {
 			fmt.Fprint(e.Stdout, "\x1b[H\x1b[2J") // home, clear screen
 		}
-		fmt.Fprintf(e.Stdout, "%s (every refresh; Ctrl-C to stop)\n", time.Now().UTC().Format(time.RFC3339))
+		fmt.Fprintf(e.Stdout, "%s (every %s; Ctrl-C to stop)\n", time.Now().UTC().Format(time.RFC3339), watch)
 	}
 	header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "CONSUMERS", "PROCESSED", "FAILED", "RETRIED", "DEAD_TOTAL", "PAUSED"})
 	t := newTable(e.Stdout, header...)
@@ -133,7 +134,7 @@ func (e *env) showStats(ctx context.Context, insp *redis.Inspector, args []strin
 	if broken != nil {
 		return broken
 	}
-	if watch && !e.Terminal(e.Stdout) {
+	if watch > 0 && !e.Terminal(e.Stdout) {
 		fmt.Fprintln(e.Stdout)
 	}
 	return nil

@@ -90,6 +90,9 @@ func TestStatsWatch(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%v: still running 10s after interrupt", args)
 		}
+		if tc.args == nil && !strings.Contains(stdout.String(), " (every 100ms; Ctrl-C to stop)\n") {
+			t.Errorf("--watch header does not say the interval:\n%s", stdout.String())
+		}
 		if tc.args != nil {
 			for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
 				if !strings.HasPrefix(l, tc.frame) {
@@ -126,7 +129,7 @@ func TestBrokenTopics(t *testing.T) {
 	if !strings.Contains(strings.Split(out, "\n")[0], "ERROR") || !strings.Contains(strings.Join(line(t, out, broken+" "), " "), "WRONGTYPE") {
 		t.Errorf("topics shows no error for %s:\n%s", broken, out)
 	}
-	if row := line(t, out, b.topic+" "); strings.Join(row[1:], " ") != "1 0 0 0 -" {
+	if row := line(t, out, b.topic+" "); strings.Join(row[1:], " ") != "1 0 0 0 false -" {
 		t.Errorf("healthy row %v", row)
 	}
 

@@ -39,6 +39,7 @@ type topicCounts struct {
 	Delayed  int64  `json:"delayed"`
 	InFlight int64  `json:"in_flight"`
 	Dead     int64  `json:"dead"`
+	Paused   bool   `json:"paused"`
 	// Error is why the topic's state could not be read (a key of the
 	// wrong type); the counts are then zero.
 	Error string `json:"error,omitempty"`
@@ -75,7 +76,8 @@ func (e *env) topicsCmd() *cobra.Command {
 		Use:   "topics",
 		Short: "List the topics with their message counts",
 		Long: `topics lists every topic that was ever published to or consumed, with its
-pending, delayed, in-flight and dead message counts. A topic whose keys
+pending, delayed, in-flight and dead message counts and whether it is
+paused. A topic whose keys
 cannot be read (a key of the wrong type) shows zero counts and its error, in
 an ERROR column and the JSON's "error" field.`,
 		Example: `  gateway-worker topics
@@ -93,15 +95,15 @@ an ERROR column and the JSON's "error" field.`,
 			}
 			counts := make([]topicCounts, len(all))
 			for i, s := range all {
-				counts[i] = topicCounts{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Error}
+				counts[i] = topicCounts{s.Topic, s.Pending, s.Delayed, s.InFlight, s.Dead, s.Paused, s.Error}
 			}
 			if asJSON {
 				return writeJSON(e.Stdout, counts)
 			}
-			header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD"})
+			header, errCell := errorColumn(all, []string{"TOPIC", "PENDING", "DELAYED", "IN_FLIGHT", "DEAD", "PAUSED"})
 			t := newTable(e.Stdout, header...)
 			for i, c := range counts {
-				t.row(append([]any{c.Topic, c.Pending, c.Delayed, c.InFlight, c.Dead}, errCell(all[i])...)...)
+				t.row(append([]any{c.Topic, c.Pending, c.Delayed, c.InFlight, c.Dead, c.Paused}, errCell(all[i])...)...)
 			}
 			return t.flush()
 		},

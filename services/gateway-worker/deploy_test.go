@@ -118,6 +118,16 @@ func TestDockerCompose(t *testing.T) {
 	if env["REDIS_HOST"] != "redis" || env["REDIS_PORT"] != "6379" || env["APP_PORT"] != fmt.Sprint(port) {
 		t.Errorf("worker environment %v, want the seed's REDIS_HOST, REDIS_PORT and APP_PORT", env)
 	}
+	// The admin API and dashboard work out of the box with the caller's
+	// token, and a Redis already on the host's 6379 does not clash.
+	if env["ADMIN_TOKEN"] != "${ADMIN_TOKEN:-}" {
+		t.Errorf("worker environment %v, want ADMIN_TOKEN from the caller's shell", env)
+	}
+	for _, p := range redis.Ports {
+		if strings.HasPrefix(p, "6379:") || !strings.HasPrefix(p, "127.0.0.1:") {
+			t.Errorf("redis published as %q, want a loopback host port other than 6379", p)
+		}
+	}
 }
 
 // k8sObject has the parts of the manifests the checks need.

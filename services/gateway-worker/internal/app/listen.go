@@ -22,7 +22,8 @@ func (s *server) serve() error { return s.http.Serve(s.listener) }
 // listen opens the public listener (APP_HOST:APP_PORT) and, with
 // ADMIN_PORT, the admin one (ADMIN_HOST:ADMIN_PORT). With an admin
 // listener, the admin API and the dashboard (deps.Handlers) are served
-// there only, so they can stay on an internal interface.
+// there only, so they can stay on an internal interface; /metrics is
+// served on both.
 func listen(s *settings.Settings, deps httpapi.Deps) ([]*server, error) {
 	adminAddr := s.AdminAddr()
 	public := deps
@@ -37,6 +38,9 @@ func listen(s *settings.Settings, deps httpapi.Deps) ([]*server, error) {
 	for pattern, h := range deps.Handlers {
 		mux.Handle(pattern, h)
 	}
+	// The dashboard reads the routes' breaker states from the JSON
+	// /metrics, relative to itself: the admin listener answers it too.
+	mux.Handle("GET /metrics", pub.http.Handler)
 	adm, err := open(adminAddr, "ADMIN_HOST, ADMIN_PORT", mux)
 	if err != nil {
 		_ = pub.listener.Close()

@@ -85,6 +85,7 @@ func TestAdminListener(t *testing.T) {
 		pub + "/dashboard": 404,
 		adm + "/v1/topics": 401, // served, and wants the token
 		adm + "/dashboard": 200,
+		adm + "/metrics":   200, // the dashboard reads breaker states from it
 		adm + "/healthz":   404,
 	} {
 		if got := status(t, url); got != want {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,6 +81,19 @@ func (b *bundle) stats(t *testing.T) *redis.TopicStats {
 }
 
 // line returns the line of out that starts with prefix.
+// column is the cell under header name in the row starting with prefix of
+// a table the CLI printed (an ERROR column may follow the others when a
+// parallel test broke a topic).
+func column(t *testing.T, out, prefix, name string) string {
+	t.Helper()
+	head, row := strings.Fields(strings.SplitN(out, "\n", 2)[0]), line(t, out, prefix)
+	i := slices.Index(head, name)
+	if i < 0 || i >= len(row) {
+		t.Fatalf("no %s column in\n%s", name, out)
+	}
+	return row[i]
+}
+
 func line(t *testing.T, out, prefix string) []string {
 	t.Helper()
 	for _, l := range strings.Split(out, "\n") {

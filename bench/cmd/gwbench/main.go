@@ -25,7 +25,7 @@ const impl = "gateway-worker"
 
 func main() {
 	addr := flag.String("redis", "", "Redis host:port (required)")
-	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|dispatch|flow|replica-ack|all")
+	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|topics|scale|dispatch|flow|replica-ack|all")
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -62,6 +62,7 @@ func main() {
 		{"delay", (*env).delay},
 		{"memory", (*env).memory},
 		{"idle", (*env).idle},
+		{"topics", (*env).topics},
 		{"scale", (*env).scale},
 		{"dispatch", (*env).dispatch},
 		{"flow", (*env).flow},

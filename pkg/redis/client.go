@@ -17,6 +17,9 @@ import (
 // one node. poolSize 0 keeps o's. It dials once per attempt instead of
 // go-redis' five, so that while Redis is down a call fails in about one
 // dial timeout and shutdown does not stall.
+// maxIdleConns is how many idle connections the shared pool keeps open.
+const maxIdleConns = 8
+
 func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClient {
 	u := *o // Failover, Cluster and Simple copy these fields from it
 	u.DialerRetries = 1
@@ -35,6 +38,11 @@ func newClient(o *goredis.UniversalOptions, poolSize int) goredis.UniversalClien
 	u.ContextTimeoutEnabled = true
 	if poolSize > 0 {
 		u.PoolSize, u.MaxIdleConns = poolSize, poolSize
+	} else if u.MaxIdleConns == 0 {
+		// Connections opened by a burst (a thousand consumers starting at
+		// once) are closed when they fall idle, rather than held for good:
+		// an idle process keeps a few (docs/scaling.md).
+		u.MaxIdleConns = maxIdleConns
 	}
 	switch {
 	case u.MasterName != "":

@@ -66,15 +66,17 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 		fetcher: &fetcher{
 			client: q.client, clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
+			sharing: q.sharing,
 		},
 		runner:  r,
 		settler: s,
 		leaser: &leaser{
 			client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: id, lease: lease,
-			blockTimeout: o.blockTimeout, errs: errs, gate: g,
+			blockTimeout: o.blockTimeout, errs: errs, gate: g, sharing: q.sharing,
 		},
-		promoter: &promoter{client: q.client, clock: q.clock, rclock: q.rclock, keys: k, errs: errs},
-		gate:     g,
+		promoter: &promoter{client: q.client, clock: q.clock, rclock: q.rclock, keys: k, errs: errs,
+			idle: q.sharing.promoteIdle, arrived: func() { q.sharing.sweeper.poke(topic) }, limit: q.sharing.limit},
+		gate: g,
 	}
 }
 
@@ -82,8 +84,15 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 	c.q.rclock.sync(ctx)
 	c.q.register(ctx, c.topic)
 	c.q.m.checkPolicy(ctx)
-	c.fetcher.block = c.q.m.newBlockingClient()
-	defer c.fetcher.block.Close()
+	// Counted first and uncounted last: the shared path's loops run while
+	// any consumer that may use them does.
+	c.q.sharing.started()
+	defer c.q.sharing.stopped()
+	// On the shared path, under the process's lease before the first fetch;
+	// should that fail, the consumer keeps a lease of its own meanwhile.
+	c.leaser.shareLease(ctx)
+	c.fetcher.block = &blocker{dial: c.q.m.newBlockingClient}
+	defer c.fetcher.block.close()
 	// Handlers run on their own context, cancelled only after the shutdown
 	// timeout: a cancelled Subscribe lets them finish.
 	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
@@ -120,7 +129,7 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 // back the rest and releases this consumer's lease.
 func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, hardStop func(), stopBg func()) error {
 	c.runner.stopping.Store(true)
-	_ = c.fetcher.block.Close() // a blocked BLMOVE ends when its client closes
+	c.fetcher.block.close() // a blocked BLMOVE ends when its client closes
 	<-fetchDone
 	var err error
 	if !waitTimeout(workers, c.o.shutdownTimeout) {
@@ -136,11 +145,15 @@ func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, 
 	defer cancel()
 	c.settler.returnHandedBack(sctx)
 	stopBg()
-	if n, rerr := c.leaser.releaseSelf(sctx); rerr != nil {
+	n, rerr := c.leaser.releaseSelf(sctx)
+	if rerr != nil {
 		c.q.log.Warn("could not release consumer; its messages return after the recovery window",
 			"topic", c.topic, "consumer", c.id, "error", rerr)
 	} else if n > 0 {
 		c.q.log.Info("handed messages back", "topic", c.topic, "count", n)
+	}
+	if c.leaser.shared.Load() {
+		c.q.sharing.leaser.leave(sctx, c.id, rerr == nil)
 	}
 	c.gate.released(sctx)
 	c.q.log.Info("consumer stopped", "topic", c.topic, "consumer", c.id)

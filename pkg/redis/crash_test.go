@@ -28,6 +28,10 @@ func runChild() {
 	port, _ := strconv.Atoi(os.Getenv("GW_CHILD_PORT"))
 	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
 	opts := []redis.SubscribeOption{redis.WithConcurrency(4)}
+	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TOPICS")); n > 0 {
+		runManyChild(m, n)
+		return
+	}
 	if g, _ := strconv.Atoi(os.Getenv("GW_CHILD_GLOBAL")); g > 0 {
 		opts = append(opts, redis.WithGlobalConcurrency(g), redis.WithRecoveryWindow(childWindow))
 	}

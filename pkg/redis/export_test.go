@@ -11,3 +11,6 @@ func SetClock(m *Manager, clk clockwork.Clock) {
 	m.queue.clock = clk
 	m.queue.rclock = newRedisClock(clk, nil) // no TIME samples: the fake clock is Redis's time
 }
+
+// ProcessOf is the process id part of consumer id cid.
+func ProcessOf(cid string) string { return processOf(cid) }

@@ -26,9 +26,9 @@ const unsureFor = 30 * time.Second
 // with a blocking move when the queue is drained.
 type fetcher struct {
 	client       goredis.UniversalClient
-	block        goredis.UniversalClient // one connection for BLMOVE; closing it stops a blocked wait
-	clock        clockwork.Clock         // waits, and the expiry of unsure tokens
-	rclock       *redisClock             // lease expiries
+	block        *blocker        // one connection for BLMOVE; closing it stops a blocked wait
+	clock        clockwork.Clock // waits, and the expiry of unsure tokens
+	rclock       *redisClock     // lease expiries
 	keys         keys.TopicKeys
 	cid          string
 	lease        time.Duration
@@ -37,6 +37,7 @@ type fetcher struct {
 	jobs         chan<- *delivery
 	errs         *throttle
 	gate         *gate
+	sharing      *sharing
 
 	// nextToken is the next in-flight token to hand out; unsure holds the
 	// token ranges of fetches that failed recently (see fetch.lua).
@@ -101,7 +102,18 @@ func (f *fetcher) run(ctx context.Context) {
 // on timeout. On error it returns true after a pause, because the move may
 // have happened with its reply lost: only a fetch would take that entry.
 func (f *fetcher) waitForEntry(ctx context.Context) bool {
-	err := f.block.BLMove(ctx, f.keys.Pending(), f.keys.Claim(f.cid), "RIGHT", "LEFT", f.blockTimeout).Err()
+	if f.sharing.active() {
+		// The shared path's sweeper waits for every idle topic: the
+		// blocking connection is not needed any more.
+		f.block.close()
+		return f.sharing.sweeper.wait(ctx, f.keys.Topic())
+	}
+	block := f.block.get()
+	if block == nil { // closed: the consumer is stopping
+		<-ctx.Done()
+		return false
+	}
+	err := block.BLMove(ctx, f.keys.Pending(), f.keys.Claim(f.cid), "RIGHT", "LEFT", f.blockTimeout).Err()
 	switch {
 	case err == nil:
 		return true
@@ -127,9 +139,14 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
 	}
+	done, ok := f.sharing.limit(ctx)
+	if !ok {
+		return 0, "", 0, ctx.Err()
+	}
 	res, err := scripts.Fetch.Run(ctx, f.client,
 		append([]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, f.gate.fetchKeys()...),
 		args...).StringSlice()
+	done()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err

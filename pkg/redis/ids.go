@@ -15,6 +15,9 @@ type idGen struct {
 	n      atomic.Uint64
 }
 
+// idPrefixLen is the length of an idGen's prefix: 5 random bytes in base32.
+const idPrefixLen = 8
+
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 func newIDGen() *idGen {

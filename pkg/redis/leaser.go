@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -28,6 +29,9 @@ type leaser struct {
 	blockTimeout time.Duration
 	errs         *throttle
 	gate         *gate
+	sharing      *sharing
+
+	shared atomic.Bool // under the process's lease (procLeaser): this one has stopped
 }
 
 // run renews the lease every 2/5 of it, so one renewal may fail or come
@@ -39,6 +43,9 @@ type leaser struct {
 func (l *leaser) run(ctx context.Context) {
 	every := l.lease * 2 / 5
 	for i := 0; ; i++ {
+		if l.shareLease(ctx) {
+			return
+		}
 		l.heartbeat(ctx, i%5 == 0)
 		if i%2 == 0 {
 			l.reap(ctx)
@@ -84,6 +91,26 @@ func (l *leaser) heartbeat(ctx context.Context, register bool) {
 	}
 }
 
+// shareLease puts the consumer under its process's lease once the queue is
+// on the shared path, and reports whether it is; after a failure it stays
+// on its own lease and tries again at its next renewal.
+func (l *leaser) shareLease(ctx context.Context) bool {
+	if l.shared.Load() {
+		return true
+	}
+	if !l.sharing.active() {
+		return false
+	}
+	if err := l.sharing.leaser.join(ctx, l.cid, l.keys.Topic(), l.lease); err != nil {
+		if ctx.Err() == nil {
+			l.errs.log("moving to the process lease failed", err, "topic", l.keys.Topic())
+		}
+		return false
+	}
+	l.shared.Store(true)
+	return true
+}
+
 // reap hands back the entries of consumers whose lease ran out. Before
 // the first one it samples Redis's TIME afresh, and release.lua checks the
 // lease again against that time: a stale or wrong sample can make a
@@ -105,6 +132,13 @@ func (l *leaser) reap(ctx context.Context) {
 				return
 			}
 			resampled = true
+		}
+		// A consumer on the shared path is alive while its process's lease
+		// is: its entry here is renewed only by its fetches. Its score
+		// moves to the process's expiry, so it is not asked again before.
+		if alive, until := processAlive(ctx, l.client, cid, l.rclock.Now()); alive {
+			_ = l.client.ZAddXX(ctx, l.keys.Consumers(), goredis.Z{Score: until, Member: cid}).Err()
+			continue
 		}
 		n, err := l.reapOther(ctx, cid)
 		if err != nil {

@@ -38,7 +38,9 @@ type Manager struct {
 	clock      clockwork.Clock
 	replicaAck replicaAck // see WithDefaultReplicaAck
 	maxPayload int
-	publishMW  []PublishMiddleware
+	// sharedAbove is WithSharedFetchAbove's n.
+	sharedAbove int
+	publishMW   []PublishMiddleware
 }
 
 // ManagerOption configures NewManager.
@@ -64,6 +66,17 @@ func WithMaxPayload(n int) ManagerOption { return func(m *Manager) { m.maxPayloa
 // offset from true time (the fault tests run processes 60 s fast and
 // slow) changes none of them.
 func WithClock(clk clockwork.Clock) ManagerOption { return func(m *Manager) { m.clock = clk } }
+// WithSharedFetchAbove sets how many consumers (Subscribe and
+// SubscribeBatch calls running at once) a queue serves on the per-topic
+// fetch path, where each has a blocking connection and a lease of its own:
+// the quickest pickup. Past n every consumer of the queue moves to the
+// shared path: one lease for the process and one sweeper that watches the
+// idle topics for all of them, so that an idle topic costs no connection
+// and almost no commands (docs/scaling.md, "Many topics"); it picks up an
+// entry pushed by another process within about 50 ms. A Redis Cluster
+// keeps the per-topic path. Defaults to DefaultSharedFetchAbove (32);
+// between 0 (always shared) and 100000.
+func WithSharedFetchAbove(n int) ManagerOption { return func(m *Manager) { m.sharedAbove = n } }
 
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means
 // 127.0.0.1:6379. A nil log discards logs.
@@ -82,7 +95,8 @@ func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOptio
 		uo = &goredis.UniversalOptions{Addrs: []string{"127.0.0.1:6379"}}
 	}
 	redirectClientLogs(log)
-	m := &Manager{log: log, opts: uo, err: err, clock: clockwork.NewRealClock(), maxPayload: DefaultMaxPayload}
+	m := &Manager{log: log, opts: uo, err: err, clock: clockwork.NewRealClock(), maxPayload: DefaultMaxPayload,
+		sharedAbove: DefaultSharedFetchAbove}
 	for _, opt := range opts {
 		opt(m)
 	}
@@ -100,6 +114,10 @@ func NewManager(cfg *config.RedisConfig, log logger.Logger, opts ...ManagerOptio
 			log.Error("invalid queue option", m.err)
 		}
 		m.clock = clockwork.NewRealClock()
+	}
+	if m.err == nil && (m.sharedAbove < 0 || m.sharedAbove > maxSharedFetchAbove) {
+		m.err = fmt.Errorf("%w: WithSharedFetchAbove(%d): must be between 0 and %d", ErrInvalidOption, m.sharedAbove, maxSharedFetchAbove)
+		log.Error("invalid queue option", m.err)
 	}
 	m.client = newClient(uo, 0)
 	m.queue = newQueue(m)

@@ -18,6 +18,12 @@ type promoter struct {
 	rclock *redisClock     // what is due
 	keys   keys.TopicKeys
 	errs   *throttle
+	// idle is how long to wait when nothing is delayed (sharing.promoteIdle).
+	idle func() time.Duration
+	// arrived tells the shared path that entries were moved to the queue.
+	arrived func()
+	// limit waits for a turn to run the script (sharing.limit).
+	limit func(context.Context) (func(), bool)
 }
 
 const (
@@ -30,18 +36,26 @@ const (
 // another process).
 func (p *promoter) run(ctx context.Context, wake <-chan struct{}) {
 	for {
-		wait := promoteIdleCheck
+		wait := p.idle()
+		done, ok := p.limit(ctx)
+		if !ok {
+			return
+		}
 		res, err := scripts.Promote.Run(ctx, p.client, []string{p.keys.Delayed(), p.keys.Pending()},
 			p.rclock.Now().UnixMilli(), promoteBatch).Int64Slice()
+		done()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			p.errs.log("promoting delayed messages failed", err, "topic", p.keys.Topic())
 			wait = time.Second
-		} else if res[0] == promoteBatch {
+		} else if res[0] > 0 {
+			p.arrived()
+		}
+		if err == nil && res[0] == promoteBatch {
 			continue
-		} else if res[1] >= 0 {
+		} else if err == nil && res[1] >= 0 {
 			wait = min(wait, time.Duration(res[1]-p.rclock.Now().UnixMilli())*time.Millisecond)
 		}
 		if wait <= 0 {

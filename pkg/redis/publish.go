@@ -116,6 +116,7 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 		err = q.push(ctx, topic, []interface{}{entry}, o.ack)
 	default:
 		err = q.pipe.push(ctx, topic, entry)
+		q.sharing.sweeper.poke(topic)
 	}
 	if err != nil {
 		return "", err
@@ -179,6 +180,7 @@ func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[
 		err = q.schedule(ctx, topic, args, o.ack)
 	} else {
 		err = q.push(ctx, topic, args, o.ack)
+		q.sharing.sweeper.poke(topic)
 	}
 	if err != nil {
 		return nil, err

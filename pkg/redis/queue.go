@@ -28,6 +28,7 @@ type RedisQueue struct {
 
 	known     sync.Map // topic -> struct{}: already in the topic registry
 	wake      *wakeHub
+	sharing   *sharing // chooses the fetch path; see sharing.go
 	pipe      *autoPipe
 	onPublish atomic.Pointer[func(PublishEvent)]
 }
@@ -45,6 +46,7 @@ func newQueue(m *Manager) *RedisQueue {
 	}
 	q.wake = newWakeHub(q)
 	q.pipe = newAutoPipe(m.client)
+	q.sharing = newSharing(q, m.sharedAbove)
 	return q
 }
 

@@ -46,8 +46,11 @@ func (e *env) topics() ([]result.Metric, error) {
 		conns-- // the harness's admin connection
 		runtime.GC()
 		rss := residentBytes()
-		log.Printf("topics: %d idle topics: %d connections, %.1f cmd/s (%s), RSS %.1f MB",
-			k, conns, float64(calls)/secs, describeCalls(perCmd, secs), float64(rss)/(1<<20))
+		var mem runtime.MemStats
+		runtime.ReadMemStats(&mem)
+		log.Printf("topics: %d idle topics: %d connections, %.1f cmd/s (%s), RSS %.1f MB (heap in use %.1f MB, stacks %.1f MB, %d goroutines)",
+			k, conns, float64(calls)/secs, describeCalls(perCmd, secs), float64(rss)/(1<<20),
+			float64(mem.HeapInuse)/(1<<20), float64(mem.StackInuse)/(1<<20), runtime.NumGoroutine())
 		note := fmt.Sprintf("one Manager, %d idle topics, WithConcurrency(10) each", k)
 		ms = append(ms,
 			result.Metric{Name: fmt.Sprintf("topics_%d_connections", k), Value: float64(conns), Unit: "conns", Note: note},

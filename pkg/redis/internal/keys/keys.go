@@ -26,6 +26,8 @@
 //	mq:topics                 SET   names of topics that were ever published to or subscribed
 //	mq:wake                   pub/sub channel announcing a new earliest delayed entry
 //	mq:flow                   pub/sub channel announcing a pause or resume, or freed slots
+//	mq:processes              ZSET  process ids scored by lease expiry (unix ms), for processes on the shared fetch path
+//	mq:process:<pid>          HASH  consumer id -> topic, the consumers process pid leases on the shared fetch path
 package keys
 
 import "strconv"
@@ -35,6 +37,14 @@ const Prefix = "mq:"
 
 // Topics is the registry of known topic names.
 const Topics = Prefix + "topics"
+
+// Processes is the sorted set of the leases of processes whose consumers
+// share one lease (the shared fetch path), scored by expiry in unix ms.
+const Processes = Prefix + "processes"
+
+// Process is the hash of the consumers (id -> topic) that process pid
+// leases as a whole: what its reaper hands back when the process dies.
+func Process(pid string) string { return Prefix + "process:" + pid }
 
 // WakeChannel is the pub/sub channel on which a publisher announces that a
 // topic has a new earliest delayed entry. The message is the topic name.

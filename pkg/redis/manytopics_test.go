@@ -1,0 +1,402 @@
+package redis_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/redistest"
+)
+
+// manyTopics names n topics after prefix.
+func manyTopics(prefix string, n int) []string {
+	ts := make([]string, n)
+	for i := range ts {
+		ts[i] = prefix + "." + strconv.Itoa(i)
+	}
+	return ts
+}
+
+// runManyChild is runChild with GW_CHILD_TOPICS=n: the child consumes n
+// topics (GW_CHILD_TOPIC.0 …), so it is on the shared fetch path, with the
+// childWindow recovery window, and holds every message until killed.
+func runManyChild(m *redis.Manager, n int) {
+	for _, topic := range manyTopics(os.Getenv("GW_CHILD_TOPIC"), n) {
+		go func() {
+			_ = m.GetQueue().Subscribe(context.Background(), topic, func(ctx context.Context, _ *redis.Message) error {
+				<-ctx.Done()
+				return ctx.Err()
+			}, redis.WithConcurrency(1), redis.WithPrefetch(0), redis.WithRecoveryWindow(childWindow))
+		}()
+	}
+	select {}
+}
+
+// subscribeAll subscribes q to every topic with h and opts; the returned
+// function stops them all.
+func subscribeAll(t *testing.T, ctx context.Context, q *redis.RedisQueue, topics []string, h redis.MessageHandler, opts ...redis.SubscribeOption) func() {
+	t.Helper()
+	stops := make([]func() error, len(topics))
+	for i, topic := range topics {
+		stops[i] = subscribeOn(t, ctx, q, topic, h, opts...)
+	}
+	return func() {
+		var wg sync.WaitGroup
+		for _, stop := range stops {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := stop(); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+}
+
+// A process's Redis connections do not grow with its topics: past
+// WithSharedFetchAbove (32) every consumer is on the shared path, which
+// holds no blocking connection; nor do its idle commands (issue #14: at
+// most 20 connections and 50 commands a second with 1,000 idle topics).
+func TestConnectionsWithTopics(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t)
+	admin := own.Client(t)
+	info := func(section, field string) int {
+		v, err := redistest.Info(context.Background(), admin, section, field)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	// calls is the total of INFO commandstats, script-internal commands
+	// included.
+	calls := func() int {
+		res, err := admin.Info(context.Background(), "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, line := range splitLines(res) {
+			var name string
+			var n int
+			if _, err := fmt.Sscanf(line, "cmdstat_%s", &name); err != nil {
+				continue
+			}
+			if i := indexOf(line, ":calls="); i >= 0 {
+				_, _ = fmt.Sscanf(line[i+len(":calls="):], "%d", &n)
+			}
+			total += n
+		}
+		return total
+	}
+	var c collector
+	measure := func(n int) (conns int, perSec float64) {
+		b := setupAddr(t, own.Addr)
+		topics := manyTopics(b.topic, n)
+		stop := subscribeAll(t, b.ctx, b.q, topics, c.handle, redis.WithConcurrency(2))
+		// Every consumer took its first look at its topic (its fetch lists
+		// it in the topic's consumers), and a message on the last topic is
+		// handled: the start-up is over.
+		eventually(t, 60*time.Second, "every consumer started", func() bool {
+			pipe := b.m.Client().Pipeline() // the admin client keeps one connection
+			cards := make([]*goredis.IntCmd, n)
+			for i, topic := range topics {
+				cards[i] = pipe.ZCard(b.ctx, keys.Consumers(topic))
+			}
+			_, _ = pipe.Exec(b.ctx)
+			for _, c := range cards {
+				if c.Val() == 0 {
+					return false
+				}
+			}
+			return true
+		})
+		before := c.len()
+		if err := b.q.Publish(b.ctx, topics[n-1], map[string]interface{}{"n": n}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "the message handled", func() bool { return c.len() == before+1 })
+		// Counted over 5 s of real time: the idle loops run on real time.
+		if _, err := admin.ConfigResetStat(b.ctx).Result(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		time.Sleep(5 * time.Second) // a measurement period, not a wait for a condition
+		perSec = float64(calls()-1) / time.Since(start).Seconds()
+		conns = info("clients", "connected_clients") - 1 // less the admin client
+		stop()
+		if err := b.m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, "the connections closed", func() bool { return info("clients", "connected_clients") == 1 })
+		return conns, perSec
+	}
+	for _, n := range []int{1, 100, 1000} {
+		conns, perSec := measure(n)
+		t.Logf("%d idle topics: %d connections, %.1f commands/s", n, conns, perSec)
+		// One topic: a blocking connection, the pub/sub one and a pool no
+		// larger than its loops; many: the pub/sub one and the pool.
+		if conns > 20 {
+			t.Errorf("%d topics: %d connections, want at most 20", n, conns)
+		}
+		if n == 1000 && perSec > 50 {
+			t.Errorf("%d idle topics: %.1f commands/s, want at most 50", n, perSec)
+		}
+	}
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := indexOf(s, "\n")
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+1:]
+	}
+	return out
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// Entries pushed with a plain LPUSH by another program onto any of 1,000
+// idle topics are picked up by the shared path's sweeper: all handled,
+// each within a bound (issue #14 asks for a p99 of 100 ms; the bound here
+// leaves room for a loaded machine and -race, the figure is logged).
+func TestPlainLPushOnManyIdleTopics(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	topics := manyTopics(b.topic, 1000)
+	var mu sync.Mutex
+	got := map[string]time.Time{}
+	subscribeAll(t, b.ctx, b.q, topics, func(_ context.Context, m *redis.Message) error {
+		mu.Lock()
+		got[m.Data["id"].(string)] = time.Now()
+		mu.Unlock()
+		return nil
+	}, redis.WithConcurrency(1))
+	// Let every consumer drain and wait: a first message on the last topic.
+	warm := `{"data":{"id":"warm"}}`
+	if err := b.m.Client().LPush(b.ctx, keys.Pending(topics[len(topics)-1]), warm).Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the first message handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 1
+	})
+	const n = 100
+	var lat []time.Duration
+	for i := range n {
+		id := "m" + strconv.Itoa(i)
+		pushed := time.Now()
+		if err := b.m.Client().LPush(b.ctx, keys.Pending(topics[rand.IntN(len(topics))]), `{"data":{"id":"`+id+`"}}`).Err(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, "message "+id+" handled", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			_, ok := got[id]
+			return ok
+		})
+		mu.Lock()
+		lat = append(lat, got[id].Sub(pushed))
+		mu.Unlock()
+	}
+	slices.Sort(lat)
+	p50, p99 := lat[n/2], lat[n*99/100]
+	t.Logf("plain LPUSH onto one of 1,000 idle topics: pickup p50 %v, p99 %v, max %v", p50, p99, lat[n-1])
+	if p50 > time.Second {
+		t.Errorf("pickup p50 %v, want well under a second (the sweeper looks every 50 ms)", p50)
+	}
+}
+
+// 1,000 topics in two processes on the shared path: the child takes
+// messages and holds them; it is SIGKILLed; the parent's process lease
+// reaper hands back what the child's consumers held, on whichever topics,
+// and every message is handled.
+func TestManyTopicsKilledProcessLosesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const nTopics, nMsgs = 1000, 300
+	topics := manyTopics(b.topic, nTopics)
+	child := startChild(t, b, "GW_CHILD_TOPICS="+strconv.Itoa(nTopics))
+	// Wait until the child is on the shared path: its process is leased.
+	var childPID string
+	eventually(t, 30*time.Second, "the child's process lease", func() bool {
+		// The child's consumers list it as their process.
+		n, _ := b.m.Client().ZCard(b.ctx, keys.Consumers(topics[0])).Result()
+		if n == 0 {
+			return false
+		}
+		cids, _ := b.m.Client().ZRange(b.ctx, keys.Consumers(topics[0]), 0, 0).Result()
+		childPID = redis.ProcessOf(cids[0])
+		listed, _ := b.m.Client().HLen(b.ctx, keys.Process(childPID)).Result()
+		return listed == nTopics
+	})
+	pub := func(from, to int) {
+		for i := from; i < to; i++ {
+			topic := topics[rand.IntN(nTopics)]
+			if err := b.q.Publish(b.ctx, topic, map[string]interface{}{"n": i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pub(0, nMsgs/2)
+	held := func() int {
+		total := 0
+		iter := b.m.Client().Scan(b.ctx, 0, keys.Inflight(b.topic+".*", "*"), 1000).Iterator()
+		for iter.Next(b.ctx) {
+			n, _ := b.m.Client().HLen(b.ctx, iter.Val()).Result()
+			total += int(n)
+		}
+		return total
+	}
+	eventually(t, 30*time.Second, "the child to hold messages", func() bool { return held() > 0 })
+
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	subscribeAll(t, b.ctx, b.q, topics, func(_ context.Context, m *redis.Message) error {
+		mu.Lock()
+		seen[m.Data["n"].(interface{ String() string }).String()] = true
+		mu.Unlock()
+		return nil
+	}, redis.WithConcurrency(1), redis.WithRecoveryWindow(childWindow))
+	t.Logf("the child holds %d messages when killed", held())
+	_ = child.Process.Signal(syscall.SIGKILL)
+	killed := time.Now()
+	pub(nMsgs/2, nMsgs)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == nMsgs {
+			break
+		}
+		if time.Now().After(deadline) {
+			procs, _ := b.m.Client().ZRangeWithScores(b.ctx, keys.Processes, 0, -1).Result()
+			t.Fatalf("%d of %d messages handled 60 s after SIGKILL; %d still held; processes %v", n, nMsgs, held(), procs)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, with the deadline above
+	}
+	t.Logf("all %d messages handled %v after SIGKILL (child's recovery window %v)", nMsgs, time.Since(killed).Round(time.Millisecond), childWindow)
+	eventually(t, 30*time.Second, "the dead process forgotten", func() bool {
+		alive, _ := b.m.Client().HLen(b.ctx, keys.Process(childPID)).Result()
+		return alive == 0
+	})
+}
+
+// TestLongHandlerKeepsItsMessage with the long handler on the shared path
+// and the watching consumer on the per-topic path: the watcher's reaper
+// finds the shared consumer's topic lease expired (only fetches renew it)
+// and must ask its process's lease before taking anything.
+func TestSharedLongHandlerKeepsItsMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t).with(t, redis.WithSharedFetchAbove(0))
+	publishN(t, b, 1)
+	started := make(chan struct{})
+	var runs atomic.Int32
+	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
+		if runs.Add(1) == 1 {
+			close(started)
+		}
+		time.Sleep(1500 * time.Millisecond) // 3× the recovery window
+		return nil
+	}, redis.WithRecoveryWindow(500*time.Millisecond))
+	<-started
+	other := setup(t)
+	other.topic = b.topic
+	var stolen atomic.Int32
+	subscribe(t, other, func(context.Context, *redis.Message) error {
+		stolen.Add(1)
+		return nil
+	}, redis.WithRecoveryWindow(500*time.Millisecond))
+	eventually(t, 10*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
+	if stolen.Load() != 0 || runs.Load() != 1 {
+		t.Fatalf("message delivered %d more times to another consumer, %d times in all to the first", stolen.Load(), runs.Load())
+	}
+}
+
+// Past WithSharedFetchAbove the consumers already running move to the
+// shared path too: their blocking connections close, their process holds
+// one lease for all of them, entries pushed by another process are still
+// handled, and a clean stop leaves no lease behind.
+func TestSwitchToSharedPathAboveThreshold(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t)
+	admin := own.Client(t)
+	conns := func() int {
+		v, err := redistest.Info(context.Background(), admin, "clients", "connected_clients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(v)
+		return n - 1
+	}
+	b := setupAddr(t, own.Addr).with(t, redis.WithSharedFetchAbove(2))
+	topics := manyTopics(b.topic, 3)
+	var c collector
+	stopTwo := subscribeAll(t, b.ctx, b.q, topics[:2], c.handle)
+	// Two consumers: each blocks on a connection of its own.
+	eventually(t, 20*time.Second, "two blocking connections", func() bool {
+		l, _ := admin.ClientList(b.ctx).Result()
+		return strings.Count(l, "cmd=blmove") == 2
+	})
+	perTopic := conns()
+	stopThird := subscribeAll(t, b.ctx, b.q, topics[2:], c.handle)
+	var pid string
+	eventually(t, 20*time.Second, "all three under one process lease", func() bool {
+		pids, _ := admin.ZRange(b.ctx, keys.Processes, 0, -1).Result()
+		if len(pids) != 1 {
+			return false
+		}
+		pid = pids[0]
+		n, _ := admin.HLen(b.ctx, keys.Process(pid)).Result()
+		return n == 3
+	})
+	eventually(t, 20*time.Second, "the blocking connections closed", func() bool {
+		l, _ := admin.ClientList(b.ctx).Result()
+		return strings.Count(l, "cmd=blmove") == 0
+	})
+	t.Logf("connections: %d with two consumers on the per-topic path, %d with three on the shared path", perTopic, conns())
+	other := b.another(t).GetQueue()
+	for i, topic := range topics {
+		if err := other.Publish(b.ctx, topic, map[string]interface{}{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 20*time.Second, "the three messages handled", func() bool { return c.len() == 3 })
+	stopTwo()
+	stopThird()
+	if n, _ := admin.Exists(b.ctx, keys.Process(pid)).Result(); n != 0 {
+		t.Errorf("the process's consumer list is still there after a clean stop")
+	}
+	if _, err := admin.ZScore(b.ctx, keys.Processes, pid).Result(); err == nil {
+		t.Errorf("the process's lease is still there after a clean stop")
+	}
+}

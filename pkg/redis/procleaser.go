@@ -1,0 +1,302 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"goweb/pkg/logger"
+	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
+)
+
+// procLeaser is the one lease of a process on the shared fetch path: it
+// renews the process's lease in keys.Processes for all its consumers at
+// once, keeps the list of those consumers in keys.Process(pid), and hands
+// back what the consumers of dead processes held. It does for a whole
+// process what leaser does for one consumer, at the same pace, so the
+// recovery window holds the same way for every topic.
+//
+// A consumer's entry in its topic's consumers set is still written by each
+// fetch (fetch.lua), but no longer renewed while the topic is idle: a
+// per-topic reaper that finds it expired asks this process's lease first
+// (leaser.reap, processAlive).
+type procLeaser struct {
+	q      *RedisQueue // for its clock, which tests may set after the queue is made
+	client goredis.UniversalClient
+	log    logger.Logger
+	pid    string
+	errs   *throttle
+	wake   *wakeHub
+
+	mu         sync.Mutex
+	members    map[string]member // by consumer id
+	registered bool              // the process's lease and consumer list are written
+
+	// joining makes consumers that join together wait for the first one's
+	// renewal instead of each writing the whole list.
+	joining sync.Mutex
+}
+
+// member is one consumer leased by the process.
+type member struct {
+	topic string
+	lease time.Duration // half its recovery window, as leaser's
+}
+
+func newProcLeaser(q *RedisQueue) *procLeaser {
+	return &procLeaser{
+		q: q, client: q.client, log: q.log, pid: q.ids.prefix, wake: q.wake,
+		errs:    newThrottle(q.log, q.clock, 10*time.Second),
+		members: map[string]member{},
+	}
+}
+
+func (p *procLeaser) clock() clockwork.Clock { return p.q.clock }
+
+// processOf is the id of the process (its queue's id prefix) that made
+// consumer id cid.
+func processOf(cid string) string {
+	if len(cid) < idPrefixLen {
+		return ""
+	}
+	return cid[:idPrefixLen]
+}
+
+// join puts consumer cid of topic under the process's lease. Once it
+// returned nil the consumer needs no lease of its own.
+func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Duration) error {
+	p.joining.Lock()
+	defer p.joining.Unlock()
+	p.mu.Lock()
+	p.members[cid] = member{topic: topic, lease: lease}
+	registered := p.registered
+	p.mu.Unlock()
+	var err error
+	if !registered {
+		err = p.renew(ctx, false)
+	}
+	// Always, even after a renewal that listed the members: another
+	// consumer's renewal may have listed them before this one was added.
+	if err == nil {
+		err = p.client.HSet(ctx, keys.Process(p.pid), cid, topic).Err()
+	}
+	if err != nil {
+		p.mu.Lock()
+		delete(p.members, cid)
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// leave takes consumer cid off the process's lease after it stopped. A
+// consumer that could not hand back what it held (released false) stays
+// listed, so that when the process's lease runs out other processes hand
+// it back. When the last consumer leaves, so does the process.
+func (p *procLeaser) leave(ctx context.Context, cid string, released bool) {
+	p.mu.Lock()
+	delete(p.members, cid)
+	last := len(p.members) == 0 && p.registered
+	if last {
+		p.registered = false
+	}
+	p.mu.Unlock()
+	if !released {
+		return
+	}
+	err := p.client.HDel(ctx, keys.Process(p.pid), cid).Err()
+	if err == nil && last {
+		n, herr := p.client.HLen(ctx, keys.Process(p.pid)).Result()
+		if herr == nil && n == 0 {
+			err = p.client.ZRem(ctx, keys.Processes, p.pid).Err()
+		}
+	}
+	if err != nil {
+		p.log.Warn("could not take a consumer off the process lease; it is reaped after the recovery window",
+			"consumer", cid, "error", err)
+	}
+}
+
+// run renews and reaps as leaser.run does for one consumer: every 2/5 of
+// the shortest lease of its members, reaping at every other renewal and
+// listing the topics in the registry at every fifth.
+func (p *procLeaser) run(ctx context.Context) {
+	for i := 0; ; i++ {
+		if err := p.renew(ctx, i%5 == 0); err != nil && ctx.Err() == nil {
+			p.errs.log("process lease renewal failed", err, "process", p.pid)
+		}
+		if i%2 == 0 {
+			p.reap(ctx)
+		}
+		sleepCtx(ctx, p.clock(), jitter(p.lease()*2/5))
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// lease is the shortest lease of the members.
+func (p *procLeaser) lease() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := DefaultRecoveryWindow / 2
+	for _, m := range p.members {
+		d = min(d, m.lease)
+	}
+	return d
+}
+
+// renew extends the process's lease. When the lease was not listed (the
+// first renewal, or it was reaped, or Redis lost its data) it lists every
+// member again; with register set it lists their topics in the registry,
+// with one SADD.
+func (p *procLeaser) renew(ctx context.Context, register bool) error {
+	p.mu.Lock()
+	members := make(map[string]member, len(p.members))
+	for cid, m := range p.members {
+		members[cid] = m
+	}
+	p.mu.Unlock()
+	if len(members) == 0 {
+		return nil
+	}
+	expiry := p.q.rclock.Now().Add(p.lease()).UnixMilli() // Redis-aligned, as a consumer's lease
+	added, err := p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: float64(expiry), Member: p.pid}).Result()
+	if errors.Is(fullError(err), ErrRedisFull) {
+		added, err = scripts.Lease.Run(ctx, p.client, []string{keys.Processes}, expiry, p.pid).Int64()
+	}
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	listed := p.registered
+	p.mu.Unlock()
+	if added == 1 || !listed {
+		fields := make([]interface{}, 0, 2*len(members))
+		for cid, m := range members {
+			fields = append(fields, cid, m.topic)
+		}
+		if err := p.client.HSet(ctx, keys.Process(p.pid), fields...).Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.registered = true
+		p.mu.Unlock()
+	}
+	if register {
+		var topics []interface{}
+		seen := map[string]bool{}
+		for _, m := range members {
+			if !seen[m.topic] {
+				seen[m.topic] = true
+				topics = append(topics, m.topic)
+			}
+		}
+		// A full Redis refuses this SADD even of topics already listed;
+		// the lease, which runs on a full Redis, is what matters.
+		if err := p.client.SAdd(ctx, keys.Topics, topics...).Err(); err != nil && !errors.Is(fullError(err), ErrRedisFull) {
+			return err
+		}
+	}
+	return nil
+}
+
+// reap hands back what the consumers of processes whose lease ran out
+// held. A process whose consumers held entries stays listed until a
+// tombstone expiry, as release.lua keeps such a consumer, and is looked at
+// again then: if it was alive after all, an entry it was still taking is
+// found too.
+func (p *procLeaser) reap(ctx context.Context) {
+	dead, err := p.client.ZRangeByScore(ctx, keys.Processes, &goredis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(p.q.rclock.Now().UnixMilli(), 10), Count: 20,
+	}).Result()
+	if err != nil {
+		return // the renewal reports the outage
+	}
+	dead = slices.DeleteFunc(dead, func(pid string) bool { return pid == p.pid })
+	if len(dead) == 0 {
+		return
+	}
+	// As leaser.reap: a fresh sample of Redis's TIME before reaping, and
+	// release.lua checks each consumer's lease again against it.
+	if p.q.rclock.resample(ctx) != nil {
+		return
+	}
+	now := p.q.rclock.Now()
+	for _, pid := range dead {
+		if err := p.reapProcess(ctx, pid, now); err != nil {
+			if ctx.Err() == nil {
+				p.errs.log("recovering a dead process's messages failed", err, "process", pid)
+			}
+			return
+		}
+	}
+}
+
+func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time) error {
+	consumers, err := p.client.HGetAll(ctx, keys.Process(pid)).Result()
+	if err != nil {
+		return err
+	}
+	tomb := now.Add(2 * DefaultRecoveryWindow).UnixMilli()
+	// A few at a time: a process of a thousand topics is handed back in a
+	// fraction of the recovery window.
+	var held atomic.Bool
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(sharedCalls)
+	for cid, topic := range consumers {
+		g.Go(func() error {
+			k := keys.For(topic)
+			n, err := scripts.Release.Run(gctx, p.client,
+				[]string{k.Consumers(), k.Pending(), k.Claim(cid), k.Inflight(cid), k.Slots()},
+				cid, now.UnixMilli(), "0", tomb).Int()
+			if err != nil {
+				return err
+			}
+			if n != 0 {
+				held.Store(true) // handed back (and tombstoned), or its topic lease is still valid
+			}
+			if n > 0 {
+				p.log.Warn("recovered in-flight messages of a dead process", "topic", topic, "consumer", cid, "count", n)
+				p.q.sharing.sweeper.poke(topic)
+				// Slots freed with the consumer: wake who waits for one.
+				_ = p.wake.announceFlow(gctx, keys.FlowSlots, topic)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if held.Load() {
+		return p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: float64(tomb), Member: pid}).Err()
+	}
+	// Nothing left: forget the process. Were it alive after all, its next
+	// renewal lists it and its consumers again.
+	if err := p.client.Del(ctx, keys.Process(pid)).Err(); err != nil {
+		return err
+	}
+	return p.client.ZRem(ctx, keys.Processes, pid).Err()
+}
+
+// processAlive tells whether consumer cid's process holds a valid shared
+// lease, and until when.
+func processAlive(ctx context.Context, client goredis.UniversalClient, cid string, now time.Time) (bool, float64) {
+	pid := processOf(cid)
+	if pid == "" {
+		return false, 0
+	}
+	score, err := client.ZScore(ctx, keys.Processes, pid).Result()
+	if err != nil {
+		return false, 0
+	}
+	return score > float64(now.UnixMilli()), score
+}

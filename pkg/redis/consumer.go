@@ -31,6 +31,7 @@ type consumer struct {
 
 	fetcher  *fetcher
 	runner   *runner
+	crew     *crew
 	settler  *settler
 	leaser   *leaser
 	promoter *promoter
@@ -61,14 +62,17 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	s.gate = g
 	r := newRunner(q, topic, o, jobs, s, g)
 	g.stopping = r.stopping.Load
+	cr := &crew{size: o.concurrency, pending: func() int { return len(jobs) }, lazy: q.sharing.active}
+	r.crew = cr
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,
 		fetcher: &fetcher{
 			client: q.client, clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
-			sharing: q.sharing,
+			sharing: q.sharing, crew: cr,
 		},
 		runner:  r,
+		crew:    cr,
 		settler: s,
 		leaser: &leaser{
 			client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: id, lease: lease,
@@ -112,10 +116,11 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 	go c.settler.run()
 
 	var workers sync.WaitGroup
-	for i := 0; i < c.o.concurrency; i++ {
+	c.crew.spawn = func() {
 		workers.Add(1)
 		go func() { defer workers.Done(); worker(hctx) }()
 	}
+	c.crew.start()
 	fetchDone := make(chan struct{})
 	go func() { defer close(fetchDone); c.fetcher.run(ctx) }()
 

@@ -139,4 +139,9 @@
 // Idempotent is middleware that skips message ids already handled.
 // WithPublishMiddleware wraps publishes, as WithMiddleware wraps handlers;
 // package redisotel uses both to trace messages with OpenTelemetry.
+//
+// A process may subscribe to thousands of topics: past 32 subscriptions
+// (WithSharedFetchAbove) they share one lease and one sweeper that watches
+// the idle topics for all of them, so an idle topic costs no connection and
+// almost no commands (docs/scaling.md, "Many topics").
 package redis

@@ -38,6 +38,7 @@ type fetcher struct {
 	errs         *throttle
 	gate         *gate
 	sharing      *sharing
+	crew         *crew
 
 	// nextToken is the next in-flight token to hand out; unsure holds the
 	// token ranges of fetches that failed recently (see fetch.lua).
@@ -153,6 +154,9 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	}
 	for i := 2; i+1 < len(res); i += 2 {
 		f.jobs <- &delivery{token: res[i], entry: res[i+1]}
+	}
+	if len(res) > 2 {
+		f.crew.call()
 	}
 	wait, _ = strconv.ParseInt(res[1], 10, 64)
 	return (len(res) - 2) / 2, res[0], wait, nil

@@ -27,6 +27,7 @@ type runner struct {
 	jobs           <-chan *delivery
 	settler        *settler
 	gate           *gate
+	crew           *crew
 
 	stopping atomic.Bool // set at shutdown: hand deliveries back, start no handler
 }
@@ -39,13 +40,42 @@ func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs <-chan *de
 	}
 }
 
+// workerIdle is how long a worker on the shared path waits for a delivery
+// before it leaves (crew).
+const workerIdle = 5 * time.Second
+
+// take returns the next delivery, or false when the jobs channel is closed
+// or the worker may leave after idling (crew.leave).
+func (r *runner) take() (*delivery, bool) {
+	for {
+		if !r.crew.lazy() {
+			d, ok := <-r.jobs
+			return d, ok
+		}
+		t := r.clock.NewTimer(workerIdle)
+		select {
+		case d, ok := <-r.jobs:
+			t.Stop()
+			return d, ok
+		case <-t.Chan():
+			if r.crew.leave() {
+				return nil, false
+			}
+		}
+	}
+}
+
 // holding tells whether to hand deliveries back rather than start them: at
 // shutdown, or while the topic is paused.
 func (r *runner) holding() bool { return r.stopping.Load() || r.gate.paused.Load() }
 
 // single runs handler for one delivery at a time.
 func (r *runner) single(ctx context.Context, handler MessageHandler) {
-	for d := range r.jobs {
+	for {
+		d, ok := r.take()
+		if !ok {
+			return
+		}
 		if r.holding() {
 			r.settler.giveBack(d)
 			continue
@@ -64,7 +94,7 @@ func (r *runner) single(ctx context.Context, handler MessageHandler) {
 // after the first, and runs handler on them together.
 func (r *runner) batch(ctx context.Context, handler BatchHandler) {
 	for {
-		first, ok := <-r.jobs
+		first, ok := r.take()
 		if !ok {
 			return
 		}

@@ -46,6 +46,18 @@ var behaviours = map[string]func(t *testing.T, b *bundle){
 
 func TestBehaviour(t *testing.T) {
 	t.Parallel()
+	runBehaviours(t, setup)
+}
+
+func TestBehaviourEmbedded(t *testing.T) {
+	t.Parallel()
+	addr := startMiniredis(t)
+	runBehaviours(t, func(t *testing.T) *bundle { return setupAddr(t, addr) })
+}
+
+// runBehaviours runs every behaviour in parallel, each on a bundle of its
+// own from setup.
+func runBehaviours(t *testing.T, setup func(*testing.T) *bundle) {
 	for name, fn := range behaviours {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -54,19 +66,16 @@ func TestBehaviour(t *testing.T) {
 	}
 }
 
-func TestBehaviourEmbedded(t *testing.T) {
-	t.Parallel()
+// startMiniredis starts an embedded server for the test and returns its
+// address.
+func startMiniredis(t *testing.T) string {
+	t.Helper()
 	mr := miniredis.NewMiniRedis()
 	if err := mr.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(mr.Close)
-	for name, fn := range behaviours {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, setupAddr(t, mr.Addr()))
-		})
-	}
+	return mr.Addr()
 }
 
 // collector records what a handler saw.

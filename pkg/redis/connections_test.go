@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 )
@@ -18,14 +20,7 @@ func TestConnectionsDoNotGrowWithConcurrency(t *testing.T) {
 	t.Parallel()
 	own := redistest.Start(t)
 	admin := own.Client(t)
-	clients := func() int {
-		v, err := redistest.Info(context.Background(), admin, "clients", "connected_clients")
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, _ := strconv.Atoi(v)
-		return n - 1 // the admin client
-	}
+	clients := func() int { return connectedClients(t, admin) }
 	measure := func(topics, concurrency int) int {
 		b := setupAddr(t, own.Addr)
 		var c collector
@@ -68,4 +63,15 @@ func TestConnectionsDoNotGrowWithConcurrency(t *testing.T) {
 	if five > 5+1+5*poolUsers {
 		t.Errorf("5 topics: %d connections, want at most one blocking per Subscribe, one pub/sub and the pool", five)
 	}
+}
+
+// connectedClients counts the connections of a server, less admin's own.
+func connectedClients(t *testing.T, admin *goredis.Client) int {
+	t.Helper()
+	v, err := redistest.Info(context.Background(), admin, "clients", "connected_clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(v)
+	return n - 1
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -76,14 +75,6 @@ func TestConnectionsWithTopics(t *testing.T) {
 	t.Parallel()
 	own := redistest.Start(t)
 	admin := own.Client(t)
-	info := func(section, field string) int {
-		v, err := redistest.Info(context.Background(), admin, section, field)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, _ := strconv.Atoi(v)
-		return n
-	}
 	// calls is the total of INFO commandstats, script-internal commands
 	// included.
 	calls := func() int {
@@ -139,12 +130,12 @@ func TestConnectionsWithTopics(t *testing.T) {
 		start := time.Now()
 		time.Sleep(5 * time.Second) // a measurement period, not a wait for a condition
 		perSec = float64(calls()-1) / time.Since(start).Seconds()
-		conns = info("clients", "connected_clients") - 1 // less the admin client
+		conns = connectedClients(t, admin)
 		stop()
 		if err := b.m.Close(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 10*time.Second, "the connections closed", func() bool { return info("clients", "connected_clients") == 1 })
+		eventually(t, 10*time.Second, "the connections closed", func() bool { return connectedClients(t, admin) == 0 })
 		return conns, perSec
 	}
 	for _, n := range []int{1, 100, 1000} {
@@ -317,29 +308,7 @@ func TestManyTopicsKilledProcessLosesNothing(t *testing.T) {
 // and must ask its process's lease before taking anything.
 func TestSharedLongHandlerKeepsItsMessage(t *testing.T) {
 	t.Parallel()
-	b := setup(t).with(t, redis.WithSharedFetchAbove(0))
-	publishN(t, b, 1)
-	started := make(chan struct{})
-	var runs atomic.Int32
-	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
-		if runs.Add(1) == 1 {
-			close(started)
-		}
-		time.Sleep(1500 * time.Millisecond) // 3× the recovery window
-		return nil
-	}, redis.WithRecoveryWindow(500*time.Millisecond))
-	<-started
-	other := setup(t)
-	other.topic = b.topic
-	var stolen atomic.Int32
-	subscribe(t, other, func(context.Context, *redis.Message) error {
-		stolen.Add(1)
-		return nil
-	}, redis.WithRecoveryWindow(500*time.Millisecond))
-	eventually(t, 10*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
-	if stolen.Load() != 0 || runs.Load() != 1 {
-		t.Fatalf("message delivered %d more times to another consumer, %d times in all to the first", stolen.Load(), runs.Load())
-	}
+	longHandlerKeepsItsMessage(t, setup(t).with(t, redis.WithSharedFetchAbove(0)))
 }
 
 // Past WithSharedFetchAbove the consumers already running move to the
@@ -350,14 +319,7 @@ func TestSwitchToSharedPathAboveThreshold(t *testing.T) {
 	t.Parallel()
 	own := redistest.Start(t)
 	admin := own.Client(t)
-	conns := func() int {
-		v, err := redistest.Info(context.Background(), admin, "clients", "connected_clients")
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, _ := strconv.Atoi(v)
-		return n - 1
-	}
+	conns := func() int { return connectedClients(t, admin) }
 	b := setupAddr(t, own.Addr).with(t, redis.WithSharedFetchAbove(2))
 	topics := manyTopics(b.topic, 3)
 	var c collector

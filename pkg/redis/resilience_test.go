@@ -20,7 +20,13 @@ import (
 // keeps its message: its lease is renewed by the process, not per message.
 func TestLongHandlerKeepsItsMessage(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	longHandlerKeepsItsMessage(t, setup(t))
+}
+
+// longHandlerKeepsItsMessage runs a handler of b for 3 recovery windows
+// while a consumer of another process (on the per-topic path) watches: it
+// must find nothing to take.
+func longHandlerKeepsItsMessage(t *testing.T, b *bundle) {
 	publishN(t, b, 1)
 	started := make(chan struct{})
 	var runs atomic.Int32

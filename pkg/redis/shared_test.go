@@ -3,8 +3,6 @@ package redis_test
 import (
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
-
 	"goweb/pkg/redis"
 )
 
@@ -12,25 +10,11 @@ import (
 // puts every consumer on it), on redis-server and on miniredis.
 func TestBehaviourShared(t *testing.T) {
 	t.Parallel()
-	for name, fn := range behaviours {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, setup(t).with(t, redis.WithSharedFetchAbove(0)))
-		})
-	}
+	runBehaviours(t, func(t *testing.T) *bundle { return setup(t).with(t, redis.WithSharedFetchAbove(0)) })
 }
 
 func TestBehaviourSharedEmbedded(t *testing.T) {
 	t.Parallel()
-	mr := miniredis.NewMiniRedis()
-	if err := mr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(mr.Close)
-	for name, fn := range behaviours {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, setupAddr(t, mr.Addr()).with(t, redis.WithSharedFetchAbove(0)))
-		})
-	}
+	addr := startMiniredis(t)
+	runBehaviours(t, func(t *testing.T) *bundle { return setupAddr(t, addr).with(t, redis.WithSharedFetchAbove(0)) })
 }

@@ -28,16 +28,10 @@ func (e *env) topics() ([]result.Metric, error) {
 			return nil, err
 		}
 		time.Sleep(5 * time.Second) // every consumer started and settled into its idle loop
-		if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		time.Sleep(window)
-		calls, perCmd, err := e.commandCalls()
+		calls, perCmd, secs, err := e.idleCalls(window)
 		if err != nil {
 			return nil, err
 		}
-		secs := time.Since(start).Seconds()
 		info, err := e.info("clients")
 		if err != nil {
 			return nil, err

@@ -192,19 +192,25 @@ func (e *env) idle() ([]result.Metric, error) {
 	}
 	defer s.stop()
 	time.Sleep(3 * time.Second)
-	if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	time.Sleep(window)
-	calls, perCmd, err := e.commandCalls()
+	calls, perCmd, secs, err := e.idleCalls(window)
 	if err != nil {
 		return nil, err
 	}
-	secs := time.Since(start).Seconds()
 	log.Printf("idle: commands/s by command: %s", describeCalls(perCmd, secs))
 	return []result.Metric{{Name: "idle_cmds_per_s", Value: float64(calls) / secs, Unit: "cmd/s",
 		Note: fmt.Sprintf("one Manager, %d topics, WithConcurrency(%d) each", k, concurrency/k)}}, nil
+}
+
+// idleCalls counts the Redis commands (INFO commandstats, script-internal
+// ones included) during window, from now.
+func (e *env) idleCalls(window time.Duration) (calls int64, perCmd map[string]int64, secs float64, err error) {
+	if err := e.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
+		return 0, nil, 0, err
+	}
+	start := time.Now()
+	time.Sleep(window)
+	calls, perCmd, err = e.commandCalls()
+	return calls, perCmd, time.Since(start).Seconds(), err
 }
 
 func describeCalls(perCmd map[string]int64, secs float64) string {

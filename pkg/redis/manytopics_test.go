@@ -67,6 +67,26 @@ func subscribeAll(t *testing.T, ctx context.Context, q *redis.RedisQueue, topics
 	}
 }
 
+// awaitStarted waits until every consumer of topics took its first look
+// at its topic: its fetch lists it in the topic's consumers.
+func awaitStarted(t *testing.T, b *bundle, topics []string) {
+	t.Helper()
+	eventually(t, 60*time.Second, "every consumer started", func() bool {
+		pipe := b.m.Client().Pipeline()
+		cards := make([]*goredis.IntCmd, len(topics))
+		for i, topic := range topics {
+			cards[i] = pipe.ZCard(b.ctx, keys.Consumers(topic))
+		}
+		_, _ = pipe.Exec(b.ctx)
+		for _, c := range cards {
+			if c.Val() == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // A process's Redis connections do not grow with its topics: past
 // WithSharedFetchAbove (32) every consumer is on the shared path, which
 // holds no blocking connection; nor do its idle commands (issue #14: at
@@ -101,23 +121,9 @@ func TestConnectionsWithTopics(t *testing.T) {
 		b := setupAddr(t, own.Addr)
 		topics := manyTopics(b.topic, n)
 		stop := subscribeAll(t, b.ctx, b.q, topics, c.handle, redis.WithConcurrency(2))
-		// Every consumer took its first look at its topic (its fetch lists
-		// it in the topic's consumers), and a message on the last topic is
+		// Every consumer started, and a message on the last topic is
 		// handled: the start-up is over.
-		eventually(t, 60*time.Second, "every consumer started", func() bool {
-			pipe := b.m.Client().Pipeline() // the admin client keeps one connection
-			cards := make([]*goredis.IntCmd, n)
-			for i, topic := range topics {
-				cards[i] = pipe.ZCard(b.ctx, keys.Consumers(topic))
-			}
-			_, _ = pipe.Exec(b.ctx)
-			for _, c := range cards {
-				if c.Val() == 0 {
-					return false
-				}
-			}
-			return true
-		})
+		awaitStarted(t, b, topics)
 		before := c.len()
 		if err := b.q.Publish(b.ctx, topics[n-1], map[string]interface{}{"n": n}); err != nil {
 			t.Fatal(err)
@@ -176,8 +182,8 @@ func indexOf(s, sub string) int {
 
 // Entries pushed with a plain LPUSH by another program onto any of 1,000
 // idle topics are picked up by the shared path's sweeper: all handled,
-// each within a bound (issue #14 asks for a p99 of 100 ms; the bound here
-// leaves room for a loaded machine and -race, the figure is logged).
+// with a pickup p99 under a second (issue #14 asks for 100 ms; the bound
+// leaves room for a loaded machine and -race; the figures are logged).
 func TestPlainLPushOnManyIdleTopics(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -191,6 +197,7 @@ func TestPlainLPushOnManyIdleTopics(t *testing.T) {
 		return nil
 	}, redis.WithConcurrency(1))
 	// Let every consumer drain and wait: a first message on the last topic.
+	awaitStarted(t, b, topics)
 	warm := `{"data":{"id":"warm"}}`
 	if err := b.m.Client().LPush(b.ctx, keys.Pending(topics[len(topics)-1]), warm).Err(); err != nil {
 		t.Fatal(err)
@@ -221,8 +228,10 @@ func TestPlainLPushOnManyIdleTopics(t *testing.T) {
 	slices.Sort(lat)
 	p50, p99 := lat[n/2], lat[n*99/100]
 	t.Logf("plain LPUSH onto one of 1,000 idle topics: pickup p50 %v, p99 %v, max %v", p50, p99, lat[n-1])
-	if p50 > time.Second {
-		t.Errorf("pickup p50 %v, want well under a second (the sweeper looks every 50 ms)", p50)
+	// The sweeper looks every 50 ms: 100 ms is the goal, a second leaves
+	// room for a loaded machine under -race.
+	if p99 > time.Second {
+		t.Errorf("pickup p99 %v, want well under a second", p99)
 	}
 }
 

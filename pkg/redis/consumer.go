@@ -158,7 +158,7 @@ func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, 
 		c.q.log.Info("handed messages back", "topic", c.topic, "count", n)
 	}
 	if c.leaser.shared.Load() {
-		c.q.sharing.leaser.leave(sctx, c.id, rerr == nil)
+		c.q.sharing.leaser.leave(sctx, c.id, c.topic, rerr == nil)
 	}
 	c.gate.released(sctx)
 	c.q.log.Info("consumer stopped", "topic", c.topic, "consumer", c.id)

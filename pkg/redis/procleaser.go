@@ -40,6 +40,7 @@ type procLeaser struct {
 	mu         sync.Mutex
 	members    map[string]member // by consumer id
 	registered bool              // the process's lease and consumer list are written
+	orphans    map[string]string // consumer id -> topic: stopped without handing back what it held
 
 	// joining makes consumers that join together wait for the first one's
 	// renewal instead of each writing the whole list.
@@ -57,6 +58,7 @@ func newProcLeaser(q *RedisQueue) *procLeaser {
 		q: q, client: q.client, log: q.log, pid: q.ids.prefix, wake: q.wake,
 		errs:    newThrottle(q.log, q.clock, 10*time.Second),
 		members: map[string]member{},
+		orphans: map[string]string{},
 	}
 }
 
@@ -97,13 +99,17 @@ func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Dur
 	return err
 }
 
-// leave takes consumer cid off the process's lease after it stopped. A
-// consumer that could not hand back what it held (released false) stays
-// listed, so that when the process's lease runs out other processes hand
-// it back. When the last consumer leaves, so does the process.
-func (p *procLeaser) leave(ctx context.Context, cid string, released bool) {
+// leave takes consumer cid of topic off the process's lease after it
+// stopped. A consumer that could not hand back what it held (released
+// false) stays listed: the process hands it back later (retryOrphans), or,
+// if the process dies first, other processes do. When the last consumer
+// leaves, so does the process.
+func (p *procLeaser) leave(ctx context.Context, cid, topic string, released bool) {
 	p.mu.Lock()
 	delete(p.members, cid)
+	if !released {
+		p.orphans[cid] = topic
+	}
 	last := len(p.members) == 0 && p.registered
 	if last {
 		p.registered = false
@@ -135,11 +141,40 @@ func (p *procLeaser) run(ctx context.Context) {
 		}
 		if i%2 == 0 {
 			p.reap(ctx)
+			p.retryOrphans(ctx)
 		}
 		sleepCtx(ctx, p.clock(), jitter(p.lease()*2/5))
 		if ctx.Err() != nil {
 			return
 		}
+	}
+}
+
+// retryOrphans hands back what stopped consumers could not, and takes them
+// off the list: the process's lease would otherwise keep their entries in
+// flight for as long as it lives.
+func (p *procLeaser) retryOrphans(ctx context.Context) {
+	p.mu.Lock()
+	orphans := make(map[string]string, len(p.orphans))
+	for cid, topic := range p.orphans {
+		orphans[cid] = topic
+	}
+	p.mu.Unlock()
+	for cid, topic := range orphans {
+		k := keys.For(topic)
+		now := p.clock().Now().UnixMilli()
+		err := scripts.Release.Run(ctx, p.client,
+			[]string{k.Consumers(), k.Pending(), k.Claim(cid), k.Inflight(cid), k.Slots()},
+			cid, now, "1", now).Err()
+		if err == nil {
+			err = p.client.HDel(ctx, keys.Process(p.pid), cid).Err()
+		}
+		if err != nil {
+			return // tried again at the next reap
+		}
+		p.mu.Lock()
+		delete(p.orphans, cid)
+		p.mu.Unlock()
 	}
 }
 

@@ -235,7 +235,7 @@ func (e *env) scale() ([]result.Metric, error) {
 	defer m.Close()
 	q := m.GetQueue()
 	var ms []result.Metric
-	for _, k := range []int{1, 10, 100} {
+	for _, k := range []int{1, 10, 100, 1000} {
 		topics := topicNames(fmt.Sprintf("topics%d", k), k)
 		conc := max(1, concurrency/k)
 		if _, err := publishBatch(q, n, topics); err != nil {

@@ -95,6 +95,13 @@ func (f *fetcher) run(ctx context.Context) {
 			continue
 		}
 		drained = got < n
+		if drained && got > 0 && f.sharing.active() {
+			// Fewer than asked (a rate limit, or the last of the queue): a
+			// blocking move would return at once if entries remain, the
+			// sweeper only at its next look. Fetch again; wait only once a
+			// fetch finds nothing.
+			drained = false
+		}
 	}
 }
 

@@ -66,6 +66,7 @@ func WithMaxPayload(n int) ManagerOption { return func(m *Manager) { m.maxPayloa
 // offset from true time (the fault tests run processes 60 s fast and
 // slow) changes none of them.
 func WithClock(clk clockwork.Clock) ManagerOption { return func(m *Manager) { m.clock = clk } }
+
 // WithSharedFetchAbove sets how many consumers (Subscribe and
 // SubscribeBatch calls running at once) a queue serves on the per-topic
 // fetch path, where each has a blocking connection and a lease of its own:

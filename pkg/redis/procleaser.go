@@ -162,7 +162,7 @@ func (p *procLeaser) retryOrphans(ctx context.Context) {
 	p.mu.Unlock()
 	for cid, topic := range orphans {
 		k := keys.For(topic)
-		now := p.clock().Now().UnixMilli()
+		now := p.q.rclock.Now().UnixMilli()
 		err := scripts.Release.Run(ctx, p.client,
 			[]string{k.Consumers(), k.Pending(), k.Claim(cid), k.Inflight(cid), k.Slots()},
 			cid, now, "1", now).Err()

@@ -114,6 +114,7 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 		err = q.schedule(ctx, topic, []interface{}{due, entry}, o.ack)
 	case o.ack.n > 0:
 		err = q.push(ctx, topic, []interface{}{entry}, o.ack)
+		q.sharing.sweeper.poke(topic)
 	default:
 		err = q.pipe.push(ctx, topic, entry)
 		q.sharing.sweeper.poke(topic)

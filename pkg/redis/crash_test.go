@@ -26,12 +26,12 @@ const childEnv = "GW_TEST_CHILD"
 func runChild() {
 	host := os.Getenv("GW_CHILD_HOST")
 	port, _ := strconv.Atoi(os.Getenv("GW_CHILD_PORT"))
-	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
-	opts := []redis.SubscribeOption{redis.WithConcurrency(4)}
 	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TOPICS")); n > 0 {
-		runManyChild(m, n)
+		runManyChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop(), redis.WithSharedFetchAbove(sharedAbove)), n)
 		return
 	}
+	m := redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop())
+	opts := []redis.SubscribeOption{redis.WithConcurrency(4)}
 	if g, _ := strconv.Atoi(os.Getenv("GW_CHILD_GLOBAL")); g > 0 {
 		opts = append(opts, redis.WithGlobalConcurrency(g), redis.WithRecoveryWindow(childWindow))
 	}

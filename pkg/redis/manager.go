@@ -75,8 +75,14 @@ func WithClock(clk clockwork.Clock) ManagerOption { return func(m *Manager) { m.
 // idle topics for all of them, so that an idle topic costs no connection
 // and almost no commands (docs/scaling.md, "Many topics"); it picks up an
 // entry pushed by another process within about 50 ms. A Redis Cluster
-// keeps the per-topic path. Defaults to DefaultSharedFetchAbove (32);
-// between 0 (always shared) and 100000.
+// keeps the per-topic path. Between 0 (always shared) and 100000.
+//
+// The shared path is off by default (DefaultSharedFetchAbove is the
+// bound) until one recovery case is covered: a process on the per-topic
+// path that dies while only shared-path processes consume its topics has
+// its messages recovered only when a per-topic consumer of them runs
+// again. Opt in with the same topics and threshold on every process of a
+// deployment: WithSharedFetchAbove(32).
 func WithSharedFetchAbove(n int) ManagerOption { return func(m *Manager) { m.sharedAbove = n } }
 
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means

@@ -29,6 +29,10 @@ func manyTopics(prefix string, n int) []string {
 	return ts
 }
 
+// sharedAbove is the threshold the many-topic tests opt in with: the
+// shared path is off by default.
+const sharedAbove = 32
+
 // runManyChild is runChild with GW_CHILD_TOPICS=n: the child consumes n
 // topics (GW_CHILD_TOPIC.0 …), so it is on the shared fetch path, with the
 // childWindow recovery window, and holds every message until killed.
@@ -118,7 +122,7 @@ func TestConnectionsWithTopics(t *testing.T) {
 	}
 	var c collector
 	measure := func(n int) (conns int, perSec float64) {
-		b := setupAddr(t, own.Addr)
+		b := setupAddr(t, own.Addr).with(t, redis.WithSharedFetchAbove(sharedAbove))
 		topics := manyTopics(b.topic, n)
 		stop := subscribeAll(t, b.ctx, b.q, topics, c.handle, redis.WithConcurrency(2))
 		// Every consumer started, and a message on the last topic is
@@ -187,7 +191,7 @@ func indexOf(s, sub string) int {
 // logged).
 func TestPlainLPushOnManyIdleTopics(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t).with(t, redis.WithSharedFetchAbove(sharedAbove))
 	topics := manyTopics(b.topic, 1000)
 	var mu sync.Mutex
 	got := map[string]time.Time{}
@@ -307,7 +311,9 @@ func TestManyTopicsKilledProcessLosesNothing(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling a condition, with the deadline above
 	}
 	t.Logf("all %d messages handled %v after SIGKILL (child's recovery window %v)", nMsgs, time.Since(killed).Round(time.Millisecond), childWindow)
-	eventually(t, 30*time.Second, "the dead process forgotten", func() bool {
+	// Forgotten once its tombstone (two default recovery windows) ran out
+	// with nothing held, at the next reap of this process's leaser.
+	eventually(t, 60*time.Second, "the dead process forgotten", func() bool {
 		alive, _ := b.m.Client().HLen(b.ctx, keys.Process(childPID)).Result()
 		return alive == 0
 	})

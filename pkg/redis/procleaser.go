@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -250,13 +251,13 @@ func (p *procLeaser) renew(ctx context.Context, register bool) error {
 // again then: if it was alive after all, an entry it was still taking is
 // found too.
 func (p *procLeaser) reap(ctx context.Context) {
-	dead, err := p.client.ZRangeByScore(ctx, keys.Processes, &goredis.ZRangeBy{
+	dead, err := p.client.ZRangeByScoreWithScores(ctx, keys.Processes, &goredis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(p.q.rclock.Now().UnixMilli(), 10), Count: 20,
 	}).Result()
 	if err != nil {
 		return // the renewal reports the outage
 	}
-	dead = slices.DeleteFunc(dead, func(pid string) bool { return pid == p.pid })
+	dead = slices.DeleteFunc(dead, func(z goredis.Z) bool { return z.Member == p.pid })
 	if len(dead) == 0 {
 		return
 	}
@@ -266,8 +267,9 @@ func (p *procLeaser) reap(ctx context.Context) {
 		return
 	}
 	now := p.q.rclock.Now()
-	for _, pid := range dead {
-		if err := p.reapProcess(ctx, pid, now); err != nil {
+	for _, z := range dead {
+		pid := z.Member.(string)
+		if err := p.reapProcess(ctx, pid, now, isTombstone(z.Score)); err != nil {
 			if ctx.Err() == nil {
 				p.errs.log("recovering a dead process's messages failed", err, "process", pid)
 			}
@@ -276,7 +278,18 @@ func (p *procLeaser) reap(ctx context.Context) {
 	}
 }
 
-func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time) error {
+// A tombstone's score is a lease's (whole milliseconds) plus one half, so
+// a renewal, which writes whole milliseconds, clears the mark.
+func tombstone(ms int64) float64 { return float64(ms) + 0.5 }
+
+func isTombstone(score float64) bool { return score != math.Trunc(score) }
+
+// reapProcess hands back what pid's consumers held. A process is forgotten
+// only when its tombstone ran out with nothing held: the first time its
+// lease is found run out it is tombstoned instead, so a process that was
+// only late to renew, took messages and then died is still listed, and
+// reaped when the tombstone runs out.
+func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time, tombstoned bool) error {
 	consumers, err := p.client.HGetAll(ctx, keys.Process(pid)).Result()
 	if err != nil {
 		return err
@@ -311,8 +324,8 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time)
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if held.Load() {
-		return p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: float64(tomb), Member: pid}).Err()
+	if held.Load() || !tombstoned {
+		return p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: tombstone(tomb), Member: pid}).Err()
 	}
 	// Nothing left: forget the process. Were it alive after all, its next
 	// renewal lists it and its consumers again.

@@ -10,8 +10,9 @@ import (
 )
 
 // DefaultSharedFetchAbove is the number of consumers a queue runs on the
-// per-topic fetch path; see WithSharedFetchAbove.
-const DefaultSharedFetchAbove = 32
+// per-topic fetch path: the bound, so the shared path is opt-in; see
+// WithSharedFetchAbove.
+const DefaultSharedFetchAbove = maxSharedFetchAbove
 
 // maxSharedFetchAbove bounds WithSharedFetchAbove.
 const maxSharedFetchAbove = 100_000

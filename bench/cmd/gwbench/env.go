@@ -49,7 +49,8 @@ func mono() int64 { return int64(time.Since(t0)) }
 type env struct {
 	addr  string
 	short bool
-	rdb   *goredis.Client // the measuring connection
+	rdb   *goredis.Client       // the measuring connection
+	opts  []redis.ManagerOption // of every Manager a workload makes
 }
 
 func newEnv(addr string, short bool) (*env, error) {
@@ -75,7 +76,7 @@ func (e *env) flush() error { return e.rdb.FlushAll(context.Background()).Err() 
 
 // manager returns a new Manager on the benchmark Redis. Publishers and every
 // consuming process get their own, as separate services would.
-func (e *env) manager() (*redis.Manager, error) { return newManager(e.addr) }
+func (e *env) manager() (*redis.Manager, error) { return newManager(e.addr, e.opts...) }
 
 func newManager(addr string, opts ...redis.ManagerOption) (*redis.Manager, error) {
 	host, port, err := net.SplitHostPort(addr)

@@ -2,13 +2,11 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"golang.org/x/sync/errgroup"
 
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/internal/scripts"
@@ -145,40 +143,6 @@ func (i *Inspector) validTopics(ctx context.Context) ([]string, error) {
 	topics, err := i.Topics(ctx)
 	return slices.DeleteFunc(topics, func(t string) bool { return ValidateTopic(t) != nil }), err
 }
-
-// StatsOf returns Stats for each of topics, in order. A topic whose keys
-// are broken (ErrWrongType) is listed with its Error set and the others
-// keep their counts; any other error (Redis not answering, ctx ending) ends
-// it.
-//
-// Topics are read statsReaders at a time (three round trips each), so
-// that 5,000 topics take a fraction of a second, not 15,000 round trips
-// one after another.
-func (i *Inspector) StatsOf(ctx context.Context, topics []string) ([]TopicStats, error) {
-	out := make([]TopicStats, len(topics))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(statsReaders)
-	for n, t := range topics {
-		g.Go(func() error {
-			s, err := i.Stats(gctx, t)
-			switch {
-			case errors.Is(err, ErrWrongType):
-				s = &TopicStats{Topic: t, Error: err.Error()}
-			case err != nil:
-				return err
-			}
-			out[n] = *s
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// statsReaders is how many topics StatsOf reads at once.
-const statsReaders = 16
 
 // TrimDead deletes dead letters of topic older than retention.
 func (i *Inspector) TrimDead(ctx context.Context, topic string, retention time.Duration) (int64, error) {

@@ -50,6 +50,9 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 	if !evalBool(t, ctx, `document.querySelector('#topic-rows tr td[data-field="pending"]').getBoundingClientRect().right <= 390`) {
 		t.Error("at 390 px the Pending count is off screen")
 	}
+	if !evalBool(t, ctx, `[...document.querySelectorAll("#history-chart svg text")].some(e => e.textContent === "no activity")`) {
+		t.Error("a chart of no activity does not say so")
+	}
 	if !evalBool(t, ctx, `document.getElementById("token").scrollWidth <= document.getElementById("token").clientWidth + 1`) {
 		t.Error("at 390 px the token's placeholder is cut off")
 	}
@@ -82,6 +85,16 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 		`document.documentElement.scrollWidth <= 1400`) {
 		t.Error("the message panel's title runs past its card")
 	}
+
+	if !evalBool(t, ctx, `document.getElementById("detail-entry-title").textContent === "Entry, decoded"`) {
+		t.Error("the entry's heading does not say it is decoded")
+	}
+	run("look up an invalid id",
+		js(`document.getElementById("lookup-id").value = "é"; 0`),
+		chromedp.Click(css(`#lookup-form button`)),
+		waitJS(detail("state")+`?.includes("id")`),
+		waitJS(`document.getElementById("detail-body").hidden && document.getElementById("error").hidden`),
+	)
 
 	run("forget the token",
 		chromedp.Click(css("#forget-token")),

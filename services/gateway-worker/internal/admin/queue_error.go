@@ -51,6 +51,8 @@ func (a *api) describe(r *http.Request, err error) (int, string) {
 			which = fmt.Sprintf("topic %q", t)
 		}
 		return http.StatusInternalServerError, fmt.Sprintf("WRONGTYPE: a Redis key of %s holds the wrong type of value, so something other than the queue wrote it; see docs/wire-format.md for the keys of a topic", which)
+	case timedOut(err) && r.Method == http.MethodGet:
+		return http.StatusGatewayTimeout, fmt.Sprintf("queue timed out after %v: Redis did not answer in time; a read changes nothing, so try again", waited(r, a.Timeout))
 	case timedOut(err):
 		return http.StatusGatewayTimeout, fmt.Sprintf("queue timed out after %v: Redis did not answer in time; a change may or may not have been made, so look before retrying", waited(r, a.Timeout))
 	case errors.As(err, &rerr):

@@ -244,7 +244,7 @@ function chart(box, summary, h) {
   label(2, clock(start).slice(0, 5), "start");
   label(w - 2, "now", "end");
   const peak = svg("text", { x: 2, y: 11 });
-  peak.textContent = "peak " + fmt(max) + "/min";
+  peak.textContent = sumP + sumF === 0 ? "no activity" : "peak " + fmt(max) + "/min";
   s.appendChild(peak);
   box.replaceChildren(s);
   const lastP = h.processed[n - 1], lastF = h.failed[n - 1];
@@ -383,7 +383,7 @@ function delayedActions(topic, m) {
 }
 
 function deadActions(topic, m) {
-  return [button("Requeue", "requeue", () => requeue(topic, { ids: [m.id] }, "message " + m.id))];
+  return [button("Requeue", "requeue", () => requeue(topic, { ids: [m.id] }, " (" + m.id + ")"))];
 }
 
 function renderTopic(stats) {
@@ -468,6 +468,7 @@ function renderDetail(doc) {
   last.detail = json;
   const m = doc.message, topic = doc.topic;
   $("detail").hidden = false;
+  $("detail-body").hidden = false;
   $("detail-id").textContent = m.id;
   let entry = null;
   try { entry = JSON.parse(m.entry); } catch (e) { /* not JSON: shown as stored */ }
@@ -500,9 +501,8 @@ function renderDetail(doc) {
   $("detail-attempts-box").hidden = !(doc.attempts && doc.attempts.length);
   $("detail-attempts").replaceChildren();
   if (doc.attempts && doc.attempts.length) $("detail-attempts").appendChild(attemptsList(doc.attempts));
-  let pretty = m.entry;
-  if (entry) pretty = JSON.stringify(entry, null, 2);
-  $("detail-entry").textContent = pretty;
+  $("detail-entry-title").textContent = entry ? "Entry, decoded" : "Entry as stored";
+  $("detail-entry").textContent = entry ? JSON.stringify(entry, null, 2) : m.entry;
 
   const actions = $("detail-actions");
   actions.replaceChildren();
@@ -521,6 +521,7 @@ function detailMissing(why) {
   for (const id of ["detail-actions", "detail-headers", "detail-attempts"]) $(id).replaceChildren();
   $("detail-data").textContent = $("detail-entry").textContent = "";
   $("detail-attempts-box").hidden = true;
+  $("detail-body").hidden = true;
   last.detail = "";
 }
 
@@ -555,9 +556,12 @@ function setPaused(topic, pause) {
     (doc) => (doc.paused ? "Paused " : "Resumed ") + doc.topic + ": its consumers " + (doc.paused ? "start no messages." : "start messages again."));
 }
 
-function requeue(topic, body, what) {
+// requeue says how many dead letters it requeued, and which (which is
+// " (id)" for one, "" for all).
+function requeue(topic, body, which) {
   return act("POST", topicPath(topic) + "/dead/requeue", body,
-    (doc) => "Requeued " + doc.requeued + " of " + what + " on " + topic + "." + (doc.not_requeued ? " " + doc.reason : ""));
+    (doc) => "Requeued " + fmt(doc.requeued) + (doc.requeued === 1 ? " dead letter" : " dead letters") + which + " of " + topic + "." +
+      (doc.not_requeued ? " " + doc.reason : ""));
 }
 
 // --- refresh --------------------------------------------------------------
@@ -612,7 +616,7 @@ async function refresh() {
       try {
         renderDetail(await api("GET", topicPath(view.detail.topic) + "/messages/" + encodeURIComponent(view.detail.id)));
       } catch (err) {
-        if (err.status !== 404) throw err;
+        if (err.status !== 404 && err.status !== 400) throw err;
         detailMissing(err.message);
       }
     }
@@ -622,6 +626,7 @@ async function refresh() {
     showError(err);
     if (err.status === 401 || err.status === 403) {
       paused = true;
+      forgetData();
       $("status").textContent = "Paused until a token is entered";
     }
   } finally {
@@ -631,6 +636,22 @@ async function refresh() {
 }
 
 function resume() { paused = false; ticks = 0; refresh(); }
+
+// forgetData empties every panel a token filled, and closes the topic and
+// the message: after Forget or a refused token nothing it read stays on
+// screen.
+function forgetData() {
+  view.topic = null;
+  view.detail = null;
+  topicStats = null;
+  last = {};
+  for (const id of ["topic-rows", "redis-facts", "history-chart", "topic-chart", "tab-head", "detail-facts", "detail-actions", "detail-headers", "detail-attempts"]) $(id).replaceChildren();
+  document.querySelector("#tab-panel tbody").replaceChildren();
+  for (const id of ["topics-range", "history-summary", "topic-summary", "topic-name", "topic-flow", "tab-range", "detail-id", "detail-data", "detail-entry"]) $(id).textContent = "";
+  for (const c of document.querySelectorAll("[data-count]")) c.textContent = "";
+  $("no-topics").hidden = true;
+  $("topic").hidden = $("detail").hidden = true;
+}
 
 function openTopic(topic, tab) {
   view.topic = topic;
@@ -682,7 +703,7 @@ $("lookup-form").addEventListener("submit", (e) => {
 $("requeue-all").addEventListener("click", () => {
   const topic = view.topic;
   if (confirm("Requeue all " + fmt(topicStats && topicStats.dead) + " dead letters of " + topic + "? They are delivered again.")) {
-    requeue(topic, { all: true }, "all dead letters");
+    requeue(topic, { all: true }, "");
   }
 });
 
@@ -715,6 +736,7 @@ $("token-form").addEventListener("submit", (e) => {
 $("forget-token").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY);
   $("token").placeholder = "Admin token";
+  forgetData();
   resume();
 });
 

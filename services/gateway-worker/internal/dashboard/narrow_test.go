@@ -1,0 +1,106 @@
+package dashboard_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+// The second stranger's report (defects 1-3 and 5): a phone-wide page with
+// 300 topics does not scroll sideways and shows the counts; a 250-byte id
+// wraps inside its card and is found by look-up; Forget clears what the
+// token loaded.
+func TestDashboardNarrowAndLongIDs(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": "user.notification"})
+	q := m.GetQueue()
+	ctx0 := servicetest.Ctx(t)
+	for i := range 300 {
+		if err := q.Publish(ctx0, fmt.Sprintf("order.reminder.%03d", i), map[string]any{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := strings.Repeat("L", 250)
+	if err := q.PublishWithDelay(ctx0, "order.reminder.000", map[string]any{"long": 1}, time.Hour, redis.WithID(long)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	run := stepper(t, ctx)
+	run("the overview at 390x844",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(base+"/dashboard"),
+		chromedp.SendKeys(css("#token"), token),
+		chromedp.Click(css("#save-token")),
+		waitJS(`document.querySelectorAll("#topic-rows tr").length === 50`),
+		settled,
+	)
+	if !evalBool(t, ctx, `document.documentElement.scrollWidth <= 390`) {
+		w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 391 && !e.closest(".scroll table")).slice(0, 12).map(e => e.tagName + "#" + e.id + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`))
+		t.Errorf("at 390 px the page is %v px wide: %q", w, wide)
+	}
+	if !evalBool(t, ctx, `document.querySelector('#topic-rows tr td[data-field="pending"]').getBoundingClientRect().right <= 390`) {
+		t.Error("at 390 px the Pending count is off screen")
+	}
+	if !evalBool(t, ctx, `[...document.querySelectorAll("#history-chart svg text")].some(e => e.textContent === "no activity")`) {
+		t.Error("a chart of no activity does not say so")
+	}
+	if !evalBool(t, ctx, `document.getElementById("token").scrollWidth <= document.getElementById("token").clientWidth + 1`) {
+		t.Error("at 390 px the token's placeholder is cut off")
+	}
+
+	run("the long id on the topic page at 1400x900",
+		chromedp.EmulateViewport(1400, 900),
+		js(`document.getElementById("filter").value = "order.reminder.000"; document.getElementById("filter").dispatchEvent(new Event("input")); 0`),
+		waitJS(`document.querySelectorAll("#topic-rows tr").length === 1`),
+		openTab("order.reminder.000", "delayed"),
+		waitJS(`document.querySelectorAll("#delayed-rows tr").length === 1`),
+		settled,
+	)
+	for _, check := range []string{
+		`document.documentElement.scrollWidth <= 1400`,
+		`document.querySelector("#delayed-rows button.show").getBoundingClientRect().right <= document.getElementById("topic").getBoundingClientRect().right`,
+		`document.querySelector("#delayed-rows button.run-now").getBoundingClientRect().right <= document.getElementById("topic").getBoundingClientRect().right`,
+	} {
+		if !evalBool(t, ctx, check) {
+			t.Errorf("a 250-byte id does not wrap: false: %s", check)
+		}
+	}
+	run("look the long id up",
+		chromedp.SendKeys(css("#lookup-id"), long),
+		chromedp.Click(css(`#lookup-form button`)),
+		waitJS(detail("state")+` === "Delayed"`),
+		settled,
+	)
+	if !evalBool(t, ctx, `document.getElementById("detail-id").textContent.length === 250 && `+
+		`document.getElementById("detail-id").getBoundingClientRect().right <= document.getElementById("detail").getBoundingClientRect().right && `+
+		`document.documentElement.scrollWidth <= 1400`) {
+		t.Error("the message panel's title runs past its card")
+	}
+
+	if !evalBool(t, ctx, `document.getElementById("detail-entry-title").textContent === "Entry, decoded"`) {
+		t.Error("the entry's heading does not say it is decoded")
+	}
+	run("look up an invalid id",
+		js(`document.getElementById("lookup-id").value = "é"; 0`),
+		chromedp.Click(css(`#lookup-form button`)),
+		waitJS(detail("state")+`?.includes("id")`),
+		waitJS(`document.getElementById("detail-body").hidden && document.getElementById("error").hidden`),
+	)
+
+	run("forget the token",
+		chromedp.Click(css("#forget-token")),
+		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
+		waitJS(`document.querySelectorAll("#topic-rows tr").length === 0 && document.getElementById("redis-facts").children.length === 0 && `+
+			`document.getElementById("topic").hidden && document.getElementById("detail").hidden && `+
+			`document.getElementById("detail-data").textContent === "" && document.getElementById("history-chart").children.length === 0`),
+	)
+}

@@ -92,6 +92,17 @@ func TestAdminListener(t *testing.T) {
 			t.Errorf("GET %s = %d, want %d", url, got, want)
 		}
 	}
+	// The public port's 404 under /v1 is JSON, as every API answer.
+	resp, err := http.Post(pub+"/v1/topics/t/messages", "application/json", strings.NewReader(`{"data":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 404 ||
+		resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(body.Error, "ADMIN_PORT") {
+		t.Errorf("POST on APP_PORT: %d %s %+v (%v), want a JSON 404 naming ADMIN_PORT", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+	}
 }
 
 // Without ADMIN_PORT everything is on the public port, as before.

@@ -45,8 +45,24 @@ var ErrUnusedTopic = errors.New("topic was never published to or consumed")
 func (e *env) resumeCmd() *cobra.Command {
 	return e.flowCmd("resume", "Let the consumers of a paused TOPIC take messages again",
 		`resume undoes pause: every consumer of TOPIC takes messages again within
-100 ms.`,
-		func(ctx context.Context, insp *redis.Inspector, topic string) error { return insp.Resume(ctx, topic) },
+100 ms. A topic neither paused nor ever published to or consumed is refused
+(most often a typo); one paused before its first use is resumed.`,
+		func(ctx context.Context, insp *redis.Inspector, topic string) error {
+			paused, err := insp.Paused(ctx, topic)
+			if err != nil {
+				return err
+			}
+			if !paused {
+				topics, err := insp.Topics(ctx)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(topics, topic) {
+					return fmt.Errorf("%w (a typo?); it is not paused either", ErrUnusedTopic)
+				}
+			}
+			return insp.Resume(ctx, topic)
+		},
 		"resumed")
 }
 

@@ -23,12 +23,8 @@ published to or consumed is refused (most often a typo) unless --force is
 given, to pause it before its first use.`,
 		func(ctx context.Context, insp *redis.Inspector, topic string) error {
 			if !force {
-				topics, err := insp.Topics(ctx)
-				if err != nil {
+				if err := checkUsed(ctx, insp, topic, "to pause it before its first use, give --force"); err != nil {
 					return err
-				}
-				if !slices.Contains(topics, topic) {
-					return fmt.Errorf("%w (a typo?); to pause it before its first use, give --force", ErrUnusedTopic)
 				}
 			}
 			return insp.Pause(ctx, topic)
@@ -42,6 +38,19 @@ given, to pause it before its first use.`,
 // published to or consumed, without --force.
 var ErrUnusedTopic = errors.New("topic was never published to or consumed")
 
+// checkUsed refuses a topic that was never published to or consumed,
+// ending the message with hint.
+func checkUsed(ctx context.Context, insp *redis.Inspector, topic, hint string) error {
+	topics, err := insp.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(topics, topic) {
+		return fmt.Errorf("%w (a typo?); %s", ErrUnusedTopic, hint)
+	}
+	return nil
+}
+
 func (e *env) resumeCmd() *cobra.Command {
 	return e.flowCmd("resume", "Let the consumers of a paused TOPIC take messages again",
 		`resume undoes pause: every consumer of TOPIC takes messages again within
@@ -53,12 +62,8 @@ func (e *env) resumeCmd() *cobra.Command {
 				return err
 			}
 			if !paused {
-				topics, err := insp.Topics(ctx)
-				if err != nil {
+				if err := checkUsed(ctx, insp, topic, "it is not paused either"); err != nil {
 					return err
-				}
-				if !slices.Contains(topics, topic) {
-					return fmt.Errorf("%w (a typo?); it is not paused either", ErrUnusedTopic)
 				}
 			}
 			return insp.Resume(ctx, topic)

@@ -278,13 +278,17 @@ func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byt
 		res, err = scripts.Dedup.RunOn(ctx, c, server,
 			[]string{k.Dedup(), k.Pending(), k.Delayed()},
 			o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
+		if err == nil && res == 0 {
+			// Nothing was written, so there is nothing for replicas to
+			// confirm: returning here skips the WAIT, and a duplicate is
+			// ErrDuplicate however the replicas are doing.
+			return ErrDuplicate
+		}
 		return err
 	})
 	switch {
 	case err != nil:
 		return err
-	case res == 0:
-		return ErrDuplicate
 	case res == 2:
 		q.wake.announce(ctx, topic)
 	}

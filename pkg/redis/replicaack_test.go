@@ -45,6 +45,14 @@ func TestReplicaAckWithoutReplicas(t *testing.T) {
 	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"a": 5}, redis.WithDedupKey("k", time.Minute)); !errors.Is(err, redis.ErrNotReplicated) {
 		t.Errorf("de-duplicated Publish = %v, want ErrNotReplicated", err)
 	}
+	// The repeat stores nothing, so the WAIT does not matter: a duplicate.
+	before = waitCalls(t, b)
+	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"a": 5}, redis.WithDedupKey("k", time.Minute)); !errors.Is(err, redis.ErrDuplicate) || errors.Is(err, redis.ErrNotReplicated) {
+		t.Errorf("repeated de-duplicated Publish = %v, want ErrDuplicate", err)
+	}
+	if n := waitCalls(t, b) - before; n != 0 {
+		t.Errorf("a duplicate sent %d WAITs, want 0: nothing was written", n)
+	}
 	if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"a": 6}, redis.WithReplicaAck(0, 0)); err != nil {
 		t.Errorf("Publish with WithReplicaAck(0, 0) = %v, want nil", err)
 	}

@@ -57,7 +57,7 @@ func (a *api) pause(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !req.Force {
-			if err := a.checkUsed(ctx, t); err != nil {
+			if err := a.checkUsed(ctx, t, "to pause it before its first use, send {\"force\":true}"); err != nil {
 				return nil, err
 			}
 		}
@@ -70,19 +70,31 @@ func (a *api) resume(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > 0 {
 			return nil, badRequest("body: want none")
 		}
+		// A topic paused before its first use (force) is resumed without
+		// force; one neither used nor paused is a typo, as for pause.
+		paused, err := a.insp.Paused(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if !paused {
+			if err := a.checkUsed(ctx, t, "it is not paused either"); err != nil {
+				return nil, err
+			}
+		}
 		return a.setPaused(ctx, t, a.insp.Resume, false)
 	})
 }
 
-// checkUsed refuses a topic that was never published to or consumed.
-func (a *api) checkUsed(ctx context.Context, t string) error {
+// checkUsed refuses a topic that was never published to or consumed,
+// ending the message with hint.
+func (a *api) checkUsed(ctx context.Context, t, hint string) error {
 	topics, err := a.insp.Topics(ctx)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(topics, t) {
 		return &requestError{code: http.StatusNotFound, msg: fmt.Sprintf(
-			"topic %q was never published to or consumed (a typo?); to pause it before its first use, send {\"force\":true}", t)}
+			"topic %q was never published to or consumed (a typo?); %s", t, hint)}
 	}
 	return nil
 }

@@ -106,10 +106,14 @@ func TestPauseBadInput(t *testing.T) {
 }
 
 // TestPauseForce: {"force":true} pauses a topic before its first use,
-// without listing it; the resume leaves no trace of it.
+// without listing it; the resume leaves no trace of it. A resume of a
+// topic neither used nor paused is refused as a typo, as a pause is.
 func TestPauseForce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, admin.Options{Token: token})
+	if r := b.do(t, "POST", b.path("/resume"), "", token); r.code != 404 || !strings.Contains(r.body, "was never published to or consumed (a typo?); it is not paused either") {
+		t.Errorf("resume of an unused topic: %d %s, want 404 naming the typo", r.code, r.body)
+	}
 	if r := b.do(t, "POST", b.path("/pause"), `{"force":true}`, token); r.code != 200 || !b.stats(t).Paused {
 		t.Fatalf("pause with force: %d %s", r.code, r.body)
 	}

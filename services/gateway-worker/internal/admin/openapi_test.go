@@ -180,6 +180,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	c.do("POST", p("/resume"), "", 200)
 	unused := "/v1/topics/" + redistest.Topic(t)
 	c.do("POST", unused+"/pause", "", 404)
+	c.do("POST", unused+"/resume", "", 404)
 	c.do("POST", unused+"/pause", `{"force":true}`, 200)
 	c.do("POST", unused+"/resume", "", 200)
 	limited := newChecker(t, router, admin.New(b.m, admin.Options{Token: token,

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -57,7 +58,10 @@ func readTopicQuery(r *http.Request) (topicQuery, error) {
 	if len(tq.q) > MaxTopicQuery {
 		return tq, badRequest("q: %d bytes, at most %d", len(tq.q), MaxTopicQuery)
 	}
-	if tq.by == "" {
+	if err := noEmpty(v, "sort", "offset", "limit", "spark"); err != nil {
+		return tq, err
+	}
+	if !v.Has("sort") {
 		tq.by = "name"
 	}
 	byCount, ok := topicSorts[tq.by]
@@ -74,6 +78,17 @@ func readTopicQuery(r *http.Request) (topicQuery, error) {
 	}
 	tq.spark, err = queryInt(v.Get("spark"), "spark", 0, 1, MaxSparkMinutes)
 	return tq, err
+}
+
+// noEmpty refuses a parameter given with no value ("sort="): it reads as
+// a mistake (a script's unset variable), not as a request for the default.
+func noEmpty(v url.Values, names ...string) error {
+	for _, name := range names {
+		if v.Has(name) && v.Get(name) == "" {
+			return badRequest("%s: empty; leave it out for the default", name)
+		}
+	}
+	return nil
 }
 
 // match keeps the topics whose name holds q.

@@ -81,6 +81,11 @@ func TestListTopicsPagedSortedFiltered(t *testing.T) {
 		"spark=61":                      "spark: \\\"61\\\" is not an integer between 1 and 60",
 		"q=" + strings.Repeat("x", 201): "q: 201 bytes, at most 200",
 		"offset=-1":                     "offset:",
+		"sort=-":                        `sort: \"-\" is not one of name`,
+		"sort=--name":                   `sort: \"--name\" is not one of name`,
+		"sort=":                         "sort: empty; leave it out for the default",
+		"spark=":                        "spark: empty; leave it out for the default",
+		"limit=":                        "limit: empty",
 	} {
 		r := b.do(t, "GET", "/v1/topics?"+query, "", token)
 		if r.code != 400 || !strings.Contains(r.body, want) {

@@ -28,7 +28,8 @@ func listen(s *settings.Settings, deps httpapi.Deps) ([]*server, error) {
 	adminAddr := s.AdminAddr()
 	public := deps
 	if adminAddr != "" {
-		public.Handlers = nil
+		// The API answers JSON, a request sent to the wrong port included.
+		public.Handlers = map[string]http.Handler{"/v1/": httpapi.NotFound("the admin API is served on ADMIN_PORT only")}
 	}
 	pub, err := open(s.Addr(), "APP_HOST, APP_PORT", httpapi.NewHandler(public))
 	if err != nil || adminAddr == "" {

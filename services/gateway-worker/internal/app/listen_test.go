@@ -92,6 +92,17 @@ func TestAdminListener(t *testing.T) {
 			t.Errorf("GET %s = %d, want %d", url, got, want)
 		}
 	}
+	// The public port's 404 under /v1 is JSON, as every API answer.
+	resp, err := http.Post(pub+"/v1/topics/t/messages", "application/json", strings.NewReader(`{"data":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 404 ||
+		resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(body.Error, "ADMIN_PORT") {
+		t.Errorf("POST on APP_PORT: %d %s %+v (%v), want a JSON 404 naming ADMIN_PORT", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+	}
 }
 
 // Without ADMIN_PORT everything is on the public port, as before.
@@ -112,14 +123,18 @@ func TestOneListener(t *testing.T) {
 
 // The start line shows each topic's effective options: system.cleanup is
 // registered with a concurrency of 1 and runs so, whatever
-// WORKER_CONCURRENCY says.
+// WORKER_CONCURRENCY says; the replica wait shows too.
 func TestStartLineShowsEffectiveOptions(t *testing.T) {
 	t.Parallel()
 	_, appPort := splitHostPort(freeAddr(t))
-	_, logs := newApp(t, map[string]any{"app.port": appPort, "worker.concurrency": 7})
+	_, logs := newApp(t, map[string]any{"app.port": appPort, "worker.concurrency": 7, "redis.wait_timeout": "750ms"})
 	var line struct {
 		Msg    string                               `json:"msg"`
 		Topics map[string]struct{ Concurrency int } `json:"topics"`
+		Config struct {
+			WaitReplicas *int   `json:"wait_replicas"`
+			WaitTimeout  string `json:"wait_timeout"`
+		} `json:"config"`
 	}
 	for _, l := range strings.Split(logs.String(), "\n") {
 		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "starting gateway-worker" {
@@ -128,5 +143,8 @@ func TestStartLineShowsEffectiveOptions(t *testing.T) {
 	}
 	if got := line.Topics[handlers.TopicSystemCleanup].Concurrency; got != 1 {
 		t.Errorf("start line: system.cleanup concurrency %d, want 1\n%s", got, logs.String())
+	}
+	if c := line.Config; c.WaitReplicas == nil || *c.WaitReplicas != 0 || c.WaitTimeout != "750ms" {
+		t.Errorf("start line: config wait_replicas %v, wait_timeout %q; want 0 and 750ms\n%s", c.WaitReplicas, c.WaitTimeout, logs.String())
 	}
 }

@@ -23,12 +23,8 @@ published to or consumed is refused (most often a typo) unless --force is
 given, to pause it before its first use.`,
 		func(ctx context.Context, insp *redis.Inspector, topic string) error {
 			if !force {
-				topics, err := insp.Topics(ctx)
-				if err != nil {
+				if err := checkUsed(ctx, insp, topic, "to pause it before its first use, give --force"); err != nil {
 					return err
-				}
-				if !slices.Contains(topics, topic) {
-					return fmt.Errorf("%w (a typo?); to pause it before its first use, give --force", ErrUnusedTopic)
 				}
 			}
 			return insp.Pause(ctx, topic)
@@ -42,11 +38,36 @@ given, to pause it before its first use.`,
 // published to or consumed, without --force.
 var ErrUnusedTopic = errors.New("topic was never published to or consumed")
 
+// checkUsed refuses a topic that was never published to or consumed,
+// ending the message with hint.
+func checkUsed(ctx context.Context, insp *redis.Inspector, topic, hint string) error {
+	topics, err := insp.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(topics, topic) {
+		return fmt.Errorf("%w (a typo?); %s", ErrUnusedTopic, hint)
+	}
+	return nil
+}
+
 func (e *env) resumeCmd() *cobra.Command {
 	return e.flowCmd("resume", "Let the consumers of a paused TOPIC take messages again",
 		`resume undoes pause: every consumer of TOPIC takes messages again within
-100 ms.`,
-		func(ctx context.Context, insp *redis.Inspector, topic string) error { return insp.Resume(ctx, topic) },
+100 ms. A topic neither paused nor ever published to or consumed is refused
+(most often a typo); one paused before its first use is resumed.`,
+		func(ctx context.Context, insp *redis.Inspector, topic string) error {
+			paused, err := insp.Paused(ctx, topic)
+			if err != nil {
+				return err
+			}
+			if !paused {
+				if err := checkUsed(ctx, insp, topic, "it is not paused either"); err != nil {
+					return err
+				}
+			}
+			return insp.Resume(ctx, topic)
+		},
 		"resumed")
 }
 

@@ -21,6 +21,9 @@ func TestPauseAndResume(t *testing.T) {
 	if p, err := insp.Paused(ctx, b.topic); err != nil || p {
 		t.Fatalf("after a refused pause: paused %v, %v", p, err)
 	}
+	if r := b.run(t, "resume", b.topic); r.code != ExitError || !strings.Contains(r.stderr, "topic was never published to or consumed (a typo?); it is not paused either") {
+		t.Errorf("resume of an unused topic: exit %d, stderr %q", r.code, r.stderr)
+	}
 	b.run(t, "pause", b.topic, "--force").ok(t)
 	if p, err := insp.Paused(ctx, b.topic); err != nil || !p {
 		t.Fatalf("after pause --force: paused %v, %v", p, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"goweb/pkg/config"
 	"goweb/pkg/redis"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
@@ -161,5 +162,36 @@ func TestPublishFileStdin(t *testing.T) {
 	}
 	if s := b.stats(t); s.Pending != 2 {
 		t.Errorf("%d pending after a bad stdin, want 2", s.Pending)
+	}
+}
+
+// publish waits for REDIS_WAIT_REPLICAS as the server does: the test's
+// Redis has no replica, so the message is stored but the command fails
+// saying so; an out-of-bounds setting is refused before anything is sent.
+func TestPublishWaitsForReplicas(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	rc := servicetest.RedisConfig(servicetest.Redis.Addr)
+	withWait := func(replicas any) Options {
+		o := b.opts
+		o.Config = func() *config.Config {
+			return config.NewFromMap(map[string]any{"redis.host": rc.Host, "redis.port": rc.Port,
+				"redis.wait_replicas": replicas, "redis.wait_timeout": "50ms"})
+		}
+		return o
+	}
+	r := b.runCtx(t, servicetest.Ctx(t), withWait(1), "publish", b.topic, `{"n":1}`)
+	if r.code != ExitError || !strings.Contains(r.stderr, "confirmed by 0 of 1 replicas") {
+		t.Errorf("publish with REDIS_WAIT_REPLICAS=1 and no replica: exit %d, stderr %q; want %d and the replica count", r.code, r.stderr, ExitError)
+	}
+	if s := b.stats(t); s.Pending != 1 {
+		t.Errorf("pending %d, want 1: the master keeps what it could not confirm", s.Pending)
+	}
+	r = b.runCtx(t, servicetest.Ctx(t), withWait(redis.MaxReplicaAck+1), "publish", b.topic, `{"n":2}`)
+	if r.code == ExitOK || !strings.Contains(r.stderr, "REDIS_WAIT_REPLICAS") {
+		t.Errorf("publish with REDIS_WAIT_REPLICAS=%d: exit %d, stderr %q; want a failure naming the setting", redis.MaxReplicaAck+1, r.code, r.stderr)
+	}
+	if s := b.stats(t); s.Pending != 1 {
+		t.Errorf("pending %d, want 1: a bad setting publishes nothing", s.Pending)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
+	"goweb/services/gateway-worker/internal/settings"
 )
 
 // pingTimeout bounds the first contact with Redis, so a wrong address
@@ -36,7 +37,11 @@ func (e *env) inspector(ctx context.Context) (_ *redis.Inspector, _ *redis.Manag
 		rc.Port, _ = strconv.Atoi(port)
 		where = "no Redis is configured (REDIS_HOST, REDIS_URL, ...), so the worker's default " + rc.EmbeddedAddr
 	}
-	m := redis.NewManager(&rc, logger.Nop())
+	replicas, timeout, err := settings.ReplicaAck(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m := redis.NewManager(&rc, logger.Nop(), redis.WithDefaultReplicaAck(replicas, timeout))
 	if err := m.Err(); err != nil {
 		_ = m.Close()
 		return nil, nil, nil, err

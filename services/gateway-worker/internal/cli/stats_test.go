@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,27 @@ func TestBrokenTopics(t *testing.T) {
 		t.Errorf("peek: %s", r.stdout)
 	}
 	b.run(t, "peek", b.topic, "--state", "in_flight").ok(t)
+}
+
+// The note about an unknown topic lists at most maxNoted known ones, so a
+// Redis of thousands of topics does not print them all on one line.
+func TestKnownTopicsIsBounded(t *testing.T) {
+	t.Parallel()
+	many := make([]string, maxNoted+288)
+	for i := range many {
+		many[i] = fmt.Sprintf("t%03d", i)
+	}
+	for _, tc := range []struct {
+		topics []string
+		want   string
+	}{
+		{nil, "there are no topics yet"},
+		{[]string{"a", "b"}, "known topics: a, b"},
+		{many[:maxNoted], "known topics: " + strings.Join(many[:maxNoted], ", ")},
+		{many, "known topics: " + strings.Join(many[:maxNoted], ", ") + ", … and 288 more (gateway-worker topics lists them all)"},
+	} {
+		if got := knownTopics(tc.topics); got != tc.want {
+			t.Errorf("knownTopics(%d topics) = %q, want %q", len(tc.topics), got, tc.want)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,9 +28,25 @@ func (e *env) warnUnknown(ctx context.Context, insp *redis.Inspector, topic stri
 		return err
 	}
 	if !slices.Contains(topics, topic) {
-		fmt.Fprintf(e.Stderr, "note: topic %q was never published to or consumed; known topics: %v\n", topic, topics)
+		fmt.Fprintf(e.Stderr, "note: topic %q was never published to or consumed; %s\n", topic, knownTopics(topics))
 	}
 	return nil
+}
+
+// maxNoted bounds the topics a note lists: a Redis may hold thousands.
+const maxNoted = 20
+
+// knownTopics lists the first maxNoted topics, and says how many more
+// there are and where to see them all.
+func knownTopics(topics []string) string {
+	if len(topics) == 0 {
+		return "there are no topics yet"
+	}
+	if len(topics) <= maxNoted {
+		return fmt.Sprintf("known topics: %s", strings.Join(topics, ", "))
+	}
+	return fmt.Sprintf("known topics: %s, … and %d more (gateway-worker topics lists them all)",
+		strings.Join(topics[:maxNoted], ", "), len(topics)-maxNoted)
 }
 
 // topicCounts is one line of topics --json.

@@ -114,6 +114,18 @@ func rawTrees(mux *http.ServeMux, trees []string, handlers map[string]http.Handl
 	})
 }
 
+// NotFound answers every request 404 with a JSON error saying why, as
+// the admin API answers: for a tree served on another listener.
+func NotFound(why string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		if len(p) > 256 {
+			p = p[:256] + "…"
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + p + " (" + why + ")"})
+	})
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

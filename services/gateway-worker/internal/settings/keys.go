@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -166,4 +167,13 @@ func IsEnvName(name string) bool {
 	}
 	_, _, err := splitTopicOption(name)
 	return err == nil
+}
+
+// ReplicaAck reads REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT alone, within
+// their bounds, for the commands that publish without loading every
+// setting: they wait for replicas as the server does.
+func ReplicaAck(cfg *config.Config) (replicas int, timeout time.Duration, err error) {
+	r := &reader{cfg: cfg}
+	replicas, timeout = get(r, waitReplicas), get(r, waitTimeout)
+	return replicas, timeout, errors.Join(r.errs...)
 }

@@ -29,6 +29,8 @@ func (s *Settings) LogValue() slog.Value {
 		slog.String("dead_retention", s.DeadRetention.String()),
 		slog.String("cleanup_interval", s.CleanupInterval.String()),
 		slog.Bool("admin_api", s.AdminToken != ""),
+		slog.Int("wait_replicas", s.WaitReplicas),
+		slog.String("wait_timeout", s.WaitTimeout.String()),
 		slog.Any("periodic", s.Periodic),
 		slog.Any("dispatch_routes", s.Dispatch.Routes),
 	)

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net"
 	"net/http"
@@ -190,12 +191,22 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 // css selects the first element matching a CSS selector.
 type css = chromedp.CSS
 
+// click finds and clicks the element sel selects in one step in the page,
+// once it is there, enabled and shown: chromedp.Click looks a node up and
+// then clicks it by id, and a refresh that redraws a table in between
+// leaves an id that no longer exists.
+func click(sel css) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); if (!e || e.disabled || e.offsetParent === null) return false; e.click(); return true; })()`,
+		string(sel)))
+}
+
 // openTab opens the topic's page on one tab of its messages.
 func openTab(topic, tab string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Click(css(`button.open-topic[data-topic="`+topic+`"]`)),
+		click(css(`button.open-topic[data-topic="`+topic+`"]`)),
 		waitJS(`document.getElementById("topic-name").textContent === "`+topic+`"`),
-		chromedp.Click(css(`button.tab[data-tab="`+tab+`"]`)),
+		click(css(`button.tab[data-tab="`+tab+`"]`)),
 		waitJS(`document.querySelector('button.tab[data-tab="`+tab+`"]').getAttribute("aria-selected") === "true"`),
 	)
 }
@@ -270,7 +281,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// With the token: the topic's row with its counts, and no error.
 	run("counts with the token",
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		chromedp.SendKeys(css("#filter"), topic),
 		waitJS(cellIs(topic, "pending", "3")+" && "+cellIs(topic, "dead", "2")+" && "+cellIs(topic, "failed", "2")+
 			" && "+cellIs(topic, "processed", "0")+" && "+cellIs(topic, "delayed", "0")+" && "+cellIs(topic, "in_flight", "0")),
@@ -309,7 +320,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Requeue one: it leaves the dead letters for the pending list.
 	run("requeue dl-1",
-		chromedp.Click(css(`#dead-rows tr[data-id="dl-1"] button.requeue`)),
+		click(css(`#dead-rows tr[data-id="dl-1"] button.requeue`)),
 		waitJS(`document.querySelectorAll("#dead-rows tr").length === 1`),
 		waitJS(`document.getElementById("notice").textContent.includes("Requeued 1")`),
 		waitJS(cellIs(topic, "pending", "4")+" && "+cellIs(topic, "dead", "1")),
@@ -324,7 +335,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Purge asks first: cancelling keeps the dead letters, accepting drops them.
-	run("purge, cancelled", chromedp.Click(css("#purge")))
+	run("purge, cancelled", click(css("#purge")))
 	servicetest.Eventually(t, 10*time.Second, "the confirm", func() bool { return dialogs.Load() == 1 })
 	time.Sleep(300 * time.Millisecond) // nothing to wait for: nothing may happen
 	if st, _ := insp.Stats(servicetest.Ctx(t), topic); st == nil || st.Dead != 1 {
@@ -332,7 +343,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	accept.Store(true)
 	run("purge, confirmed",
-		chromedp.Click(css("#purge")),
+		click(css("#purge")),
 		waitJS(`document.getElementById("notice").textContent.includes("Purged 1")`),
 		waitJS(cellIs(topic, "dead", "0")+` && document.getElementById("no-messages").hidden === false`),
 	)
@@ -342,7 +353,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Forgetting the token brings the error back.
 	run("forget the token",
-		chromedp.Click(css("#forget-token")),
+		click(css("#forget-token")),
 		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
 	)
 }
@@ -377,7 +388,7 @@ func TestDashboardErrors(t *testing.T) {
 			chromedp.Navigate(srv.URL+"/dashboard"),
 			waitJS(`!document.getElementById("error").hidden`),
 			chromedp.SendKeys(css("#token"), token),
-			chromedp.Click(css("#save-token")),
+			click(css("#save-token")),
 			waitJS(`!document.getElementById("error").hidden && document.getElementById("error").dataset.status !== "401"`),
 		)
 		var banner string
@@ -413,20 +424,20 @@ func TestDashboardDelayed(t *testing.T) {
 	run("open the delayed messages",
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		chromedp.SendKeys(css("#filter"), topic),
 		waitJS(cellIs(topic, "delayed", "2")+" && "+cellIs(topic, "pending", "0")),
 		openTab(topic, "delayed"),
 		waitJS(rowIDs+` === "dd-1,dd-2"`),
 	)
 	run("run dd-1 now",
-		chromedp.Click(css(`#delayed-rows tr[data-id="dd-1"] button.run-now`)),
+		click(css(`#delayed-rows tr[data-id="dd-1"] button.run-now`)),
 		waitJS(rowIDs+` === "dd-2"`),
 		waitJS(`document.getElementById("notice").textContent.includes("Moved 1")`),
 		waitJS(cellIs(topic, "delayed", "1")+" && "+cellIs(topic, "pending", "1")),
 	)
 	run("cancel dd-2",
-		chromedp.Click(css(`#delayed-rows tr[data-id="dd-2"] button.cancel-delayed`)),
+		click(css(`#delayed-rows tr[data-id="dd-2"] button.cancel-delayed`)),
 		waitJS(`document.getElementById("no-messages").hidden === false`),
 		waitJS(`document.getElementById("notice").textContent.includes("Cancelled 1")`),
 		waitJS(cellIs(topic, "delayed", "0")),
@@ -465,10 +476,10 @@ func TestDashboardPause(t *testing.T) {
 	run("pause",
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		chromedp.SendKeys(css("#filter"), topic),
 		waitJS(cellIs(topic, "pending", "1")+" && "+cellIs(topic, "flow", "")),
-		chromedp.Click(flip),
+		click(flip),
 		waitJS(cellIs(topic, "flow", "Paused")),
 		waitJS(`document.getElementById("notice").textContent.includes("Paused `+topic+`")`),
 	)
@@ -477,7 +488,7 @@ func TestDashboardPause(t *testing.T) {
 	}
 	run("resume",
 		waitJS(`document.querySelector('button.pause[data-topic="`+topic+`"]').textContent === "Resume"`),
-		chromedp.Click(flip),
+		click(flip),
 		waitJS(cellIs(topic, "flow", "")),
 		waitJS(`document.getElementById("notice").textContent.includes("Resumed `+topic+`")`),
 	)

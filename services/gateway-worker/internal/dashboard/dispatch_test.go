@@ -37,7 +37,7 @@ func TestDashboardShowsARoute(t *testing.T) {
 	run("the breaker in the topic's row",
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		chromedp.SendKeys(css("#filter"), topic),
 		waitJS(row+` && `+row+`.querySelector('[data-field="breaker"]')?.textContent === " · breaker closed"`),
 	)

@@ -38,7 +38,7 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		waitJS(`document.querySelectorAll("#topic-rows tr").length === 50`),
 		settled,
 	)
@@ -76,7 +76,7 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 	}
 	run("look the long id up",
 		chromedp.SendKeys(css("#lookup-id"), long),
-		chromedp.Click(css(`#lookup-form button`)),
+		click(css(`#lookup-form button`)),
 		waitJS(detail("state")+` === "Delayed"`),
 		settled,
 	)
@@ -91,13 +91,13 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 	}
 	run("look up an invalid id",
 		js(`document.getElementById("lookup-id").value = "é"; 0`),
-		chromedp.Click(css(`#lookup-form button`)),
+		click(css(`#lookup-form button`)),
 		waitJS(detail("state")+`?.includes("id")`),
 		waitJS(`document.getElementById("detail-body").hidden && document.getElementById("error").hidden`),
 	)
 
 	run("forget the token",
-		chromedp.Click(css("#forget-token")),
+		click(css("#forget-token")),
 		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
 		waitJS(`document.querySelectorAll("#topic-rows tr").length === 0 && document.getElementById("redis-facts").children.length === 0 && `+
 			`document.getElementById("topic").hidden && document.getElementById("detail").hidden && `+

@@ -167,7 +167,7 @@ func TestDashboardPanels(t *testing.T) {
 		chromedp.EmulateViewport(1400, 900),
 		chromedp.Navigate(base+"/dashboard"),
 		chromedp.SendKeys(css("#token"), token),
-		chromedp.Click(css("#save-token")),
+		click(css("#save-token")),
 		waitJS(cellIs(topic, "processed", "3")+" && "+cellIs(topic, "dead", "1")+" && "+cellIs(topic, "failed", "1")+
 			" && "+cellIs(topic, "dead_total", "1")+" && "+cellIs(topic, "retried", "0")+" && "+cellIs("email.send", "pending", "40")),
 		waitJS(`document.querySelector('tr[data-topic="`+topic+`"] svg.spark').getAttribute("aria-label") === "3 processed in the last 30 minutes"`),
@@ -187,7 +187,7 @@ func TestDashboardPanels(t *testing.T) {
 	)
 	// The sort and the filter are the server's.
 	run("sort by pending, largest first",
-		chromedp.Click(css(`th[data-sort="pending"] button`)),
+		click(css(`th[data-sort="pending"] button`)),
 		waitJS(`[...document.querySelectorAll("#topic-rows tr")].map(r => r.dataset.topic).join(",") === "email.send,billing.invoice,`+topic+`"`),
 		waitJS(`document.querySelector('th[data-sort="pending"]').getAttribute("aria-sort") === "descending"`),
 		chromedp.SendKeys(css("#filter"), "ORDERS"),
@@ -200,7 +200,7 @@ func TestDashboardPanels(t *testing.T) {
 		waitJS(`document.querySelector('button.tab[data-tab="dead"] [data-count]').textContent === "(1)"`),
 	)
 	run("message panel",
-		chromedp.Click(css(`#dead-rows button.show[data-id="bad-1"]`)),
+		click(css(`#dead-rows button.show[data-id="bad-1"]`)),
 		waitJS(detail("state")+` === "Dead letter"`),
 		waitJS(`document.getElementById("detail-data").textContent === '{\n  "order": "bad"\n}'`),
 		waitJS(`document.querySelector("#detail-headers dd")?.textContent === "t-1"`),
@@ -221,7 +221,7 @@ func TestDashboardPanels(t *testing.T) {
 	// it is processed.
 	rejecting.Store(false)
 	run("requeue and see it processed",
-		chromedp.Click(css(`#detail-actions button.requeue`)),
+		click(css(`#detail-actions button.requeue`)),
 		waitJS(`document.getElementById("notice").textContent.includes("Requeued 1")`),
 		waitJS(cellIs(topic, "processed", "4")+" && "+cellIs(topic, "dead", "0")),
 		waitJS(`document.getElementById("no-messages").hidden === false`),
@@ -232,7 +232,7 @@ func TestDashboardPanels(t *testing.T) {
 
 	// Pause: published messages wait; resume: they are processed.
 	run("pause",
-		chromedp.Click(css(`button.pause[data-topic="`+topic+`"]`)),
+		click(css(`button.pause[data-topic="`+topic+`"]`)),
 		waitJS(cellIs(topic, "flow", "Paused")),
 		waitJS(`document.getElementById("topic-pause").textContent === "Resume"`),
 	)
@@ -243,7 +243,7 @@ func TestDashboardPanels(t *testing.T) {
 	}
 	// Entries may wrap after their JSON commas, colons and opening
 	// brackets, never inside a string.
-	run("see the messages wait", chromedp.Click(css(`button.tab[data-tab="pending"]`)),
+	run("see the messages wait", click(css(`button.tab[data-tab="pending"]`)),
 		waitJS(`document.querySelector('#pending-rows tr[data-id="p-1"] td[data-field="entry"]')?.innerHTML.endsWith('"data":<wbr>{<wbr>"order":<wbr>"good"}}')`),
 	)
 	time.Sleep(1500 * time.Millisecond) // nothing to wait for: nothing may happen
@@ -252,14 +252,14 @@ func TestDashboardPanels(t *testing.T) {
 	}
 	run("look a message up by id",
 		chromedp.SendKeys(css("#lookup-id"), "p-2"),
-		chromedp.Click(css("#lookup-form button")),
+		click(css("#lookup-form button")),
 		waitJS(`document.getElementById("detail-id").textContent === "p-2"`),
 		waitJS(`["Pending", "In flight"].includes(`+detail("state")+`)`),
 		waitJS(`document.getElementById("detail-data").textContent === '{\n  "order": "good"\n}'`),
 	)
 
 	run("resume and see them processed",
-		chromedp.Click(css(`button.pause[data-topic="`+topic+`"]`)),
+		click(css(`button.pause[data-topic="`+topic+`"]`)),
 		waitJS(cellIs(topic, "flow", "")),
 		waitJS(cellIs(topic, "processed", "6")+" && "+cellIs(topic, "pending", "0")),
 	)
@@ -269,7 +269,7 @@ func TestDashboardPanels(t *testing.T) {
 	accept.Store(true)
 	dialogs := answerDialogs(ctx, &accept)
 	run("delete a pending message",
-		chromedp.Click(css(`#close-detail`)),
+		click(css(`#close-detail`)),
 		js(`document.getElementById("filter").value = ""; document.getElementById("filter").dispatchEvent(new Event("input")); 0`),
 		openTab("email.send", "pending"),
 		waitJS(`document.querySelectorAll("#pending-rows tr").length === 40`),
@@ -283,7 +283,7 @@ func TestDashboardPanels(t *testing.T) {
 
 	// Screenshots and the accessibility audit, with every panel open.
 	run("a message of the topic",
-		chromedp.Click(css(`#pending-rows tr button.show`)),
+		click(css(`#pending-rows tr button.show`)),
 		waitJS(detail("state")+` === "Pending"`),
 	)
 	dir := artifacts(t)

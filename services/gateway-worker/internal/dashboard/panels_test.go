@@ -135,7 +135,8 @@ func TestDashboardPanels(t *testing.T) {
 	t.Cleanup(recv.Close)
 	rs := redistest.Start(t)
 	const topic = "orders.created"
-	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": topic, "dispatch.routes": topic + "=" + recv.URL})
+	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": topic, "dispatch.routes": topic + "=" + recv.URL,
+		"worker.topic_options." + topic + ".rate_limit": "1000/s", "worker.topic_options." + topic + ".global_concurrency": 50})
 	ctx0 := servicetest.Ctx(t)
 	q := m.GetQueue()
 	for i := range 3 {
@@ -173,6 +174,7 @@ func TestDashboardPanels(t *testing.T) {
 		waitJS(`document.querySelector('tr[data-topic="`+topic+`"] svg.spark').getAttribute("aria-label") === "3 processed in the last 30 minutes"`),
 		waitJS(`!!document.querySelector('tr[data-topic="email.send"] [data-field="warning"]') && !document.querySelector('tr[data-topic="`+topic+`"] [data-field="warning"]')`),
 		waitJS(`document.getElementById("topics-range").textContent === "1–3 of 3"`),
+		waitJS(flowIs(topic, "1000/s · ≤ 50 at once")),
 	)
 	run("Redis panel",
 		waitJS(`document.querySelector('#redis-facts [data-field="mode"]')?.textContent === "single"`),
@@ -233,7 +235,7 @@ func TestDashboardPanels(t *testing.T) {
 	// Pause: published messages wait; resume: they are processed.
 	run("pause",
 		click(css(`button.pause[data-topic="`+topic+`"]`)),
-		waitJS(cellIs(topic, "flow", "Paused")),
+		waitJS(flowIs(topic, "Paused · 1000/s · ≤ 50 at once")),
 		waitJS(`document.getElementById("topic-pause").textContent === "Resume"`),
 	)
 	for _, id := range []string{"p-1", "p-2"} {
@@ -260,7 +262,7 @@ func TestDashboardPanels(t *testing.T) {
 
 	run("resume and see them processed",
 		click(css(`button.pause[data-topic="`+topic+`"]`)),
-		waitJS(cellIs(topic, "flow", "")),
+		waitJS(flowIs(topic, "1000/s · ≤ 50 at once")),
 		waitJS(cellIs(topic, "processed", "6")+" && "+cellIs(topic, "pending", "0")),
 	)
 
@@ -296,4 +298,10 @@ func TestDashboardPanels(t *testing.T) {
 		`.map(e => e.tagName + "#" + e.id + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`)); err != nil || len(wide) > 0 {
 		t.Errorf("at 390 px these stick out of the screen (only tables may scroll, inside their cards): %q, %v", wide, err)
 	}
+}
+
+// flowIs says that topic's Flow cell reads want, the limits it is consumed
+// with (the rate limit as the server spells it: 1000/s or 1000/1s).
+func flowIs(topic, want string) string {
+	return `((document.querySelector('tr[data-topic="` + topic + `"] td[data-field="flow"]') || {}).textContent || "").replace("/1s", "/s") === "` + want + `"`
 }

@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,9 @@ import (
 // FuzzParseRoutesText: dispatch.routes (DISPATCH_ROUTES), in either form,
 // never panics the parser; what it accepts are valid routes, and its
 // errors never quote a URL's query.
+// quotedTopic matches where a route error quotes the route's topic.
+var quotedTopic = regexp.MustCompile(`(\(topic|invalid topic) "(?:[^"\\]|\\.)*"`)
+
 func FuzzParseRoutesText(f *testing.F) {
 	for _, s := range []string{
 		"orders.created=http://orders:8080/hooks/created;payments.done=https://pay.internal/hooks",
@@ -23,9 +27,11 @@ func FuzzParseRoutesText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		routes, err := dispatch.ParseRoutesText(dispatch.EnvRoutes, s, func(string) (string, bool) { return "", false })
 		if err != nil {
-			// A topic or header may say t0ken and be quoted; a URL's query
+			// A topic may say token=t0ken and be quoted, in every line's
+			// (topic "...") and as an invalid topic; a URL's query
 			// (token=t0ken in the seeds) never is.
-			if strings.Contains(s, "token=t0ken") && strings.Contains(err.Error(), "token=t0ken") {
+			rest := quotedTopic.ReplaceAllString(err.Error(), "")
+			if strings.Contains(s, "token=t0ken") && strings.Contains(rest, "token=t0ken") {
 				t.Errorf("error quotes a URL's token: %v", err)
 			}
 			return

@@ -48,7 +48,12 @@ func redactURL(s string) string {
 		if _, has := u.User.Password(); has {
 			return u.Redacted()
 		}
-		return s
+		// A user and no password is shown as it is, unless another "@"
+		// follows: "a://@#:pw@host" parses with an empty user and the
+		// password in the fragment.
+		if u.User.Username() != "" && strings.Count(s, "@") == 1 {
+			return s
+		}
 	}
 	start := strings.Index(s, "://")
 	at := strings.LastIndexByte(s, '@')

@@ -31,7 +31,7 @@ func main() {
 	scaleRuns := flag.Int("scale-runs", 0, "runs of the scale workload, the slowest one (default: -runs)")
 	short := flag.Bool("short", false, "smaller sizes (the whole comparison in under 2 minutes)")
 	out := flag.String("out", "", "also write the table as Markdown to this file (- for stdout)")
-	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|scale|all")
+	workload := flag.String("workload", "all", "throughput|latency|delay|memory|idle|topics|scale|dispatch|flow|replica-ack|all (the peers run the first six)")
 	only := flag.String("impls", "gateway-worker,asynq,bullmq", "comma-separated implementations to run")
 	baseline := flag.String("baseline", "", "also run gateway-worker as of this git revision, in the same run, and add a column of ratios to it")
 	flag.Parse()

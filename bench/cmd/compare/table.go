@@ -146,6 +146,11 @@ var rows = []row{
 		target: ofOurs("consume_msgs_per_s", 0.8, "≥ 0.8× unlimited")},
 	{metric: "flow_rate_1000_3procs_msgs_per_s", label: "Rate limit 1000/s, 3 processes (msg/s)", higher: true,
 		target: func(_ *results, v float64) (string, bool) { return "1000 ± 5%", math.Abs(v-1000) <= 50 }},
+	{metric: "replica_ack_single_msgs_per_s", label: "Publish, 8 goroutines, no WAIT, replica attached (msg/s)", higher: true},
+	{metric: "replica_ack_single_wait1_msgs_per_s", label: "… with WithReplicaAck(1, 1s) (msg/s)", higher: true},
+	{metric: "replica_ack_batch_msgs_per_s", label: "Publish batch of 1000, no WAIT, replica attached (msg/s)", higher: true},
+	{metric: "replica_ack_batch_wait1_msgs_per_s", label: "… with WithReplicaAck(1, 1s) (msg/s)", higher: true,
+		target: ofOurs("replica_ack_batch_msgs_per_s", 0.5, "≥ 0.5× no WAIT")},
 }
 
 // table is the rendered comparison: a header and rows of cells.

@@ -48,10 +48,10 @@ func (e *env) replicaAck() ([]result.Metric, error) {
 		pub  func(*redis.RedisQueue, int, []string, ...redis.PublishOption) (time.Duration, error)
 		note string
 	}{
-		{"publish_single_msgs_per_s", nil, publish, "no WAIT"},
-		{"publish_single_wait1_msgs_per_s", []redis.PublishOption{ack}, publish, "WithReplicaAck(1, 1s), local replica"},
-		{"publish_batch_msgs_per_s", nil, publishBatch, fmt.Sprintf("PublishBatch, %d per call, no WAIT", batchSize)},
-		{"publish_batch_wait1_msgs_per_s", []redis.PublishOption{ack}, publishBatch, fmt.Sprintf("PublishBatch, %d per call, WithReplicaAck(1, 1s), local replica", batchSize)},
+		{"replica_ack_single_msgs_per_s", nil, publish, "no WAIT"},
+		{"replica_ack_single_wait1_msgs_per_s", []redis.PublishOption{ack}, publish, "WithReplicaAck(1, 1s), local replica"},
+		{"replica_ack_batch_msgs_per_s", nil, publishBatch, fmt.Sprintf("PublishBatch, %d per call, no WAIT", batchSize)},
+		{"replica_ack_batch_wait1_msgs_per_s", []redis.PublishOption{ack}, publishBatch, fmt.Sprintf("PublishBatch, %d per call, WithReplicaAck(1, 1s), local replica", batchSize)},
 	} {
 		took, err := run.pub(q, n, topics, run.opts...)
 		if err != nil {

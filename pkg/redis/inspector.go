@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/internal/scripts"
 )
@@ -61,29 +59,8 @@ func (i *Inspector) Topics(ctx context.Context) ([]string, error) {
 
 // Consumers lists the consumers of topic and what each holds.
 func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo, error) {
-	if err := ValidateTopic(topic); err != nil {
-		return nil, err
-	}
-	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Consumers(topic), 0, -1).Result()
-	if err != nil {
-		return nil, inspectError(ctx, err)
-	}
-	pipe := i.q.client.Pipeline()
-	lens := make([]*goredis.IntCmd, len(zs))
-	for n, z := range zs {
-		cid := z.Member.(string)
-		lens[n] = pipe.HLen(ctx, keys.Inflight(topic, cid))
-	}
-	if len(zs) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, inspectError(ctx, err)
-		}
-	}
-	out := make([]ConsumerInfo, len(zs))
-	for n, z := range zs {
-		out[n] = ConsumerInfo{ID: z.Member.(string), LeaseExpiry: time.UnixMilli(int64(z.Score)), InFlight: lens[n].Val()}
-	}
-	return out, nil
+	_, cons, err := i.StatsAndConsumers(ctx, topic)
+	return cons, err
 }
 
 // Stats returns a snapshot of topic.
@@ -92,35 +69,21 @@ func (i *Inspector) Stats(ctx context.Context, topic string) (*TopicStats, error
 	return s, err
 }
 
-// StatsAndConsumers returns Stats and Consumers of topic, reading the
-// consumers once for both.
+// StatsAndConsumers returns Stats and Consumers of topic, in the same two
+// round trips.
 func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*TopicStats, []ConsumerInfo, error) {
 	if err := ValidateTopic(topic); err != nil {
 		return nil, nil, err
 	}
-	pipe := i.q.client.Pipeline()
-	pending := pipe.LLen(ctx, keys.Pending(topic))
-	delayed := pipe.ZCard(ctx, keys.Delayed(topic))
-	dead := pipe.ZCard(ctx, keys.Dead(topic))
-	counters := pipe.HGetAll(ctx, keys.Stats(topic))
-	paused := pipe.Exists(ctx, keys.Paused(topic))
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, nil, inspectError(ctx, err)
-	}
-	cons, err := i.Consumers(ctx, topic)
+	out := make([]TopicStats, 1)
+	reads, err := i.statsOf(ctx, []string{topic}, out)
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &TopicStats{
-		Topic: topic, Pending: pending.Val(), Delayed: delayed.Val(), Dead: dead.Val(), Consumers: int64(len(cons)),
-		Paused: paused.Val() == 1,
+	if reads[0].broken != nil {
+		return nil, nil, reads[0].broken
 	}
-	for _, c := range cons {
-		s.InFlight += c.InFlight
-	}
-	c := counters.Val()
-	s.Processed, s.Failed, s.Retried, s.DeadTotal = atoi(c["processed"]), atoi(c["failed"]), atoi(c["retried"]), atoi(c["dead"])
-	return s, cons, nil
+	return &out[0], reads[0].consumerInfos(), nil
 }
 
 func atoi(s string) int64 {

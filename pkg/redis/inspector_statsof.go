@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -26,7 +27,7 @@ func (i *Inspector) StatsOf(ctx context.Context, topics []string) ([]TopicStats,
 	out := make([]TopicStats, len(topics))
 	for start := 0; start < len(topics); start += statsBatch {
 		end := min(start+statsBatch, len(topics))
-		if err := i.statsOf(ctx, topics[start:end], out[start:end]); err != nil {
+		if _, err := i.statsOf(ctx, topics[start:end], out[start:end]); err != nil {
 			return nil, err
 		}
 	}
@@ -42,9 +43,13 @@ type topicReads struct {
 	counters                       *goredis.MapStringStringCmd
 	consumers                      *goredis.ZSliceCmd
 	held                           []*goredis.IntCmd // second round trip
+	broken                         error             // the first error of the reads above
 }
 
-func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicStats) error {
+// statsOf fills out with the stats of topics and returns their reads, so
+// that a caller can build the consumers' list from them too. A topic whose
+// keys are broken gets its Error set, and its read's err says why.
+func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicStats) ([]topicReads, error) {
 	reads := make([]topicReads, len(topics))
 	pipe := i.q.client.Pipeline()
 	for n, t := range topics {
@@ -59,11 +64,11 @@ func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicSta
 	for n, t := range topics {
 		r := &reads[n]
 		out[n] = TopicStats{Topic: t}
-		if err := r.err(ctx); err != nil {
-			if !errors.Is(err, ErrWrongType) {
-				return err
+		if r.broken = r.err(ctx); r.broken != nil {
+			if !errors.Is(r.broken, ErrWrongType) {
+				return nil, r.broken
 			}
-			out[n].Error = err.Error()
+			out[n].Error = r.broken.Error()
 			continue
 		}
 		for _, z := range r.consumers.Val() {
@@ -80,7 +85,7 @@ func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicSta
 		}
 		for _, h := range r.held {
 			if err := inspectError(ctx, h.Err()); err != nil && !errors.Is(err, ErrWrongType) {
-				return err
+				return nil, err
 			}
 			s.InFlight += h.Val()
 		}
@@ -89,7 +94,20 @@ func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicSta
 		s.Consumers, s.Paused = int64(len(r.consumers.Val())), r.paused.Val() == 1
 		s.Processed, s.Failed, s.Retried, s.DeadTotal = atoi(c["processed"]), atoi(c["failed"]), atoi(c["retried"]), atoi(c["dead"])
 	}
-	return nil
+	return reads, nil
+}
+
+// consumerInfos lists the topic's consumers and what each holds.
+func (r *topicReads) consumerInfos() []ConsumerInfo {
+	zs := r.consumers.Val()
+	out := make([]ConsumerInfo, len(zs))
+	for n, z := range zs {
+		out[n] = ConsumerInfo{ID: z.Member.(string), LeaseExpiry: time.UnixMilli(int64(z.Score))}
+		if n < len(r.held) {
+			out[n].InFlight = r.held[n].Val()
+		}
+	}
+	return out
 }
 
 // err is the first error of the topic's reads, WRONGTYPE as ErrWrongType.

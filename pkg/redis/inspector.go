@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/internal/scripts"
 )
@@ -57,10 +59,28 @@ func (i *Inspector) Topics(ctx context.Context) ([]string, error) {
 	return topics, nil
 }
 
-// Consumers lists the consumers of topic and what each holds.
+// Consumers lists the consumers of topic and what each holds. It reads
+// only the consumers' keys, so that a topic with another broken key (a
+// dead-letter set of the wrong type, say) still lists what is in flight.
 func (i *Inspector) Consumers(ctx context.Context, topic string) ([]ConsumerInfo, error) {
-	_, cons, err := i.StatsAndConsumers(ctx, topic)
-	return cons, err
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	zs, err := i.q.client.ZRangeWithScores(ctx, keys.Consumers(topic), 0, -1).Result()
+	if err != nil {
+		return nil, inspectError(ctx, err)
+	}
+	pipe := i.q.client.Pipeline()
+	held := make([]*goredis.IntCmd, len(zs))
+	for n, z := range zs {
+		held[n] = pipe.HLen(ctx, keys.Inflight(topic, z.Member.(string)))
+	}
+	if len(zs) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, inspectError(ctx, err)
+		}
+	}
+	return consumerInfos(zs, held), nil
 }
 
 // Stats returns a snapshot of topic.
@@ -83,7 +103,7 @@ func (i *Inspector) StatsAndConsumers(ctx context.Context, topic string) (*Topic
 	if reads[0].broken != nil {
 		return nil, nil, reads[0].broken
 	}
-	return &out[0], reads[0].consumerInfos(), nil
+	return &out[0], consumerInfos(reads[0].consumers.Val(), reads[0].held), nil
 }
 
 func atoi(s string) int64 {

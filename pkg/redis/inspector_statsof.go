@@ -97,14 +97,14 @@ func (i *Inspector) statsOf(ctx context.Context, topics []string, out []TopicSta
 	return reads, nil
 }
 
-// consumerInfos lists the topic's consumers and what each holds.
-func (r *topicReads) consumerInfos() []ConsumerInfo {
-	zs := r.consumers.Val()
+// consumerInfos lists consumers (their ids scored by lease expiry) with
+// what each holds: held[n] is the length of the n-th one's inflight hash.
+func consumerInfos(zs []goredis.Z, held []*goredis.IntCmd) []ConsumerInfo {
 	out := make([]ConsumerInfo, len(zs))
 	for n, z := range zs {
 		out[n] = ConsumerInfo{ID: z.Member.(string), LeaseExpiry: time.UnixMilli(int64(z.Score))}
-		if n < len(r.held) {
-			out[n].InFlight = r.held[n].Val()
+		if n < len(held) {
+			out[n].InFlight = held[n].Val()
 		}
 	}
 	return out

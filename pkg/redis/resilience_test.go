@@ -34,20 +34,23 @@ func longHandlerKeepsItsMessage(t *testing.T, b *bundle) {
 		if runs.Add(1) == 1 {
 			close(started)
 		}
-		time.Sleep(1500 * time.Millisecond) // 3× the recovery window
+		time.Sleep(3 * time.Second) // 3× the recovery window
 		return nil
-	}, redis.WithRecoveryWindow(500*time.Millisecond))
+	}, redis.WithRecoveryWindow(time.Second))
 	<-started
-	// A second consumer in another "process" reaps dead consumers every
-	// ~80ms; it must find nothing to take.
+	// A second consumer in another "process" reaps dead consumers several
+	// times a window; it must find nothing to take. (The window is 1 s,
+	// not less, so that a machine loaded enough to starve the renewing
+	// goroutine for half a second does not fail the test: that process
+	// would rightly be taken for dead.)
 	other := setup(t)
 	other.topic = b.topic
 	var stolen atomic.Int32
 	subscribe(t, other, func(context.Context, *redis.Message) error {
 		stolen.Add(1)
 		return nil
-	}, redis.WithRecoveryWindow(500*time.Millisecond))
-	eventually(t, 10*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
+	}, redis.WithRecoveryWindow(time.Second))
+	eventually(t, 20*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
 	if stolen.Load() != 0 || runs.Load() != 1 {
 		t.Fatalf("message delivered %d more times to another consumer, %d times in all to the first", stolen.Load(), runs.Load())
 	}

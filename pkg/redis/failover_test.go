@@ -13,6 +13,7 @@ import (
 
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/redistest"
 )
 
 // chaos publishes to and consumes from a few topics continuously while a
@@ -162,18 +163,16 @@ func (c *chaos) recovered(topic string, within time.Duration) (pub, cons time.Du
 	c.t.Helper()
 	tl := c.tallies[topic]
 	k := c.killed()
-	for {
+	var pubOK, consOK bool
+	var lastErr error
+	if !redistest.WaitUntil(within-time.Since(k), func() bool {
 		tl.mu.Lock()
-		pubOK, consOK, lastErr := !tl.firstPub.IsZero(), !tl.firstCons.IsZero(), tl.lastErr
-		tl.mu.Unlock()
-		if pubOK && consOK {
-			break
-		}
-		if time.Since(k) > within {
-			c.t.Fatalf("%v after the kill, topic %s has not recovered: publishing resumed %v (last error: %v), consuming resumed %v",
-				within, topic, pubOK, lastErr, consOK)
-		}
-		time.Sleep(5 * time.Millisecond)
+		defer tl.mu.Unlock()
+		pubOK, consOK, lastErr = !tl.firstPub.IsZero(), !tl.firstCons.IsZero(), tl.lastErr
+		return pubOK && consOK
+	}) {
+		c.t.Fatalf("%v after the kill, topic %s has not recovered: publishing resumed %v (last error: %v), consuming resumed %v",
+			within, topic, pubOK, lastErr, consOK)
 	}
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
@@ -287,14 +286,10 @@ func (c *chaos) finish(drain time.Duration) map[string]outcome {
 // a real leak is still goleak's to report.
 func awaitRedialers(t *testing.T) {
 	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
 		buf := make([]byte, 1<<20)
-		for time.Now().Before(deadline) {
+		redistest.WaitUntil(10*time.Second, func() bool {
 			n := runtime.Stack(buf, true)
-			if !strings.Contains(string(buf[:n]), "(*ConnPool).tryDial") {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return !strings.Contains(string(buf[:n]), "(*ConnPool).tryDial")
+		})
 	})
 }

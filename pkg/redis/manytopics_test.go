@@ -296,19 +296,15 @@ func TestManyTopicsKilledProcessLosesNothing(t *testing.T) {
 	_ = child.Process.Signal(syscall.SIGKILL)
 	killed := time.Now()
 	pub(nMsgs/2, nMsgs)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var n int
+	if !redistest.WaitUntil(60*time.Second, func() bool {
 		mu.Lock()
-		n := len(seen)
-		mu.Unlock()
-		if n == nMsgs {
-			break
-		}
-		if time.Now().After(deadline) {
-			procs, _ := b.m.Client().ZRangeWithScores(b.ctx, keys.Processes, 0, -1).Result()
-			t.Fatalf("%d of %d messages handled 60 s after SIGKILL; %d still held; processes %v", n, nMsgs, held(), procs)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a condition, with the deadline above
+		defer mu.Unlock()
+		n = len(seen)
+		return n == nMsgs
+	}) {
+		procs, _ := b.m.Client().ZRangeWithScores(b.ctx, keys.Processes, 0, -1).Result()
+		t.Fatalf("%d of %d messages handled 60 s after SIGKILL; %d still held; processes %v", n, nMsgs, held(), procs)
 	}
 	t.Logf("all %d messages handled %v after SIGKILL (child's recovery window %v)", nMsgs, time.Since(killed).Round(time.Millisecond), childWindow)
 	// Forgotten once its tombstone (two default recovery windows) ran out

@@ -277,10 +277,7 @@ func checkSecrets(t *testing.T) {
 	// go-redis probes a pool that failed to dial once a second, and the
 	// prober notices a Close only after its sleep; let it go before the
 	// leak check in TestMain.
-	deadline := time.Now().Add(3 * time.Second)
-	for goleak.Find() != nil && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	redistest.WaitUntil(3*time.Second, func() bool { return goleak.Find() == nil })
 }
 
 func itoa(n int) string {

@@ -205,10 +205,7 @@ func handled(ws ...*worker) int {
 // missing then is for the caller's tally to report.
 func awaitHandled(t *testing.T, ids []string, ws []*worker, d time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) && len(count(ids, readSeen(t, ws...)).lost) > 0 {
-		time.Sleep(50 * time.Millisecond)
-	}
+	redistest.WaitUntil(d, func() bool { return len(count(ids, readSeen(t, ws...)).lost) == 0 })
 }
 
 // tally compares the published ids with what was handled.

@@ -85,16 +85,11 @@ func TestRedisHang(t *testing.T) {
 	pubs.halt()
 	ids := pubs.published()
 
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	redistest.WaitUntil(20*time.Second, func() bool { // a miss is the tally's to report
 		mu.Lock()
-		r := count(ids, seen)
-		mu.Unlock()
-		if len(r.lost) == 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(count(ids, seen).lost) == 0
+	})
 	after := runtime.NumGoroutine()
 	for settle := time.Now(); after > baseline+5 && time.Since(settle) < 5*time.Second; after = runtime.NumGoroutine() {
 		time.Sleep(50 * time.Millisecond)

@@ -57,11 +57,8 @@ func TestRedisDown(t *testing.T) {
 		}
 		return false
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for handled(ws...) < 2000 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := handled(ws...); n < 2000 {
+	if !redistest.WaitUntil(15*time.Second, func() bool { return handled(ws...) >= 2000 }) {
+		n := handled(ws...)
 		s := stats(t, m, topic)
 		keys, _ := m.Client().Keys(context.Background(), "*").Result()
 		t.Fatalf("only %d of 2000 handled: pending=%d in_flight=%d delayed=%d consumers=%d; keys %v",

@@ -37,16 +37,9 @@ func TestStartSentinel(t *testing.T) {
 	if _, err := s.KillMaster(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	redistest.Eventually(t, 20*time.Second, "the failover", func() bool {
 		addr, _ := s.MasterAddr(ctx)
-		if addr == s.Data[1].Addr {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no failover")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return addr == s.Data[1].Addr
+	})
 	t.Logf("failover done %v after start", time.Since(start))
 }

@@ -269,6 +269,21 @@ func Info(ctx context.Context, c redis.Cmdable, section, field string) (string, 
 // MinWait is the shortest deadline Eventually waits for.
 const MinWait = 20 * time.Second
 
+// WaitUntil polls cond every few milliseconds until it is true or d has
+// passed, and says whether it became true. It is for callers that report a
+// miss themselves (a tally of what is missing, a measured bound), so d is
+// theirs: no minimum applies.
+func WaitUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
 // Eventually polls cond every few milliseconds until it is true, and fails
 // the test when d (at least MinWait) passes first. Tests wait on
 // conditions, never on bare sleeps.
@@ -278,11 +293,7 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	// suites at once: a deadline bounds a hang, it is not a speed claim,
 	// so none is shorter than MinWait.
 	d = max(d, MinWait)
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !WaitUntil(d, cond) {
+		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
 }

@@ -135,17 +135,12 @@ func TestReadyFollowsRedis(t *testing.T) {
 	}
 	waitFor := func(want int) map[string]string {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			code, doc := status()
-			if code == want {
-				return doc
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/ready is %d %v, want %d", code, doc, want)
-			}
-			time.Sleep(20 * time.Millisecond)
+		var code int
+		var doc map[string]string
+		if !redistest.WaitUntil(10*time.Second, func() bool { code, doc = status(); return code == want }) {
+			t.Fatalf("/ready is %d %v, want %d", code, doc, want)
 		}
+		return doc
 	}
 	waitFor(200)
 	own.Kill()

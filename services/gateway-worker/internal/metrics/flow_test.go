@@ -22,17 +22,10 @@ func TestFlowMetrics(t *testing.T) {
 	m.ObserveWait(redis.Wait{Topic: "a", Reason: redis.WaitRateLimit, Duration: 1500 * time.Millisecond})
 	m.ObserveWait(redis.Wait{Topic: "a", Reason: redis.WaitRateLimit, Duration: 500 * time.Millisecond})
 	m.ObserveWait(redis.Wait{Topic: "b", Reason: redis.WaitConcurrency, Duration: 250 * time.Millisecond})
-	for _, tc := range []struct {
-		name, topic string
-		want        float64
-	}{
-		{"gateway_worker_topic_paused", "a", 1},
-		{"gateway_worker_topic_paused", "b", 0},
-		{"gateway_worker_flow_wait_seconds_total", "a", 2},
-		{"gateway_worker_flow_wait_seconds_total", "b", 0.25},
-	} {
-		if got := value(t, m, tc.name, tc.topic); got != tc.want {
-			t.Errorf("%s{topic=%q} = %v, want %v", tc.name, tc.topic, got, tc.want)
-		}
-	}
+	expect(t, m,
+		sample{"gateway_worker_topic_paused", "a", 1},
+		sample{"gateway_worker_topic_paused", "b", 0},
+		sample{"gateway_worker_flow_wait_seconds_total", "a", 2},
+		sample{"gateway_worker_flow_wait_seconds_total", "b", 0.25},
+	)
 }

@@ -49,6 +49,23 @@ func value(t *testing.T, m *metrics.Metrics, name, topic string) float64 {
 	return sum
 }
 
+// sample is a metric's expected value, summed over the series with topic
+// (all series when topic is "").
+type sample struct {
+	name, topic string
+	want        float64
+}
+
+// expect checks each of samples against m.
+func expect(t *testing.T, m *metrics.Metrics, samples ...sample) {
+	t.Helper()
+	for _, c := range samples {
+		if got := value(t, m, c.name, c.topic); got != c.want {
+			t.Errorf("%s{topic=%q} = %v, want %v", c.name, c.topic, got, c.want)
+		}
+	}
+}
+
 func label(m *dto.Metric, name string) string {
 	for _, l := range m.GetLabel() {
 		if l.GetName() == name {
@@ -70,19 +87,15 @@ func TestObserve(t *testing.T) {
 	} {
 		m.Observe(e)
 	}
-	for name, want := range map[string]float64{
-		"gateway_worker_messages_processed_total":     1,
-		"gateway_worker_messages_failed_total":        2,
-		"gateway_worker_messages_retried_total":       1,
-		"gateway_worker_messages_dead_lettered_total": 1,
-		"gateway_worker_messages_requeued_total":      1,
-		"gateway_worker_handler_duration_seconds":     4,
-		"gateway_worker_redis_up":                     0,
-	} {
-		if got := value(t, m, name, ""); got != want {
-			t.Errorf("%s = %v, want %v", name, got, want)
-		}
-	}
+	expect(t, m,
+		sample{"gateway_worker_messages_processed_total", "", 1},
+		sample{"gateway_worker_messages_failed_total", "", 2},
+		sample{"gateway_worker_messages_retried_total", "", 1},
+		sample{"gateway_worker_messages_dead_lettered_total", "", 1},
+		sample{"gateway_worker_messages_requeued_total", "", 1},
+		sample{"gateway_worker_handler_duration_seconds", "", 4},
+		sample{"gateway_worker_redis_up", "", 0},
+	)
 }
 
 func TestInFlightMiddleware(t *testing.T) {
@@ -131,15 +144,11 @@ func (s fixedStats) StatsOf(context.Context, []string) ([]redis.TopicStats, erro
 func TestQueueGauges(t *testing.T) {
 	t.Parallel()
 	m := metrics.New(fixedStats{{Topic: "a", Pending: 5, Delayed: 4, InFlight: 3, Dead: 2, Consumers: 7}}, []string{"a"})
-	for name, want := range map[string]float64{
-		"gateway_worker_queue_messages": 5 + 4 + 3 + 2,
-		"gateway_worker_consumers":      7,
-		"gateway_worker_redis_up":       1,
-	} {
-		if got := value(t, m, name, ""); got != want {
-			t.Errorf("%s = %v, want %v", name, got, want)
-		}
-	}
+	expect(t, m,
+		sample{"gateway_worker_queue_messages", "", 5 + 4 + 3 + 2},
+		sample{"gateway_worker_consumers", "", 7},
+		sample{"gateway_worker_redis_up", "", 1},
+	)
 }
 
 // oneBroken answers like the Inspector when one topic has a key of the
@@ -158,17 +167,10 @@ func (oneBroken) StatsOf(context.Context, []string) ([]redis.TopicStats, error) 
 func TestOneBrokenTopic(t *testing.T) {
 	t.Parallel()
 	m := metrics.New(oneBroken{}, []string{"ok", "broken"})
-	for _, c := range []struct {
-		name, topic string
-		want        float64
-	}{
-		{"gateway_worker_redis_up", "", 1},
-		{"gateway_worker_queue_readable", "ok", 1},
-		{"gateway_worker_queue_readable", "broken", 0},
-		{"gateway_worker_queue_messages", "ok", 3},
-	} {
-		if got := value(t, m, c.name, c.topic); got != c.want {
-			t.Errorf("%s{topic=%q} = %v, want %v", c.name, c.topic, got, c.want)
-		}
-	}
+	expect(t, m,
+		sample{"gateway_worker_redis_up", "", 1},
+		sample{"gateway_worker_queue_readable", "ok", 1},
+		sample{"gateway_worker_queue_readable", "broken", 0},
+		sample{"gateway_worker_queue_messages", "ok", 3},
+	)
 }

@@ -112,6 +112,7 @@ func (a *api) routes() []route {
 		{http.MethodGet, "/v1/history", a.historyOfAll},
 		{http.MethodGet, "/v1/topics/{topic}/history", a.topicHistory},
 		{http.MethodGet, "/v1/topics/{topic}/messages/{id}", a.findMessage},
+		{http.MethodGet, "/v1/topics/{topic}/messages:lookup", a.lookupMessage},
 		{http.MethodGet, "/v1/redis", a.redisInfo},
 		{http.MethodPost, "/v1/topics/{topic}/messages", a.publish},
 		{http.MethodPost, "/v1/topics/{topic}/messages:batch", a.publishBatch},

@@ -10,6 +10,7 @@
 //	GET    /v1/history                        processed and failed per minute, all topics, ?minutes=
 //	GET    /v1/topics/{topic}/history         processed and failed per minute, ?minutes=
 //	GET    /v1/topics/{topic}/messages/{id}   a message by id: its state, the message, its delivery attempts
+//	GET    /v1/topics/{topic}/messages:lookup the same with the id in the query, ?id=: any id, "." and ".." too
 //	GET    /v1/redis                          Redis version, mode, nodes, memory, eviction policy, clients
 //	POST   /v1/topics/{topic}/messages        publish one message     → 201 {"id":"..."}
 //	POST   /v1/topics/{topic}/messages:batch  publish up to MaxBatch  → 201 {"ids":[...]}

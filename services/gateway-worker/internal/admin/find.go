@@ -55,11 +55,31 @@ func (a *api) finders() []finder {
 	}
 }
 
-// findMessage looks a message up by id among the topic's pending, delayed,
-// in-flight messages and dead letters, the first MaxLookupScan of each.
+// findMessage looks a message up by the id in its path, GET
+// /v1/topics/{topic}/messages/{id}.
 func (a *api) findMessage(w http.ResponseWriter, r *http.Request) {
+	a.find(w, r, r.PathValue("id"))
+}
+
+// lookupMessage looks a message up by the id in its query, GET
+// /v1/topics/{topic}/messages:lookup?id=: any id, "." and ".." and ids
+// with "/", "?" or "#" included, which a path cannot carry as it is
+// (browsers and proxies resolve "." and ".." segments, "%2E%2E" too).
+func (a *api) lookupMessage(w http.ResponseWriter, r *http.Request) {
+	ids := r.URL.Query()["id"]
+	if len(ids) != 1 {
+		a.answer(w, r, func(context.Context, string) (any, error) {
+			return nil, badRequest("id: give one id, as ?id= (URL-encoded); got %d", len(ids))
+		})
+		return
+	}
+	a.find(w, r, ids[0])
+}
+
+// find answers the message with id among the topic's pending, delayed,
+// in-flight messages and dead letters, the first MaxLookupScan of each.
+func (a *api) find(w http.ResponseWriter, r *http.Request, id string) {
 	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
-		id := r.PathValue("id")
 		if err := checkIDs([]string{id}); err != nil {
 			return nil, badRequest("id: must be 1 to %d printable ASCII bytes without space, quote, backslash or braces, as message ids are", redis.MaxIDLen)
 		}

@@ -59,19 +59,24 @@ func FuzzTopicsQuery(f *testing.F) {
 	})
 }
 
-// FuzzMessageID: any id in GET /v1/topics/{topic}/messages/{id}, and any
-// minutes of a history.
+// FuzzMessageID: any id in GET /v1/topics/{topic}/messages/{id}, any query
+// of GET .../messages:lookup, and any minutes of a history.
 func FuzzMessageID(f *testing.F) {
-	for _, seed := range []string{"m-1", "a%20b", "%7B%7D", "x", "minutes=1440", "minutes=-1"} {
+	for _, seed := range []string{"m-1", "a%20b", "%7B%7D", "x", "minutes=1440", "minutes=-1", "id=..", "id=%2E%2E&id=a", "id=%3Fx%23y"} {
 		f.Add([]byte(seed))
 	}
 	path := "/v1/topics/" + redistest.Topic(f)
 	fuzzRequest(f, func(in []byte) *http.Request {
 		req := httptest.NewRequest(http.MethodGet, path+"/history", nil)
-		req.URL.RawQuery = string(in)
-		if len(in) > 0 && in[0]%2 == 0 { // half the inputs as an id
+		switch {
+		case len(in) > 0 && in[0]%3 == 0: // a third of the inputs as an id in the path
 			req = httptest.NewRequest(http.MethodGet, path+"/messages/x", nil)
 			req.URL.Path, req.URL.RawPath = path+"/messages/"+string(in), ""
+		case len(in) > 0 && in[0]%3 == 1: // a third as the lookup's query
+			req = httptest.NewRequest(http.MethodGet, path+"/messages:lookup", nil)
+			req.URL.RawQuery = string(in)
+		default:
+			req.URL.RawQuery = string(in)
 		}
 		return req
 	})

@@ -7,7 +7,9 @@
 // Content-Security-Policy that allows no inline script or style and no
 // other origin. It reads and changes everything through the admin API
 // (package admin) with the token the operator enters, kept in the tab's
-// sessionStorage.
+// sessionStorage. The view (filter, sort, page, topic, tab, message) is
+// kept in the URL's fragment, so a reload or a link shows the same, and
+// Back and Forward step through the views.
 //
 //	mux.Handle("GET /dashboard", dashboard.Handler())
 //	mux.Handle("GET /dashboard/", dashboard.Handler())

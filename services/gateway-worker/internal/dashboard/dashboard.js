@@ -14,10 +14,13 @@ const COUNTS = ["pending", "delayed", "in_flight", "dead", "consumers", "process
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
+// The view: what the operator chose to see. It is kept in the URL's
+// fragment (see "the view in the URL" below), so a reload keeps it and a
+// link opens it.
 const view = {
   q: "", sort: "name", offset: 0,           // the overview
   topic: null, tab: "pending", tabOffset: 0, // the topic page
-  detail: null,                              // {topic, id}: the message panel
+  detail: null,                              // the id of the open topic's message shown in the message panel
 };
 let topicStats = null;  // the open topic's counts
 let breakers = {};      // routed topic -> breaker state, from /metrics
@@ -405,20 +408,23 @@ function renderTab(doc) {
   $("requeue-all").disabled = $("purge").disabled = doc.total === 0;
   const head = $("tab-head");
   head.replaceChildren();
-  const cols = ["ID", tab.time[1], "Attempt", view.tab === "dead" ? "Reason" : "Last error", "Entry"];
+  const cols = ["ID", tab.time[1], "Failed", view.tab === "dead" ? "Reason" : "Last error", "Entry"];
   if (view.tab === "in_flight") cols.splice(1, 0, "Consumer");
-  for (const c of cols) head.appendChild(el("th", c === "Attempt" ? "num" : "", c));
+  for (const c of cols) {
+    const th = head.appendChild(el("th", c === "Failed" ? "num" : "", c));
+    if (c === "Failed") th.title = "Failed deliveries so far (the API's attempt)";
+  }
   head.appendChild(el("th")).appendChild(el("span", "visually-hidden", "Actions"));
   const body = document.querySelector("#tab-panel tbody");
   body.id = view.tab.replace("_", "") + "-rows"; // #pending-rows, #delayed-rows, #inflight-rows, #dead-rows
   body.dataset.tab = view.tab;
   body.replaceChildren();
   for (const m of doc[tab.list]) {
-    const tr = el("tr", view.detail && m.id && view.detail.id === m.id ? "open" : "");
+    const tr = el("tr", m.id && view.detail === m.id ? "open" : "");
     tr.dataset.id = m.id || "";
     const idTd = cell(tr, "", "", "id");
     if (m.id) {
-      const b = button(m.id, "link code show", () => openDetail(topic, m.id));
+      const b = button(m.id, "link code show", () => openDetail(m.id));
       b.dataset.id = m.id;
       idTd.appendChild(b);
     } else {
@@ -475,7 +481,7 @@ function renderDetail(doc) {
   const fact = facts($("detail-facts"));
   fact("Topic", topic, "topic");
   fact("State", STATE_NAMES[doc.state], "state");
-  fact("Attempts", String(m.attempt), "attempt");
+  fact("Attempt", attemptText(doc.state, m.attempt), "attempt");
   const published = m.published_at || (entry && entry.ts ? new Date(entry.ts).toISOString() : "");
   if (published) fact("Published", timeEl(published), "published_at");
   if (m.due_at) fact("Due", timeEl(m.due_at), "due_at");
@@ -510,11 +516,25 @@ function renderDetail(doc) {
   if (buttons) for (const b of buttons(topic, m)) actions.appendChild(b);
 }
 
+// attemptText says where a message stands in its deliveries. The API's
+// attempt counts failed deliveries so far: a waiting message's next
+// delivery is attempt + 1, an in-flight one (held by a consumer: running,
+// or prefetched to run next) is on attempt + 1 now, and a dead letter's
+// deliveries all failed.
+function attemptText(state, failed) {
+  const n = fmt(failed);
+  switch (state) {
+    case "in_flight": return "attempt " + fmt(failed + 1) + ", in flight (running or prefetched)" + (failed ? " after " + n + " failed" : "");
+    case "dead": return failed === 0 ? "never delivered" : failed === 1 ? "1 delivery, failed" : n + " deliveries, all failed";
+    default: return (failed === 0 ? "not delivered yet" : n + " failed") + " · attempt " + fmt(failed + 1) + " is next";
+  }
+}
+
 // detailMissing says the message is gone (processed, deleted) or was
 // never there.
 function detailMissing(why) {
   $("detail").hidden = false;
-  $("detail-id").textContent = view.detail.id;
+  $("detail-id").textContent = view.detail;
   const dd = el("dd", "hot", why);
   dd.dataset.field = "state";
   $("detail-facts").replaceChildren(el("dt", "", "State"), dd);
@@ -525,10 +545,8 @@ function detailMissing(why) {
   last.detail = "";
 }
 
-async function openDetail(topic, id) {
-  view.detail = { topic, id };
-  last.detail = "";
-  refresh();
+function openDetail(id) {
+  go(() => { view.detail = id; last.detail = ""; });
 }
 
 // --- changes --------------------------------------------------------------
@@ -607,19 +625,26 @@ async function refresh() {
       ]);
       if (seen !== epoch) { again = true; return; }
       if (t === view.topic) {
+        $("topic").hidden = false;
         renderTopic(one.stats);
         renderTab(list);
         if (slow) chart($("topic-chart"), $("topic-summary"), await api("GET", topicPath(t) + "/history?minutes=" + CHART));
       }
     }
-    if (view.detail !== null) {
+    $("topic").hidden = view.topic === null;
+    if (view.topic !== null && view.detail !== null) {
+      const [t, id] = [view.topic, view.detail];
+      // The id goes in the query: a path cannot carry ".", ".." or "a/b"
+      // (the browser resolves them before sending).
       try {
-        renderDetail(await api("GET", topicPath(view.detail.topic) + "/messages/" + encodeURIComponent(view.detail.id)));
+        const doc = await api("GET", topicPath(t) + "/messages:lookup?id=" + encodeURIComponent(id));
+        if (t === view.topic && id === view.detail) renderDetail(doc);
       } catch (err) {
         if (err.status !== 404 && err.status !== 400) throw err;
-        detailMissing(err.message);
+        if (t === view.topic && id === view.detail) detailMissing(err.message);
       }
     }
+    $("detail").hidden = view.topic === null || view.detail === null;
     clearError();
     $("status").textContent = "Updated " + clock(new Date()) + " · every " + REFRESH_MS / 1000 + " s";
   } catch (err) {
@@ -637,12 +662,11 @@ async function refresh() {
 
 function resume() { paused = false; ticks = 0; refresh(); }
 
-// forgetData empties every panel a token filled, and closes the topic and
+// forgetData empties every panel a token filled, and hides the topic and
 // the message: after Forget or a refused token nothing it read stays on
-// screen.
+// screen. The view stays (it is the URL's): with a token again, the same
+// topic and message show.
 function forgetData() {
-  view.topic = null;
-  view.detail = null;
   topicStats = null;
   last = {};
   for (const id of ["topic-rows", "redis-facts", "history-chart", "topic-chart", "tab-head", "detail-facts", "detail-actions", "detail-headers", "detail-attempts"]) $(id).replaceChildren();
@@ -654,14 +678,78 @@ function forgetData() {
 }
 
 function openTopic(topic, tab) {
-  view.topic = topic;
-  view.tab = tab;
-  view.tabOffset = 0;
-  last.tab = "";
-  last.slow = undefined;
-  $("topic").hidden = false;
+  go(() => {
+    view.topic = topic;
+    view.tab = tab;
+    view.tabOffset = 0;
+    view.detail = null;
+    last.tab = "";
+    last.slow = undefined;
+  });
+}
+
+// --- the view in the URL --------------------------------------------------
+
+// The view is kept in the URL's fragment, which is never sent to a server:
+// #q=orders&sort=-pending&page=2&topic=orders.created&tab=dead&tpage=1&msg=bad-1,
+// each left out at its default. Every change the operator makes is a new
+// history entry (typing in the filter replaces its own), so Back and
+// Forward step through the views, and a reload or a link shows the same.
+const SORTS = [...document.querySelectorAll("#topic-head th[data-sort]")].flatMap((th) => [th.dataset.sort, "-" + th.dataset.sort]);
+const TOPIC_NAME = /^[A-Za-z0-9._:-]{1,200}$/; // as the API's
+const MAX_PAGE = 1000000;
+
+function viewHash() {
+  const p = new URLSearchParams();
+  if (view.q) p.set("q", view.q);
+  if (view.sort !== "name") p.set("sort", view.sort);
+  if (view.offset) p.set("page", String(view.offset / PAGE + 1));
+  if (view.topic !== null) {
+    p.set("topic", view.topic);
+    if (view.tab !== "pending") p.set("tab", view.tab);
+    if (view.tabOffset) p.set("tpage", String(view.tabOffset / PAGE + 1));
+    if (view.detail !== null) p.set("msg", view.detail);
+  }
+  const s = p.toString();
+  return s ? "#" + s : "";
+}
+
+// pageOffset is the offset of the page a parameter names, 0 when it names
+// none.
+function pageOffset(p, name) {
+  const n = Number(p.get(name));
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? (n - 1) * PAGE : 0;
+}
+
+// restoreView sets the view from the URL, what it cannot use left at its
+// default, and shows it.
+function restoreView() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const topic = p.get("topic"), tab = p.get("tab"), msg = p.get("msg");
+  view.q = (p.get("q") || "").trim().slice(0, 200);
+  view.sort = SORTS.includes(p.get("sort")) ? p.get("sort") : "name";
+  view.offset = pageOffset(p, "page");
+  view.topic = topic !== null && TOPIC_NAME.test(topic) ? topic : null;
+  view.tab = Object.hasOwn(TABS, tab || "") ? tab : "pending";
+  view.tabOffset = view.topic === null ? 0 : pageOffset(p, "tpage");
+  view.detail = view.topic !== null && msg ? msg : null;
+  $("filter").value = view.q;
+  last = {};
+  history.replaceState(null, "", location.pathname + location.search + viewHash());
+}
+
+// go makes the change of the view the operator asked for, records it in
+// the URL (in place of the current entry when replace is set) and redraws.
+function go(change, replace) {
+  change();
+  const url = location.pathname + location.search + viewHash();
+  if (url !== location.pathname + location.search + location.hash) {
+    if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
+  }
   refresh();
 }
+
+window.addEventListener("popstate", () => { restoreView(); refresh(); });
 
 // --- wiring ---------------------------------------------------------------
 
@@ -669,35 +757,37 @@ for (const th of document.querySelectorAll("#topic-head th[data-sort]")) {
   th.querySelector("button").addEventListener("click", () => {
     const s = th.dataset.sort;
     // Names sort up first, counts largest first.
-    view.sort = view.sort === s ? "-" + s : view.sort === "-" + s ? s : s === "name" ? s : "-" + s;
-    view.offset = 0;
-    refresh();
+    go(() => {
+      view.sort = view.sort === s ? "-" + s : view.sort === "-" + s ? s : s === "name" ? s : "-" + s;
+      view.offset = 0;
+    });
   });
 }
 
 let filterTimer = null;
 $("filter").addEventListener("input", () => {
   clearTimeout(filterTimer);
-  filterTimer = setTimeout(() => { view.q = $("filter").value.trim(); view.offset = 0; refresh(); }, 200);
+  filterTimer = setTimeout(() => go(() => { view.q = $("filter").value.trim(); view.offset = 0; }, true), 200);
 });
 
-$("topics-prev").addEventListener("click", () => { view.offset = Math.max(0, view.offset - PAGE); refresh(); });
-$("topics-next").addEventListener("click", () => { view.offset += PAGE; refresh(); });
-$("tab-prev").addEventListener("click", () => { view.tabOffset = Math.max(0, view.tabOffset - PAGE); refresh(); });
-$("tab-next").addEventListener("click", () => { view.tabOffset += PAGE; refresh(); });
+$("topics-prev").addEventListener("click", () => go(() => { view.offset = Math.max(0, view.offset - PAGE); }));
+$("topics-next").addEventListener("click", () => go(() => { view.offset += PAGE; }));
+$("tab-prev").addEventListener("click", () => go(() => { view.tabOffset = Math.max(0, view.tabOffset - PAGE); }));
+$("tab-next").addEventListener("click", () => go(() => { view.tabOffset += PAGE; }));
 
 for (const b of document.querySelectorAll("button.tab")) {
-  b.addEventListener("click", () => { view.tab = b.dataset.tab; view.tabOffset = 0; last.tab = ""; refresh(); });
+  b.addEventListener("click", () => go(() => { view.tab = b.dataset.tab; view.tabOffset = 0; last.tab = ""; }));
 }
 
 $("topic-pause").addEventListener("click", () => { if (topicStats) setPaused(topicStats.topic, !topicStats.paused); });
-$("close-topic").addEventListener("click", () => { view.topic = null; $("topic").hidden = true; refresh(); });
-$("close-detail").addEventListener("click", () => { view.detail = null; $("detail").hidden = true; refresh(); });
+// A message belongs to its topic's page: closing the page closes it too.
+$("close-topic").addEventListener("click", () => go(() => { view.topic = null; view.detail = null; }));
+$("close-detail").addEventListener("click", () => go(() => { view.detail = null; }));
 
 $("lookup-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const id = $("lookup-id").value.trim();
-  if (id && view.topic) openDetail(view.topic, id);
+  if (id && view.topic !== null) openDetail(id);
 });
 
 $("requeue-all").addEventListener("click", () => {
@@ -741,5 +831,6 @@ $("forget-token").addEventListener("click", () => {
 });
 
 if (token()) $("token").placeholder = "Token saved for this tab";
+restoreView();
 refresh();
 setInterval(() => { if (!paused) refresh(); }, REFRESH_MS);

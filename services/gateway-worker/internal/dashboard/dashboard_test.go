@@ -2,14 +2,9 @@ package dashboard_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,15 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"goweb/pkg/config"
-	"goweb/pkg/logger"
-	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/admin"
-	"goweb/services/gateway-worker/internal/app"
 	"goweb/services/gateway-worker/internal/dashboard"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
@@ -74,190 +64,16 @@ func TestPage(t *testing.T) {
 	}
 }
 
-// chromium returns the browser to drive. CI installs it, so a missing
-// browser fails the test rather than skipping it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Fatal("no Chromium found in PATH (tried chromium, chromium-browser, google-chrome, headless-shell): " +
-		"install it with `apt-get install -y chromium`; .ci/run does")
-	return ""
-}
-
-// browser returns a chromedp context for a headless Chromium that works as
-// root in a container. The cleanup cancels the tab and then the allocator,
-// which waits for the browser process to exit, so no goroutine outlives
-// the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	// Start the browser now, so its start-up is not charged to a step.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
-
-// startApp runs the whole service with the admin token, consuming only
-// user.notification, so the test's topic keeps its messages.
-func startApp(t *testing.T) (baseURL string, m *redis.Manager) {
-	t.Helper()
-	return startAppWith(t, map[string]any{"worker.topics": "user.notification"})
-}
-
-// startAppWith is startApp with more settings.
-func startAppWith(t *testing.T, settings map[string]any) (baseURL string, m *redis.Manager) {
-	t.Helper()
-	host, redisPort, _ := net.SplitHostPort(servicetest.Redis.Addr)
-	appPort, err := redistest.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := map[string]any{
-		"redis.host": host, "redis.port": redisPort, "app.port": appPort,
-		"admin.token": token, "shutdown.timeout": "2s",
-	}
-	maps.Copy(values, settings)
-	cfg := config.NewFromMap(values)
-	a, err := app.New(context.Background(), app.Options{Config: cfg, Log: logger.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app: %v", err)
-		}
-	})
-	return "http://127.0.0.1:" + strconv.Itoa(appPort), servicetest.Manager(t, servicetest.Redis.Addr)
-}
-
-// seed gives topic two dead letters (dl-1, dl-2), failed by a real
-// consumer, and then three pending messages.
-func seed(t *testing.T, m *redis.Manager, topic string) {
-	t.Helper()
-	ctx := servicetest.Ctx(t)
-	q := m.GetQueue()
-	for _, id := range []string{"dl-1", "dl-2"} {
-		if _, err := q.Enqueue(ctx, topic, map[string]any{"order_id": id}, redis.WithID(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var settled atomic.Int32
-	sctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- q.Subscribe(sctx, topic, func(context.Context, *redis.Message) error {
-			return redis.SkipRetry(errors.New("smtp: connection refused"))
-		}, redis.WithObserver(func(redis.Event) { settled.Add(1) }))
-	}()
-	servicetest.Eventually(t, 20*time.Second, "two dead letters", func() bool { return settled.Load() == 2 })
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		if _, err := q.Enqueue(ctx, topic, map[string]any{"n": i}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// waitJS polls a JavaScript expression in the page until it is true.
-func waitJS(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))
-}
-
-// css selects the first element matching a CSS selector.
-type css = chromedp.CSS
-
-// click finds and clicks the element sel selects in one step in the page,
-// once it is there, enabled and shown: chromedp.Click looks a node up and
-// then clicks it by id, and a refresh that redraws a table in between
-// leaves an id that no longer exists.
-func click(sel css) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](fmt.Sprintf(
-		`(() => { const e = document.querySelector(%q); if (!e || e.disabled || e.offsetParent === null) return false; e.click(); return true; })()`,
-		string(sel)))
-}
-
-// openTab opens the topic's page on one tab of its messages.
-func openTab(topic, tab string) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(
-		click(css(`button.open-topic[data-topic="`+topic+`"]`)),
-		waitJS(`document.getElementById("topic-name").textContent === "`+topic+`"`),
-		click(css(`button.tab[data-tab="`+tab+`"]`)),
-		waitJS(`document.querySelector('button.tab[data-tab="`+tab+`"]').getAttribute("aria-selected") === "true"`),
-	)
-}
-
-func cellIs(topic, field, want string) string {
-	return `(document.querySelector('tr[data-topic="` + topic + `"] td[data-field="` + field + `"]') || {}).textContent === "` + want + `"`
-}
-
-// answerDialogs answers every confirm of the tab as accept says when it
-// opens (a confirm blocks the click that opened it) and counts them. It
-// ends with the tab.
-func answerDialogs(ctx context.Context, accept *atomic.Bool) *atomic.Int32 {
-	var dialogs atomic.Int32
-	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for _, err := range opening {
-			if err != nil {
-				return
-			}
-			dialogs.Add(1)
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
-		}
-	}()
-	return &dialogs
-}
-
-// stepper returns a function that runs a named step's actions within 30 s
-// and fails the test with the page's HTML if they do not complete.
-func stepper(t *testing.T, ctx context.Context) func(string, ...chromedp.Action[chromedp.Void]) {
-	return func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(css("main")))
-			t.Fatalf("%s: %v\npage:\n%s", step, err, html)
-		}
-	}
-}
-
 func TestDashboardInBrowser(t *testing.T) {
 	t.Parallel()
 	base, m := startApp(t)
 	topic := redistest.Topic(t)
 	seed(t, m, topic)
 	insp := m.Inspector()
-	ctx := browser(t)
+	ctx, run := newTab(t)
 
 	var accept atomic.Bool // the confirm before a purge: cancelled, then accepted
 	dialogs := answerDialogs(ctx, &accept)
-	run := stepper(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.TextContent(css(sel)))
@@ -280,9 +96,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// With the token: the topic's row with its counts, and no error.
 	run("counts with the token",
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
-		chromedp.SendKeys(css("#filter"), topic),
+		enterToken(topic),
 		waitJS(cellIs(topic, "pending", "3")+" && "+cellIs(topic, "dead", "2")+" && "+cellIs(topic, "failed", "2")+
 			" && "+cellIs(topic, "processed", "0")+" && "+cellIs(topic, "delayed", "0")+" && "+cellIs(topic, "in_flight", "0")),
 		waitJS(`document.getElementById("error").hidden`),
@@ -387,8 +201,7 @@ func TestDashboardErrors(t *testing.T) {
 		err := chromedp.Do(sctx,
 			chromedp.Navigate(srv.URL+"/dashboard"),
 			waitJS(`!document.getElementById("error").hidden`),
-			chromedp.SendKeys(css("#token"), token),
-			click(css("#save-token")),
+			enterToken(""),
 			waitJS(`!document.getElementById("error").hidden && document.getElementById("error").dataset.status !== "401"`),
 		)
 		var banner string
@@ -408,24 +221,15 @@ func TestDashboardDelayed(t *testing.T) {
 	t.Parallel()
 	base, m := startApp(t)
 	topic := redistest.Topic(t)
-	q := m.GetQueue()
-	for n, id := range []string{"dd-1", "dd-2"} {
-		if err := q.PublishWithDelay(servicetest.Ctx(t), topic, map[string]any{"n": n}, time.Duration(n+1)*time.Hour, redis.WithID(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx := browser(t)
+	publishDelayed(t, m, topic, "dd-1", "dd-2")
+	ctx, run := newTab(t)
 	var accept atomic.Bool
 	accept.Store(true)
 	dialogs := answerDialogs(ctx, &accept)
-	run := stepper(t, ctx)
 	rowIDs := `[...document.querySelectorAll("#delayed-rows tr")].map(r => r.dataset.id).join(",")`
 
 	run("open the delayed messages",
-		chromedp.Navigate(base+"/dashboard"),
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
-		chromedp.SendKeys(css("#filter"), topic),
+		signIn(base, topic),
 		waitJS(cellIs(topic, "delayed", "2")+" && "+cellIs(topic, "pending", "0")),
 		openTab(topic, "delayed"),
 		waitJS(rowIDs+` === "dd-1,dd-2"`),
@@ -463,8 +267,7 @@ func TestDashboardPause(t *testing.T) {
 	if err := m.GetQueue().Publish(servicetest.Ctx(t), topic, map[string]any{"n": 1}); err != nil {
 		t.Fatal(err)
 	}
-	ctx := browser(t)
-	run := stepper(t, ctx)
+	_, run := newTab(t)
 	flip := css(`button.pause[data-topic="` + topic + `"]`)
 	paused := func() bool {
 		p, err := m.Inspector().Paused(servicetest.Ctx(t), topic)
@@ -474,10 +277,7 @@ func TestDashboardPause(t *testing.T) {
 		return p
 	}
 	run("pause",
-		chromedp.Navigate(base+"/dashboard"),
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
-		chromedp.SendKeys(css("#filter"), topic),
+		signIn(base, topic),
 		waitJS(cellIs(topic, "pending", "1")+" && "+cellIs(topic, "flow", "")),
 		click(flip),
 		waitJS(cellIs(topic, "flow", "Paused")),

@@ -31,14 +31,10 @@ func TestDashboardShowsARoute(t *testing.T) {
 		s, err := m.Inspector().Stats(servicetest.Ctx(t), topic)
 		return err == nil && s.Dead == 1
 	})
-	ctx := browser(t)
-	run := stepper(t, ctx)
+	ctx, run := newTab(t)
 	row := `document.querySelector('#topic-rows tr[data-topic="` + topic + `"]')`
 	run("the breaker in the topic's row",
-		chromedp.Navigate(base+"/dashboard"),
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
-		chromedp.SendKeys(css("#filter"), topic),
+		signIn(base, topic),
 		waitJS(row+` && `+row+`.querySelector('[data-field="breaker"]')?.textContent === " · breaker closed"`),
 	)
 	run("the dead letter's attempt", openTab(topic, "dead"),

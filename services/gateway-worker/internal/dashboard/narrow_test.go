@@ -1,16 +1,10 @@
 package dashboard_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"goweb/pkg/redis"
-	"goweb/pkg/redis/redistest"
-	"goweb/services/gateway-worker/internal/servicetest"
 )
 
 // The second stranger's report (defects 1-3 and 5): a phone-wide page with
@@ -19,26 +13,13 @@ import (
 // token loaded.
 func TestDashboardNarrowAndLongIDs(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": "user.notification"})
-	q := m.GetQueue()
-	ctx0 := servicetest.Ctx(t)
-	for i := range 300 {
-		if err := q.Publish(ctx0, fmt.Sprintf("order.reminder.%03d", i), map[string]any{"n": i}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base, m := startWithTopics(t, 300, "order.reminder.%03d")
 	long := strings.Repeat("L", 250)
-	if err := q.PublishWithDelay(ctx0, "order.reminder.000", map[string]any{"long": 1}, time.Hour, redis.WithID(long)); err != nil {
-		t.Fatal(err)
-	}
-	ctx := browser(t)
-	run := stepper(t, ctx)
+	publishDelayed(t, m, "order.reminder.000", long)
+	ctx, run := newTab(t)
 	run("the overview at 390x844",
 		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(base+"/dashboard"),
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
+		signIn(base, ""),
 		waitJS(`document.querySelectorAll("#topic-rows tr").length === 50`),
 		settled,
 	)

@@ -1,13 +1,9 @@
 package dashboard_test
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,98 +16,6 @@ import (
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
-
-// startAppOn is startAppWith on the redis-server at addr, with a manager
-// of it.
-func startAppOn(t *testing.T, addr string, settings map[string]any) (baseURL string, m *redis.Manager) {
-	t.Helper()
-	host, port, _ := net.SplitHostPort(addr)
-	settings["redis.host"], settings["redis.port"] = host, port
-	base, _ := startAppWith(t, settings)
-	return base, servicetest.Manager(t, addr)
-}
-
-// artifacts is where the browser tests write their screenshots:
-// $DASHBOARD_ARTIFACTS, or a directory of the test's own.
-func artifacts(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("DASHBOARD_ARTIFACTS"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	return t.TempDir()
-}
-
-// screenshot saves the viewport at width x height as name.png.
-func screenshot(t *testing.T, ctx context.Context, dir, name string, width, height int64) {
-	t.Helper()
-	err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height), js(`document.activeElement.blur(); `+
-		`document.querySelectorAll(".scroll").forEach(e => e.scrollLeft = 0); window.scrollTo(0, 0)`), settled)
-	var png []byte
-	if err == nil {
-		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	}
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	}
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	t.Logf("screenshot %s", filepath.Join(dir, name+".png"))
-}
-
-// axePath is axe-core's script, installed by make test-deps.
-const axePath = "../../../../test/npm/node_modules/axe-core/axe.min.js"
-
-// audit runs axe-core in the page and fails the test on any violation of
-// impact serious or critical.
-func audit(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	src, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run `make test-deps`, which installs test/npm with npm ci", err)
-	}
-	// DevTools' evaluation is not subject to the page's CSP.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](string(src)+";0")); err != nil {
-		t.Fatalf("inject axe-core: %v", err)
-	}
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations`+
-		`.filter(v => v.impact === "serious" || v.impact === "critical")`+
-		`.map(v => v.impact + " " + v.id + ": " + v.help + " at " + v.nodes.slice(0, 5).map(n => n.target.join(" ")).join(", ")))`,
-		chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("axe.run: %v", err)
-	}
-	for _, v := range found {
-		t.Errorf("accessibility (%s): %s", what, v)
-	}
-}
-
-// settled waits for the page to lay out and paint (two animation frames).
-var settled = js(`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))`, chromedp.EvalAwaitPromise)
-
-// js runs a JavaScript expression in the page, as a step.
-func js(expr string, opts ...chromedp.EvaluateOption) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Evaluate[any](expr, opts...)(ctx, t)
-		return err
-	})
-}
-
-func evalBool(t *testing.T, ctx context.Context, expr string) bool {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
-const detailField = `(document.querySelector('#detail-facts [data-field="%s"]') || {}).textContent`
-
-func detail(field string) string { return strings.Replace(detailField, "%s", field, 1) }
 
 // TestDashboardPanels drives every panel and action of the page against the
 // whole service on a Redis of its own, with a routed topic the service
@@ -162,13 +66,10 @@ func TestDashboardPanels(t *testing.T) {
 		return err == nil && s.Processed == 3 && s.Dead == 1
 	})
 
-	ctx := browser(t)
-	run := stepper(t, ctx)
+	ctx, run := newTab(t)
 	run("overview",
 		chromedp.EmulateViewport(1400, 900),
-		chromedp.Navigate(base+"/dashboard"),
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
+		signIn(base, ""),
 		waitJS(cellIs(topic, "processed", "3")+" && "+cellIs(topic, "dead", "1")+" && "+cellIs(topic, "failed", "1")+
 			" && "+cellIs(topic, "dead_total", "1")+" && "+cellIs(topic, "retried", "0")+" && "+cellIs("email.send", "pending", "40")),
 		waitJS(`document.querySelector('tr[data-topic="`+topic+`"] svg.spark').getAttribute("aria-label") === "3 processed in the last 30 minutes"`),

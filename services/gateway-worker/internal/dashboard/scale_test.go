@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
@@ -90,35 +89,11 @@ func (tr *transfers) worst() (total float64, report string) {
 
 func TestDashboardManyTopics(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": "user.notification"})
-	q := m.GetQueue()
-	ctx0 := servicetest.Ctx(t)
-	// 5,000 topics with a message each, published from a few goroutines.
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < manyTopics; i += 8 {
-				if err := q.Publish(ctx0, fmt.Sprintf("load.topic-%05d", i), map[string]any{"n": i}); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	base, _ := startWithTopics(t, manyTopics, "load.topic-%05d")
 
-	ctx := browser(t)
+	ctx, run := newTab(t)
 	tr := &transfers{urls: map[network.RequestID]string{}, bytes: map[string][]float64{}}
 	chromedp.Listen(ctx, tr.listen)
-	run := stepper(t, ctx)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +101,7 @@ func TestDashboardManyTopics(t *testing.T) {
 
 	start := time.Now()
 	run("load the overview",
-		chromedp.SendKeys(css("#token"), token),
-		click(css("#save-token")),
+		enterToken(""),
 		// The service's own topic, user.notification, is the 5,001st.
 		waitJS(`document.querySelectorAll("#topic-rows tr").length === 50 && document.getElementById("topics-range").textContent === "1–50 of 5,001"`),
 	)

@@ -696,7 +696,7 @@ function openTopic(topic, tab) {
 // history entry (typing in the filter replaces its own), so Back and
 // Forward step through the views, and a reload or a link shows the same.
 const SORTS = [...document.querySelectorAll("#topic-head th[data-sort]")].flatMap((th) => [th.dataset.sort, "-" + th.dataset.sort]);
-const TOPIC_NAME = /^[A-Za-z0-9._:-]{1,200}$/; // as the API's
+const TOPIC_NAME = /^(?!\.+$)[A-Za-z0-9._:-]{1,200}$/; // as the API's: not dots only
 const MAX_PAGE = 1000000;
 
 function viewHash() {

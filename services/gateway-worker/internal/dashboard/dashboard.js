@@ -781,8 +781,8 @@ for (const b of document.querySelectorAll("button.tab")) {
 
 $("topic-pause").addEventListener("click", () => { if (topicStats) setPaused(topicStats.topic, !topicStats.paused); });
 // A message belongs to its topic's page: closing the page closes it too.
-$("close-topic").addEventListener("click", () => go(() => { view.topic = null; view.detail = null; }));
-$("close-detail").addEventListener("click", () => go(() => { view.detail = null; }));
+$("close-topic").addEventListener("click", () => go(() => { view.topic = view.detail = null; $("topic").hidden = $("detail").hidden = true; }));
+$("close-detail").addEventListener("click", () => go(() => { view.detail = null; $("detail").hidden = true; }));
 
 $("lookup-form").addEventListener("submit", (e) => {
   e.preventDefault();

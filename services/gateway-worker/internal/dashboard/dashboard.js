@@ -324,7 +324,12 @@ function renderTopics(doc) {
     if (t.error) name.appendChild(el("div", "hot", t.error));
     cell(tr, "", "", "spark").appendChild(spark(t.spark || []));
     for (const f of COUNTS) cell(tr, fmt(t[f]), f === "dead" && t.dead > 0 ? "num hot" : "num", f);
-    cell(tr, flowText(t), t.paused ? "hot" : "", "flow");
+    const flow = cell(tr, "", "flow", "flow");
+    for (const [text, cls, title] of flowParts(t)) {
+      const b = el("span", cls, text);
+      b.title = title;
+      flow.append(flow.firstChild ? " " : "", b);
+    }
     const flip = button(t.paused ? "Resume" : "Pause", "pause", () => setPaused(t.topic, !t.paused));
     flip.dataset.topic = t.topic;
     cell(tr, "").appendChild(flip);
@@ -346,14 +351,22 @@ function renderTopics(doc) {
   }
 }
 
-// flowText says whether a topic is paused and which limits it is consumed
-// with (GET /v1/topics gives them for this service's topics).
-function flowText(t) {
+// flowParts says whether a topic is paused and which limits it is consumed
+// with (GET /v1/topics gives them for this service's topics), as
+// [text, class, title] of short badges that wrap in a narrow Flow column.
+function flowParts(t) {
   const parts = [];
-  if (t.paused) parts.push("Paused");
-  if (t.limits && t.limits.rate_limit) parts.push(t.limits.rate_limit);
-  if (t.limits && t.limits.global_concurrency) parts.push("≤ " + t.limits.global_concurrency + " at once");
-  return parts.join(" · ");
+  if (t.paused) parts.push(["Paused", "badge hot", "Its consumers start no messages until it is resumed"]);
+  if (t.limits && t.limits.rate_limit) parts.push([t.limits.rate_limit, "badge", "Rate limit, across all consumers"]);
+  if (t.limits && t.limits.global_concurrency) {
+    parts.push(["≤ " + t.limits.global_concurrency + " at once", "badge", "Messages in flight at once, across all consumers"]);
+  }
+  return parts;
+}
+
+// flowText is flowParts as one line of text.
+function flowText(t) {
+  return flowParts(t).map((p) => p[0]).join(" · ");
 }
 
 // --- the topic page -------------------------------------------------------

@@ -203,8 +203,9 @@ func TestDashboardPanels(t *testing.T) {
 	}
 }
 
-// flowIs says that topic's Flow cell reads want, the limits it is consumed
-// with (the rate limit as the server spells it: 1000/s or 1000/1s).
+// flowIs says that topic's Flow cell has the badges of want, separated by
+// " · ": whether it is paused and the limits it is consumed with (the rate
+// limit as the server spells it: 1000/s or 1000/1s).
 func flowIs(topic, want string) string {
-	return `((document.querySelector('tr[data-topic="` + topic + `"] td[data-field="flow"]') || {}).textContent || "").replace("/1s", "/s") === "` + want + `"`
+	return `[...document.querySelectorAll('tr[data-topic="` + topic + `"] td[data-field="flow"] .badge')].map(b => b.textContent).join(" · ").replace("/1s", "/s") === "` + want + `"`
 }

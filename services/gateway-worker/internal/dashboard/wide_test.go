@@ -1,0 +1,58 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"goweb/pkg/redis/redistest"
+	"goweb/services/gateway-worker/internal/servicetest"
+)
+
+// At 1400x900 the whole topics table fits its card, with no sideways
+// scroll, though its widest row has every mark: a routed topic with its
+// breaker, flow limits and paused, next to a backlog nobody consumes; and
+// its badges pass the accessibility audit.
+func TestDashboardWideTopicsFit(t *testing.T) {
+	t.Parallel()
+	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(recv.Close)
+	rs := redistest.Start(t)
+	const topic = "orders.created.eu-west"
+	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": topic, "dispatch.routes": topic + "=" + recv.URL,
+		"worker.topic_options." + topic + ".rate_limit": "1000/s", "worker.topic_options." + topic + ".global_concurrency": 50})
+	ctx0 := servicetest.Ctx(t)
+	if err := m.Inspector().Pause(ctx0, topic); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := m.GetQueue().Publish(ctx0, topic, map[string]any{"order": "good"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.GetQueue().Publish(ctx0, "notifications.email.send", map[string]any{"to": "a@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, run := newTab(t)
+	run("the overview at 1400x900",
+		chromedp.EmulateViewport(1400, 900),
+		signIn(base, ""),
+		waitJS(flowIs(topic, "Paused · 1000/s · ≤ 50 at once")),
+		waitJS(`!!document.querySelector('tr[data-topic="notifications.email.send"] [data-field="warning"]')`),
+		settled,
+	)
+	for _, check := range []string{
+		`document.getElementById("topics").parentElement.scrollWidth <= document.getElementById("topics").parentElement.clientWidth`,
+		`[...document.querySelectorAll("#topic-rows button.pause")].every(b => b.getBoundingClientRect().right <= Math.min(window.innerWidth, ` +
+			`document.getElementById("topics").parentElement.getBoundingClientRect().right))`,
+		`document.documentElement.scrollWidth <= 1400`,
+	} {
+		if !evalBool(t, ctx, check) {
+			cols, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#topic-head th")].map(e => (e.textContent || "actions") + " " + Math.round(e.getBoundingClientRect().width))`))
+			t.Errorf("at 1400 px the topics table does not fit its card: false: %s\ncolumns: %q", check, cols)
+		}
+	}
+	audit(t, ctx, "1400x900, a paused topic")
+}

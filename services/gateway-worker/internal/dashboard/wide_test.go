@@ -55,4 +55,9 @@ func TestDashboardWideTopicsFit(t *testing.T) {
 		}
 	}
 	audit(t, ctx, "1400x900, a paused topic")
+	// On a phone the table scrolls inside its card, the page does not.
+	run("the overview at 390x844", chromedp.EmulateViewport(390, 844), settled)
+	if !evalBool(t, ctx, `document.documentElement.scrollWidth <= 390`) {
+		t.Error("at 390 px a paused topic with flow limits widens the page")
+	}
 }

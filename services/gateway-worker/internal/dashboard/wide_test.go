@@ -3,17 +3,20 @@ package dashboard_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
 // At 1400x900 the whole topics table fits its card, with no sideways
 // scroll, though its widest row has every mark: a routed topic with its
-// breaker, flow limits and paused, next to a backlog nobody consumes; and
+// breaker, flow limits and paused, next to a backlog nobody consumes and a
+// topic of the longest name allowed; and
 // its badges pass the accessibility audit.
 func TestDashboardWideTopicsFit(t *testing.T) {
 	t.Parallel()
@@ -21,6 +24,7 @@ func TestDashboardWideTopicsFit(t *testing.T) {
 	t.Cleanup(recv.Close)
 	rs := redistest.Start(t)
 	const topic = "orders.created.eu-west"
+	longest := strings.Repeat("tenant-0042.eu-west-1.", redis.MaxTopicLen/22) + strings.Repeat("x", redis.MaxTopicLen%22) // the longest name allowed
 	base, m := startAppOn(t, rs.Addr, map[string]any{"worker.topics": topic, "dispatch.routes": topic + "=" + recv.URL,
 		"worker.topic_options." + topic + ".rate_limit": "1000/s", "worker.topic_options." + topic + ".global_concurrency": 50})
 	ctx0 := servicetest.Ctx(t)
@@ -32,6 +36,9 @@ func TestDashboardWideTopicsFit(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := m.GetQueue().Publish(ctx0, "notifications.email.send", map[string]any{"to": "a@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.GetQueue().Publish(ctx0, longest, map[string]any{"n": 1}); err != nil {
 			t.Fatal(err)
 		}
 	}

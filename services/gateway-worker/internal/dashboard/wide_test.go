@@ -13,11 +13,12 @@ import (
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
-// At 1400x900 the whole topics table fits its card, with no sideways
-// scroll, though its widest row has every mark: a routed topic with its
-// breaker, flow limits and paused, next to a backlog nobody consumes and a
-// topic of the longest name allowed; and
-// its badges pass the accessibility audit.
+// At 1400x900 the whole topics table, Pause and Resume included, fits its
+// card with no sideways scroll, with the widest rows there are: a routed
+// topic (its breaker shows) with flow limits, paused; a backlog nobody
+// consumes (its warning shows); a topic of the longest name allowed. The
+// Flow badges pass the accessibility audit, and at 390x844 the page still
+// does not scroll sideways.
 func TestDashboardWideTopicsFit(t *testing.T) {
 	t.Parallel()
 	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))

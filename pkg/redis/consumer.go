@@ -92,8 +92,10 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 	// any consumer that may use them does.
 	c.q.sharing.started()
 	defer c.q.sharing.stopped()
-	// On the shared path, under the process's lease before the first fetch;
-	// should that fail, the consumer keeps a lease of its own meanwhile.
+	// Listed under the process's lease before the first fetch; on the
+	// shared path that lease stands for its own, which it keeps meanwhile
+	// should the listing fail.
+	c.leaser.joinProcess(ctx)
 	c.leaser.shareLease(ctx)
 	c.fetcher.block = &blocker{dial: c.q.m.newBlockingClient}
 	defer c.fetcher.block.close()
@@ -157,7 +159,7 @@ func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, 
 	} else if n > 0 {
 		c.q.log.Info("handed messages back", "topic", c.topic, "count", n)
 	}
-	if c.leaser.shared.Load() {
+	if c.q.sharing.leased() {
 		c.q.sharing.leaser.leave(sctx, c.id, c.topic, rerr == nil)
 	}
 	c.gate.released(sctx)

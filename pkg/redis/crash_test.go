@@ -64,6 +64,25 @@ func startChild(t *testing.T, b *bundle, env ...string) *exec.Cmd {
 func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	killedConsumerRecovered(t, b, b)
+}
+
+// A process on the per-topic path (one topic) is SIGKILLed while the only
+// other consumer of its topic is on the shared path, whose leaser reaps
+// processes, not topics: the killed process's lease in mq:processes lists
+// its consumer, so its messages are back within the recovery window too.
+func TestKilledPerTopicProcessRecoveredBySharedPath(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	killedConsumerRecovered(t, b, b.with(t, redis.WithSharedFetchAbove(0)))
+}
+
+// killedConsumerRecovered starts a child consuming b's topic on the
+// per-topic path, lets it take every message, SIGKILLs it, and checks that
+// a consumer of parent (b's topic) handles them all within the child's
+// recovery window.
+func killedConsumerRecovered(t *testing.T, b, parent *bundle) {
+	t.Helper()
 	const n = 8 // concurrency 4 plus 4 prefetched: the child holds them all
 	for i := 0; i < n; i++ {
 		if err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"n": i}); err != nil {
@@ -81,7 +100,7 @@ func TestKilledConsumerMessagesAreRecovered(t *testing.T) {
 
 	var mu sync.Mutex
 	seen := map[json.Number]int{}
-	subscribe(t, b, func(ctx context.Context, m *redis.Message) error {
+	subscribe(t, parent, func(ctx context.Context, m *redis.Message) error {
 		mu.Lock()
 		seen[m.Data["n"].(json.Number)]++
 		mu.Unlock()

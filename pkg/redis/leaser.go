@@ -31,7 +31,8 @@ type leaser struct {
 	gate         *gate
 	sharing      *sharing
 
-	shared atomic.Bool // under the process's lease (procLeaser): this one has stopped
+	listed atomic.Bool // listed under the process's lease (procLeaser)
+	shared atomic.Bool // on the shared path: the process's lease stands for this one, which has stopped
 }
 
 // run renews the lease every 2/5 of it, so one renewal may fail or come
@@ -68,7 +69,8 @@ func jitter(d time.Duration) time.Duration {
 // registry again: a Redis that lost its data (restarted without
 // persistence, failed over to an empty replica) lists what runs again
 // within the recovery window, for 0.1 commands a second per idle topic
-// instead of 0.5 at every renewal.
+// instead of 0.5 at every renewal. Where the process lease runs, it lists
+// all of the process's topics in one command instead.
 func (l *leaser) heartbeat(ctx context.Context, register bool) {
 	l.rclock.sync(ctx)
 	lease := l.rclock.Now().Add(l.lease).UnixMilli()
@@ -78,7 +80,7 @@ func (l *leaser) heartbeat(ctx context.Context, register bool) {
 	if errors.Is(fullError(err), ErrRedisFull) {
 		err = scripts.Lease.Run(ctx, l.client, []string{l.keys.Consumers()}, lease, l.cid).Err()
 	}
-	if err == nil && register {
+	if err == nil && register && !l.sharing.leased() {
 		// A full Redis refuses this SADD even of a topic already listed;
 		// the lease, which runs on a full Redis, is what matters.
 		err = l.client.SAdd(ctx, keys.Topics, l.keys.Topic()).Err()
@@ -91,9 +93,27 @@ func (l *leaser) heartbeat(ctx context.Context, register bool) {
 	}
 }
 
-// shareLease puts the consumer under its process's lease once the queue is
-// on the shared path, and reports whether it is; after a failure it stays
-// on its own lease and tries again at its next renewal.
+// joinProcess lists the consumer under its process's lease, before its
+// first fetch: whichever path the other consumers of its topic are on,
+// they find it should the process die. After a failure the process's next
+// renewal lists it.
+func (l *leaser) joinProcess(ctx context.Context) {
+	if !l.sharing.leased() {
+		return
+	}
+	if err := l.sharing.leaser.join(ctx, l.cid, l.keys.Topic(), l.lease); err != nil {
+		if ctx.Err() == nil {
+			l.errs.log("listing the consumer under the process lease failed", err, "topic", l.keys.Topic())
+		}
+		return
+	}
+	l.listed.Store(true)
+}
+
+// shareLease leaves the lease to the process once the queue is on the
+// shared path and the consumer is listed under it, and reports whether it
+// did; until then the consumer keeps its own lease and tries again at its
+// next renewal.
 func (l *leaser) shareLease(ctx context.Context) bool {
 	if l.shared.Load() {
 		return true
@@ -101,11 +121,11 @@ func (l *leaser) shareLease(ctx context.Context) bool {
 	if !l.sharing.active() {
 		return false
 	}
-	if err := l.sharing.leaser.join(ctx, l.cid, l.keys.Topic(), l.lease); err != nil {
-		if ctx.Err() == nil {
-			l.errs.log("moving to the process lease failed", err, "topic", l.keys.Topic())
+	if !l.listed.Load() {
+		l.joinProcess(ctx)
+		if !l.listed.Load() {
+			return false
 		}
-		return false
 	}
 	l.shared.Store(true)
 	return true

@@ -19,17 +19,24 @@ import (
 	"goweb/pkg/redis/internal/scripts"
 )
 
-// procLeaser is the one lease of a process on the shared fetch path: it
-// renews the process's lease in keys.Processes for all its consumers at
-// once, keeps the list of those consumers in keys.Process(pid), and hands
-// back what the consumers of dead processes held. It does for a whole
-// process what leaser does for one consumer, at the same pace, so the
-// recovery window holds the same way for every topic.
+// procLeaser is the one lease of a process: it renews the process's lease
+// in keys.Processes for all its consumers at once, keeps the list of those
+// consumers in keys.Process(pid), and hands back what the consumers of
+// dead processes held. It does for a whole process what leaser does for
+// one consumer, at the same pace, so the recovery window holds the same way
+// for every topic.
 //
-// A consumer's entry in its topic's consumers set is still written by each
-// fetch (fetch.lua), but no longer renewed while the topic is idle: a
-// per-topic reaper that finds it expired asks this process's lease first
-// (leaser.reap, processAlive).
+// Every consumer is listed, whichever fetch path it is on, so that a
+// process on the shared path, which reaps processes rather than topics,
+// finds a dead per-topic process's consumers too. On the per-topic path
+// each consumer also keeps a lease of its own in its topic's consumers set
+// (leaser), which release.lua checks before taking anything, and the
+// process reaps only once per recovery window, to forget dead processes.
+//
+// On the shared path a consumer's entry in its topic's consumers set is
+// still written by each fetch (fetch.lua), but no longer renewed while the
+// topic is idle: a per-topic reaper that finds it expired asks this
+// process's lease first (leaser.reap, processAlive).
 type procLeaser struct {
 	q      *RedisQueue // for its clock, which tests may set after the queue is made
 	client goredis.UniversalClient
@@ -75,7 +82,9 @@ func processOf(cid string) string {
 }
 
 // join puts consumer cid of topic under the process's lease. Once it
-// returned nil the consumer needs no lease of its own.
+// returned nil the consumer is listed, and on the shared path needs no
+// lease of its own. After an error it stays a member, and the next renewal
+// lists every member again.
 func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Duration) error {
 	p.joining.Lock()
 	defer p.joining.Unlock()
@@ -94,7 +103,7 @@ func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Dur
 	}
 	if err != nil {
 		p.mu.Lock()
-		delete(p.members, cid)
+		p.registered = false
 		p.mu.Unlock()
 	}
 	return err
@@ -133,14 +142,17 @@ func (p *procLeaser) leave(ctx context.Context, cid, topic string, released bool
 }
 
 // run renews and reaps as leaser.run does for one consumer: every 2/5 of
-// the shortest lease of its members, reaping at every other renewal and
-// listing the topics in the registry at every fifth.
+// the shortest lease of its members, listing the topics in the registry at
+// every fifth renewal. On the shared path it reaps at every other renewal;
+// on the per-topic path, where each consumer reaps its own topic, only at
+// every fifth, to hand back what a dead process's consumers of other
+// topics held and to forget dead processes.
 func (p *procLeaser) run(ctx context.Context) {
 	for i := 0; ; i++ {
 		if err := p.renew(ctx, i%5 == 0); err != nil && ctx.Err() == nil {
 			p.errs.log("process lease renewal failed", err, "process", p.pid)
 		}
-		if i%2 == 0 {
+		if p.q.sharing.active() && i%2 == 0 || i%5 == 0 {
 			p.reap(ctx)
 			p.retryOrphans(ctx)
 		}
@@ -289,12 +301,19 @@ func isTombstone(score float64) bool { return score != math.Trunc(score) }
 // lease is found run out it is tombstoned instead, so a process that was
 // only late to renew, took messages and then died is still listed, and
 // reaped when the tombstone runs out.
+//
+// A consumer whose own lease in its topic is still valid (a per-topic
+// consumer renews it apart from the process lease, a shared one by
+// fetching) is not reaped yet: the process is looked at again when the
+// first such lease ends, as if found run out for the first time, so the
+// recovery window holds for it too.
 func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time, tombstoned bool) error {
 	consumers, err := p.client.HGetAll(ctx, keys.Process(pid)).Result()
 	if err != nil {
 		return err
 	}
 	tomb := now.Add(2 * DefaultRecoveryWindow).UnixMilli()
+	var soonest atomic.Int64 // the earliest end of a topic lease still valid; 0: none
 	// A few at a time: a process of a thousand topics is handed back in a
 	// fraction of the recovery window.
 	var held atomic.Bool
@@ -312,6 +331,11 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time,
 			if n != 0 {
 				held.Store(true) // handed back (and tombstoned), or its topic lease is still valid
 			}
+			if n < 0 {
+				if until, err := p.client.ZScore(gctx, k.Consumers(), cid).Result(); err == nil {
+					earliest(&soonest, int64(until))
+				}
+			}
 			if n > 0 {
 				p.log.Warn("recovered in-flight messages of a dead process", "topic", topic, "consumer", cid, "count", n)
 				p.q.sharing.sweeper.poke(topic)
@@ -324,6 +348,10 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time,
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if until := soonest.Load(); until > 0 && until < tomb {
+		// Whole milliseconds: not a tombstone, so the next look tombstones.
+		return p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: float64(until), Member: pid}).Err()
+	}
 	if held.Load() || !tombstoned {
 		return p.client.ZAdd(ctx, keys.Processes, goredis.Z{Score: tombstone(tomb), Member: pid}).Err()
 	}
@@ -333,6 +361,16 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time,
 		return err
 	}
 	return p.client.ZRem(ctx, keys.Processes, pid).Err()
+}
+
+// earliest lowers *v to ms, or sets it when it is 0.
+func earliest(v *atomic.Int64, ms int64) {
+	for {
+		old := v.Load()
+		if old != 0 && old <= ms || v.CompareAndSwap(old, ms) {
+			return
+		}
+	}
 }
 
 // processAlive tells whether consumer cid's process holds a valid shared

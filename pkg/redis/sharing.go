@@ -9,10 +9,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// DefaultSharedFetchAbove is the number of consumers a queue runs on the
-// per-topic fetch path: the bound, so the shared path is opt-in; see
+// DefaultSharedFetchAbove is how many consumers a queue runs on the
+// per-topic fetch path before it moves them all to the shared one; see
 // WithSharedFetchAbove.
-const DefaultSharedFetchAbove = maxSharedFetchAbove
+const DefaultSharedFetchAbove = 32
 
 // maxSharedFetchAbove bounds WithSharedFetchAbove.
 const maxSharedFetchAbove = 100_000
@@ -25,8 +25,13 @@ const maxSharedFetchAbove = 100_000
 // one sweeper that watches the idle topics' queues for all of them, so an
 // idle topic costs no connection and next to no commands.
 //
-// A cluster keeps the per-topic path: the sweeper's one EXISTS over many
-// queues needs them in one slot.
+// The process lease is kept on the per-topic path too, listing every
+// consumer, though each also keeps a lease of its own there: a process
+// reaps dead processes, not topics, once it is on the shared path, and it
+// must find a dead per-topic process's consumers as well as a shared one's.
+//
+// A cluster keeps the per-topic path, and no process lease: the sweeper's
+// one EXISTS over many queues needs them in one slot.
 type sharing struct {
 	above   int
 	allowed bool // false on a cluster
@@ -38,6 +43,7 @@ type sharing struct {
 
 	mu      sync.Mutex
 	running int                // consumers running
+	loops   context.Context    // the loops' context while any consumer runs
 	stop    context.CancelFunc // stops the loops; nil while they are not running
 	done    sync.WaitGroup
 }
@@ -76,21 +82,27 @@ func (s *sharing) limit(ctx context.Context) (done func(), ok bool) {
 // active tells whether consumers use the shared path.
 func (s *sharing) active() bool { return s.on.Load() }
 
-// started counts a consumer that starts, switches every consumer to the
-// shared path once more than above run, and starts its loops then.
+// started counts a consumer that starts, starts the process lease with
+// the first one, and switches every consumer to the shared path (starting
+// the sweeper) once more than above run.
 func (s *sharing) started() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.running++
-	if !s.allowed || s.running <= s.above || s.stop != nil {
+	if !s.allowed {
+		return
+	}
+	if s.stop == nil {
+		s.loops, s.stop = context.WithCancel(context.Background())
+		s.done.Add(1)
+		go func(ctx context.Context) { defer s.done.Done(); s.leaser.run(ctx) }(s.loops)
+	}
+	if s.running <= s.above || s.on.Load() {
 		return
 	}
 	s.on.Store(true)
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
-	s.done.Add(2)
-	go func() { defer s.done.Done(); s.sweeper.run(ctx) }()
-	go func() { defer s.done.Done(); s.leaser.run(ctx) }()
+	s.done.Add(1)
+	go func(ctx context.Context) { defer s.done.Done(); s.sweeper.run(ctx) }(s.loops)
 }
 
 // stopped counts a consumer that stopped; the last one stops the loops
@@ -104,9 +116,13 @@ func (s *sharing) stopped() {
 	}
 	s.stop()
 	s.done.Wait()
-	s.stop = nil
+	s.loops, s.stop = nil, nil
 	s.on.Store(false)
 }
+
+// leased tells whether the queue's consumers are listed under the process
+// lease: everywhere but on a cluster.
+func (s *sharing) leased() bool { return s.allowed }
 
 // promoteIdle is how often a consumer's promoter looks at a topic with
 // nothing delayed, in case a wake-up was lost: promoteIdleCheck on the

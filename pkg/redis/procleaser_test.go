@@ -59,3 +59,58 @@ func TestProcessReapedIsTombstonedFirst(t *testing.T) {
 		t.Error("a forgotten process still has its consumers listed")
 	}
 }
+
+// A dead process's consumer whose lease in its topic is still valid (a
+// per-topic consumer renews it apart from its process's lease) is not
+// reaped yet: the process is looked at again when that lease ends, not a
+// tombstone later, and its messages are handed back then.
+func TestProcessReapedAgainWhenTopicLeaseEnds(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	p, _ := strconv.Atoi(port)
+	m := NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
+	t.Cleanup(func() { _ = m.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client, leaser := m.Client(), m.GetQueue().sharing.leaser
+	const pid, cid, topic = "dead-process", "dead-process-c1", "dead.topic"
+	k := keys.For(topic)
+	ms := func(d time.Duration) float64 { return float64(time.Now().Add(d).UnixMilli()) }
+	until := ms(3 * time.Second)
+	for _, err := range []error{
+		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
+		client.HSet(ctx, keys.Process(pid), cid, topic).Err(),
+		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: until, Member: cid}).Err(),
+		client.HSet(ctx, k.Inflight(cid), "1", `{"data":{}}`).Err(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	leaser.reap(ctx)
+	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || score != until {
+		t.Fatalf("after the first reap: score %v, %v; want the topic lease's end %v, not a tombstone", score, err, until)
+	}
+	if n, _ := client.HLen(ctx, k.Inflight(cid)).Result(); n != 1 {
+		t.Fatalf("a consumer whose topic lease is valid lost %d of 1 entries", 1-n)
+	}
+
+	// Its topic lease ends: handed back, and the process tombstoned.
+	for _, err := range []error{
+		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: ms(-time.Second), Member: cid}).Err(),
+		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaser.reap(ctx)
+	if n, _ := client.LLen(ctx, k.Pending()).Result(); n != 1 {
+		t.Errorf("after the topic lease ended %d entries were handed back, want 1", n)
+	}
+	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || !isTombstone(score) {
+		t.Errorf("after handing back: score %v, %v; want a tombstone", score, err)
+	}
+}

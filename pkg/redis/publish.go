@@ -247,9 +247,16 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 // push adds entries to the head of topic's queue in one LPUSH.
 func (q *RedisQueue) push(ctx context.Context, topic string, entries []interface{}, ack replicaAck) error {
 	k := keys.For(topic).Pending()
-	return q.write(ctx, k, ack, func(c goredis.Cmdable, _ goredis.Scripter) error {
-		return c.LPush(ctx, k, entries...).Err()
+	var n int64
+	err := q.write(ctx, k, ack, func(c goredis.Cmdable, _ goredis.Scripter) (err error) {
+		n, err = c.LPush(ctx, k, entries...).Result()
+		return err
 	})
+	// Stored even when too few replicas confirmed it: announced then too.
+	if n == int64(len(entries)) && q.pipe.announce {
+		announcePushes(ctx, q.client, []string{topic})
+	}
+	return err
 }
 
 // schedule adds delayed entries (args are due, entry pairs) and wakes the

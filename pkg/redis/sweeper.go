@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -30,16 +31,25 @@ const sweepMax = 1000
 // waits on the sweeper, which every sweepEvery counts the non-empty queues
 // among the waiting topics' with one EXISTS, and wakes the consumers of
 // the ones that have entries. Entries published by this process wake their
-// consumers at once (poke).
+// consumers at once (poke); so do entries published with the library by
+// other processes, which announce on the topic's push channel a push that
+// made its queue non-empty (announcePushes): one pub/sub connection
+// listens to the channels of every topic waited for since the sweeper
+// started. The sweep remains for the rest: a plain LPUSH from another
+// language, an announcement lost while that connection was down.
 type sweeper struct {
 	client goredis.UniversalClient
 
 	mu      sync.Mutex
 	waiting map[string]map[chan struct{}]struct{} // by topic; topics with no waiter are deleted
+	heard   map[string]bool                       // topics announced while none of their consumers waited
+	heeded  map[string]bool                       // topics whose push channel is listened to, or is to be at the next sweep
+	unheard []string                              // of those, the ones not listened to yet
 }
 
 func newSweeper(client goredis.UniversalClient) *sweeper {
-	return &sweeper{client: client, waiting: map[string]map[chan struct{}]struct{}{}}
+	return &sweeper{client: client, waiting: map[string]map[chan struct{}]struct{}{},
+		heard: map[string]bool{}, heeded: map[string]bool{}}
 }
 
 // wait blocks until topic may have an entry (true) or ctx ends (false).
@@ -48,6 +58,16 @@ func newSweeper(client goredis.UniversalClient) *sweeper {
 func (s *sweeper) wait(ctx context.Context, topic string) bool {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()
+	if !s.heeded[topic] {
+		s.heeded[topic] = true
+		s.unheard = append(s.unheard, topic)
+	}
+	if s.heard[topic] {
+		// Announced between this consumer's last fetch and now.
+		delete(s.heard, topic)
+		s.mu.Unlock()
+		return true
+	}
 	if s.waiting[topic] == nil {
 		s.waiting[topic] = map[chan struct{}]struct{}{}
 	}
@@ -76,9 +96,32 @@ func (s *sweeper) poke(topic string) {
 	wakeAll(s.waiting[topic])
 }
 
-// run sweeps until ctx ends. The pace is real time, like a blocking
-// command's wait in Redis: it bounds pickup latency, not queue logic.
+// heardOf wakes the consumers waiting for topic, announced by another
+// process; with none waiting, the next one to wait fetches at once.
+func (s *sweeper) heardOf(topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.waiting[topic]) == 0 {
+		s.heard[topic] = true
+		return
+	}
+	wakeAll(s.waiting[topic])
+}
+
+// run sweeps until ctx ends, and listens to the push channels meanwhile.
+// The pace is real time, like a blocking command's wait in Redis: it
+// bounds pickup latency, not queue logic.
 func (s *sweeper) run(ctx context.Context) {
+	ps := s.client.Subscribe(ctx)
+	done := make(chan struct{})
+	go s.listen(ps, done)
+	defer func() {
+		_ = ps.Close()
+		<-done
+		s.mu.Lock()
+		s.heard, s.heeded, s.unheard = map[string]bool{}, map[string]bool{}, nil
+		s.mu.Unlock()
+	}()
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
@@ -87,7 +130,51 @@ func (s *sweeper) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		s.heed(ctx, ps)
 		s.sweep(ctx)
+	}
+}
+
+// heed listens to the push channels of the topics first waited for since
+// the last sweep, in one SUBSCRIBE; after an error, at the next sweep.
+func (s *sweeper) heed(ctx context.Context, ps *goredis.PubSub) {
+	s.mu.Lock()
+	topics := s.unheard
+	s.unheard = nil
+	s.mu.Unlock()
+	if len(topics) == 0 {
+		return
+	}
+	channels := make([]string, len(topics))
+	for i, t := range topics {
+		channels[i] = keys.PushChannel(t)
+	}
+	if ps.Subscribe(ctx, channels...) != nil {
+		s.mu.Lock()
+		s.unheard = append(s.unheard, topics...)
+		s.mu.Unlock()
+	}
+}
+
+// listen wakes the consumers of the topics announced on ps until ps is
+// closed. go-redis subscribes again by itself after a reconnection; what
+// was announced meanwhile the sweep finds.
+func (s *sweeper) listen(ps *goredis.PubSub, done chan struct{}) {
+	defer close(done)
+	for {
+		msg, err := ps.Receive(context.Background())
+		if errors.Is(err, goredis.ErrClosed) {
+			return
+		}
+		if err != nil {
+			time.Sleep(200 * time.Millisecond) // real time: a reconnect pause, not queue logic
+			continue
+		}
+		if m, ok := msg.(*goredis.Message); ok {
+			if topic, ok := keys.PushTopic(m.Channel); ok {
+				s.heardOf(topic)
+			}
+		}
 	}
 }
 

@@ -10,11 +10,12 @@ import (
 // QueueACL is the least a Redis ACL user needs to publish, consume and
 // inspect queues: the commands below, the keys mq:* (pending lists and the
 // topic registry) and {mq:* (everything else of a topic), and the pub/sub
-// channels mq:wake and mq:flow. Scripts run with the caller's permissions, so the
+// channels mq:wake, mq:flow and mq:push:* (a topic's push announcements).
+// Scripts run with the caller's permissions, so the
 // commands the Lua scripts call are listed too.
 var QueueACL = []string{
 	"resetkeys", "~mq:*", "~{mq:*",
-	"resetchannels", "&mq:wake", "&mq:flow",
+	"resetchannels", "&mq:wake", "&mq:flow", "&mq:push:*",
 	"-@all",
 	// connection (go-redis also sends CLIENT SETINFO and ignores a refusal)
 	"+hello", "+auth", "+ping",

@@ -26,8 +26,9 @@
 //	mq:topics                 SET   names of topics that were ever published to or subscribed
 //	mq:wake                   pub/sub channel announcing a new earliest delayed entry
 //	mq:flow                   pub/sub channel announcing a pause or resume, or freed slots
-//	mq:processes              ZSET  process ids scored by lease expiry (unix ms), for processes on the shared fetch path
-//	mq:process:<pid>          HASH  consumer id -> topic, the consumers process pid leases on the shared fetch path
+//	mq:push:T                 pub/sub channel announcing that a library publish made mq:T non-empty (not on a cluster)
+//	mq:processes              ZSET  process ids scored by lease expiry (unix ms), of every process with consumers (not on a cluster)
+//	mq:process:<pid>          HASH  consumer id -> topic, the consumers of process pid, whichever fetch path they are on
 package keys
 
 import "strconv"
@@ -38,8 +39,10 @@ const Prefix = "mq:"
 // Topics is the registry of known topic names.
 const Topics = Prefix + "topics"
 
-// Processes is the sorted set of the leases of processes whose consumers
-// share one lease (the shared fetch path), scored by expiry in unix ms.
+// Processes is the sorted set of the leases of processes with consumers,
+// scored by expiry in unix ms: on the shared fetch path the one lease of
+// all their consumers, on the per-topic path a lease beside theirs (not
+// kept on a cluster).
 const Processes = Prefix + "processes"
 
 // Process is the hash of the consumers (id -> topic) that process pid
@@ -54,6 +57,23 @@ const WakeChannel = Prefix + "wake"
 // freed concurrency slots are announced. The message is FlowState or
 // FlowSlots followed by the topic name.
 const FlowChannel = Prefix + "flow"
+
+// pushPrefix starts every PushChannel.
+const pushPrefix = Prefix + "push:"
+
+// PushChannel is the pub/sub channel on which a publisher announces that
+// its push made topic's pending list non-empty, so that consumers waiting
+// on the shared fetch path of other processes take it at once. The message
+// is empty.
+func PushChannel(topic string) string { return pushPrefix + topic }
+
+// PushTopic is the topic of a PushChannel; ok is false for another channel.
+func PushTopic(channel string) (topic string, ok bool) {
+	if len(channel) <= len(pushPrefix) || channel[:len(pushPrefix)] != pushPrefix {
+		return "", false
+	}
+	return channel[len(pushPrefix):], true
+}
 
 // The kinds of FlowChannel messages.
 const (

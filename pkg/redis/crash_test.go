@@ -26,6 +26,10 @@ const childEnv = "GW_TEST_CHILD"
 func runChild() {
 	host := os.Getenv("GW_CHILD_HOST")
 	port, _ := strconv.Atoi(os.Getenv("GW_CHILD_PORT"))
+	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TRICKLE")); n > 0 {
+		runTrickleChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop()), n)
+		return
+	}
 	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TOPICS")); n > 0 {
 		runManyChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop(), redis.WithSharedFetchAbove(sharedAbove)), n)
 		return

@@ -20,7 +20,7 @@ import (
 // round trip. Each publish returns only once its own entry is stored.
 type autoPipe struct {
 	client   goredis.UniversalClient
-	announce bool // announce pushes that made a list non-empty (announcePushes)
+	ann      *announcer // announces the pushes that made a list non-empty
 	reqs     chan *pushReq
 	active   atomic.Int64 // publishes under way
 	inflight atomic.Int64 // of those, publishes on the wire
@@ -49,7 +49,7 @@ const (
 )
 
 func newAutoPipe(client goredis.UniversalClient) *autoPipe {
-	return &autoPipe{client: client, announce: announcesPushes(client), reqs: make(chan *pushReq, autoPipeMax), stop: make(chan struct{})}
+	return &autoPipe{client: client, ann: newAnnouncer(client), reqs: make(chan *pushReq, autoPipeMax), stop: make(chan struct{})}
 }
 
 var pushReqPool = sync.Pool{New: func() any { return &pushReq{done: make(chan error, 1)} }}
@@ -113,6 +113,7 @@ func (p *autoPipe) close() {
 	p.mu.Unlock()
 	close(p.stop)
 	p.wg.Wait()
+	p.ann.close()
 }
 
 func (p *autoPipe) flushLoop() {
@@ -176,11 +177,8 @@ func (p *autoPipe) flush(batch []*pushReq) {
 	if len(batch) == 1 {
 		r := batch[0]
 		n, err := p.client.LPush(ctx, keys.For(r.topic).Pending(), r.entry).Result()
-		topic := r.topic
-		r.done <- err // r is the publisher's again
-		if p.announce && err == nil && n == 1 {
-			announcePushes(ctx, p.client, []string{topic})
-		}
+		p.ann.filled(r.topic, n, 1)
+		r.done <- err
 		return
 	}
 	// One LPUSH per topic, entries in arrival order.
@@ -198,43 +196,10 @@ func (p *autoPipe) flush(batch []*pushReq) {
 		cmds[t] = pipe.LPush(ctx, keys.For(t).Pending(), byTopic[t]...)
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
+	for _, t := range order {
+		p.ann.filled(t, cmds[t].Val(), int64(len(byTopic[t])))
+	}
 	for _, r := range batch {
 		r.done <- cmds[r.topic].Err()
 	}
-	if !p.announce {
-		return
-	}
-	var filled []string
-	for _, t := range order {
-		if n, err := cmds[t].Result(); err == nil && n == int64(len(byTopic[t])) {
-			filled = append(filled, t)
-		}
-	}
-	announcePushes(ctx, p.client, filled)
-}
-
-// announcesPushes tells whether publishes on client announce the pushes
-// that made a pending list non-empty: not on a cluster, where the shared
-// fetch path, which listens to them, does not run.
-func announcesPushes(client goredis.UniversalClient) bool {
-	_, cluster := client.(*goredis.ClusterClient)
-	return !cluster
-}
-
-// announcePushes publishes on the push channel of each topic whose pending
-// list the caller's push made non-empty (LPUSH returned as many as it
-// pushed), in one round trip: consumers of other processes waiting on the
-// shared fetch path take the entry at once instead of at their sweeper's
-// next look. Only that transition is announced, so a busy topic costs
-// nothing more; best effort, as the sweeper finds what a lost announcement
-// missed.
-func announcePushes(ctx context.Context, client goredis.UniversalClient, topics []string) {
-	if len(topics) == 0 {
-		return
-	}
-	pipe := client.Pipeline()
-	for _, t := range topics {
-		pipe.Publish(ctx, keys.PushChannel(t), "")
-	}
-	_, _ = pipe.Exec(ctx)
 }

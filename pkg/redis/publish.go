@@ -253,9 +253,7 @@ func (q *RedisQueue) push(ctx context.Context, topic string, entries []interface
 		return err
 	})
 	// Stored even when too few replicas confirmed it: announced then too.
-	if n == int64(len(entries)) && q.pipe.announce {
-		announcePushes(ctx, q.client, []string{topic})
-	}
+	q.pipe.ann.filled(topic, n, int64(len(entries)))
 	return err
 }
 

@@ -140,9 +140,9 @@
 // WithPublishMiddleware wraps publishes, as WithMiddleware wraps handlers;
 // package redisotel uses both to trace messages with OpenTelemetry.
 //
-// A process may subscribe to thousands of topics. With
-// WithSharedFetchAbove(32), an opt-in for now, past 32 subscriptions they
-// share one lease and one sweeper that watches the idle topics for all of
-// them, so an idle topic costs no connection and almost no commands
-// (docs/scaling.md, "Many topics", says what it does not cover yet).
+// A process may subscribe to thousands of topics. Past 32 subscriptions
+// (WithSharedFetchAbove) they share one lease and one sweeper that watches
+// the idle topics for all of them, so an idle topic costs no connection and
+// almost no commands (docs/scaling.md, "Many topics"); a Redis Cluster
+// keeps a connection per subscription.
 package redis

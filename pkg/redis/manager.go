@@ -73,16 +73,17 @@ func WithClock(clk clockwork.Clock) ManagerOption { return func(m *Manager) { m.
 // the quickest pickup. Past n every consumer of the queue moves to the
 // shared path: one lease for the process and one sweeper that watches the
 // idle topics for all of them, so that an idle topic costs no connection
-// and almost no commands (docs/scaling.md, "Many topics"); it picks up an
-// entry pushed by another process within about 50 ms. A Redis Cluster
-// keeps the per-topic path. Between 0 (always shared) and 100000.
+// and almost no commands (docs/scaling.md, "Many topics"). It picks up an
+// entry published with the library by another process at once (the
+// publish announces it on the topic's push channel) and one pushed with a
+// plain LPUSH within about 50 ms. A Redis Cluster keeps the per-topic
+// path. Defaults to DefaultSharedFetchAbove (32); between 0 (always
+// shared) and 100000 (never, in practice).
 //
-// The shared path is off by default (DefaultSharedFetchAbove is the
-// bound) until one recovery case is covered: a process on the per-topic
-// path that dies while only shared-path processes consume its topics has
-// its messages recovered only when a per-topic consumer of them runs
-// again. Opt in with the same topics and threshold on every process of a
-// deployment: WithSharedFetchAbove(32).
+// Processes with different thresholds, or different topics, may consume
+// the same topics: every process keeps a process lease listing its
+// consumers, whichever path they are on, so a dead process's messages are
+// recovered within the recovery window whichever path the others are on.
 func WithSharedFetchAbove(n int) ManagerOption { return func(m *Manager) { m.sharedAbove = n } }
 
 // NewManager builds a Manager from cfg. A nil cfg or an empty one means

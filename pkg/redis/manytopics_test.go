@@ -29,8 +29,8 @@ func manyTopics(prefix string, n int) []string {
 	return ts
 }
 
-// sharedAbove is the threshold the many-topic tests opt in with: the
-// shared path is off by default.
+// sharedAbove is the threshold the many-topic tests set, the default
+// named, so that they keep testing the shared path should it change.
 const sharedAbove = 32
 
 // runManyChild is runChild with GW_CHILD_TOPICS=n: the child consumes n

@@ -19,10 +19,8 @@ import (
 // commandstats deltas, script-internal commands included) and the
 // process's resident memory, for 1, 100 and 1,000 topics subscribed with
 // WithConcurrency(10) each and nothing published (issue #14), with the
-// shared fetch path opted in past 32 subscriptions.
+// default options: the shared fetch path past 32 subscriptions.
 func (e *env) topics() ([]result.Metric, error) {
-	e.opts = []redis.ManagerOption{redis.WithSharedFetchAbove(32)}
-	defer func() { e.opts = nil }()
 	window := time.Duration(e.size(10, 5)) * time.Second
 	var ms []result.Metric
 	for _, k := range []int{1, 5, 100, 1000} {
@@ -48,7 +46,7 @@ func (e *env) topics() ([]result.Metric, error) {
 		log.Printf("topics: %d idle topics: %d connections, %.1f cmd/s (%s), RSS %.1f MB (heap in use %.1f MB, stacks %.1f MB, %d goroutines)",
 			k, conns, float64(calls)/secs, describeCalls(perCmd, secs), float64(rss)/(1<<20),
 			float64(mem.HeapInuse)/(1<<20), float64(mem.StackInuse)/(1<<20), runtime.NumGoroutine())
-		note := fmt.Sprintf("one Manager, WithSharedFetchAbove(32), %d idle topics, WithConcurrency(10) each", k)
+		note := fmt.Sprintf("one Manager, default options, %d idle topics, WithConcurrency(10) each", k)
 		ms = append(ms,
 			result.Metric{Name: fmt.Sprintf("topics_%d_connections", k), Value: float64(conns), Unit: "conns", Note: note},
 			result.Metric{Name: fmt.Sprintf("topics_%d_idle_cmds_per_s", k), Value: float64(calls) / secs, Unit: "cmd/s", Note: note},

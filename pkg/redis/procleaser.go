@@ -154,6 +154,10 @@ func (p *procLeaser) run(ctx context.Context) {
 		}
 		if p.q.sharing.active() && i%2 == 0 || i%5 == 0 {
 			p.reap(ctx)
+		}
+		if i%2 == 0 {
+			// On either path: other processes see a stopped consumer that
+			// could not hand back as alive while this process's lease is.
 			p.retryOrphans(ctx)
 		}
 		sleepCtx(ctx, p.clock(), jitter(p.lease()*2/5))

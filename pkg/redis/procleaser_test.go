@@ -15,20 +15,27 @@ import (
 	"goweb/pkg/redis/redistest"
 )
 
-// A shared-path process whose lease ran out is tombstoned, not forgotten,
-// the first time a reaper finds it, even when it held nothing: it may only
-// have been late to renew, then taken messages and died. It is forgotten
-// when its tombstone runs out with nothing held.
-func TestProcessReapedIsTombstonedFirst(t *testing.T) {
-	t.Parallel()
+// setupProcLeaser starts a private Redis and returns a context bound to the
+// test, a client of it and the process leaser of a fresh Manager.
+func setupProcLeaser(t *testing.T) (context.Context, goredis.UniversalClient, *procLeaser) {
+	t.Helper()
 	srv := redistest.Start(t)
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	p, _ := strconv.Atoi(port)
 	m := NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
 	t.Cleanup(func() { _ = m.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	client, leaser := m.Client(), m.GetQueue().sharing.leaser
+	t.Cleanup(cancel)
+	return ctx, m.Client(), m.GetQueue().sharing.leaser
+}
+
+// A shared-path process whose lease ran out is tombstoned, not forgotten,
+// the first time a reaper finds it, even when it held nothing: it may only
+// have been late to renew, then taken messages and died. It is forgotten
+// when its tombstone runs out with nothing held.
+func TestProcessReapedIsTombstonedFirst(t *testing.T) {
+	t.Parallel()
+	ctx, client, leaser := setupProcLeaser(t)
 	const pid = "late-process"
 	ms := func(d time.Duration) float64 { return float64(time.Now().Add(d).UnixMilli()) }
 	if err := client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(); err != nil {
@@ -66,14 +73,7 @@ func TestProcessReapedIsTombstonedFirst(t *testing.T) {
 // tombstone later, and its messages are handed back then.
 func TestProcessReapedAgainWhenTopicLeaseEnds(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	host, port, _ := net.SplitHostPort(srv.Addr)
-	p, _ := strconv.Atoi(port)
-	m := NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
-	t.Cleanup(func() { _ = m.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	client, leaser := m.Client(), m.GetQueue().sharing.leaser
+	ctx, client, leaser := setupProcLeaser(t)
 	const pid, cid, topic = "dead-process", "dead-process-c1", "dead.topic"
 	k := keys.For(topic)
 	ms := func(d time.Duration) float64 { return float64(time.Now().Add(d).UnixMilli()) }

@@ -53,6 +53,10 @@ type procLeaser struct {
 	// joining makes consumers that join together wait for the first one's
 	// renewal instead of each writing the whole list.
 	joining sync.Mutex
+	// writing keeps a renewal from listing again a consumer that is
+	// leaving, the last one's leave having deleted the lease: a clean stop
+	// leaves nothing behind.
+	writing sync.Mutex
 }
 
 // member is one consumer leased by the process.
@@ -115,6 +119,8 @@ func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Dur
 // if the process dies first, other processes do. When the last consumer
 // leaves, so does the process.
 func (p *procLeaser) leave(ctx context.Context, cid, topic string, released bool) {
+	p.writing.Lock()
+	defer p.writing.Unlock()
 	p.mu.Lock()
 	delete(p.members, cid)
 	if !released {
@@ -211,6 +217,8 @@ func (p *procLeaser) lease() time.Duration {
 // member again; with register set it lists their topics in the registry,
 // with one SADD.
 func (p *procLeaser) renew(ctx context.Context, register bool) error {
+	p.writing.Lock()
+	defer p.writing.Unlock()
 	p.mu.Lock()
 	members := make(map[string]member, len(p.members))
 	for cid, m := range p.members {

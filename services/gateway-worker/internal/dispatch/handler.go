@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -25,6 +26,7 @@ type Dispatcher struct {
 
 type routeState struct {
 	route   Route
+	tmpl    *requestTemplate
 	breaker *breaker
 }
 
@@ -46,8 +48,12 @@ func New(cfg Config, client goredis.UniversalClient, log logger.Logger) (*Dispat
 		if len(r.Secrets) == 0 {
 			r.Secrets = cfg.DefaultSecrets
 		}
+		tmpl, err := newRequestTemplate(&r)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch: route of %s: %w", r.Topic, err)
+		}
 		topic := r.Topic
-		d.routes[topic] = &routeState{route: r, breaker: newBreaker(cfg.Breaker, cfg.Now, func(s BreakerState) {
+		d.routes[topic] = &routeState{route: r, tmpl: tmpl, breaker: newBreaker(cfg.Breaker, cfg.Now, func(s BreakerState) {
 			cfg.Hooks.BreakerChanged(topic, s)
 			log.Warn("dispatch breaker changed", "topic", topic, "state", s.String())
 		})}
@@ -55,12 +61,18 @@ func New(cfg Config, client goredis.UniversalClient, log logger.Logger) (*Dispat
 	return d, nil
 }
 
+// MaxIdleConnsPerHost is how many idle keep-alive connections the
+// dispatcher keeps to one host: as many as the most requests it may have
+// in flight to it (the service's concurrency bound), so that every request
+// of a busy route reuses a connection. Unused ones close after 90s.
+const MaxIdleConnsPerHost = 10_000
+
 // newHTTPClient keeps connections alive across deliveries and never
 // follows redirects: a 3xx is the endpoint's answer.
 func newHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no overall cap
-	t.MaxIdleConnsPerHost = 1024
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 	return &http.Client{
 		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -121,7 +133,7 @@ func (d *Dispatcher) deliver(ctx context.Context, rs *routeState, msg *redis.Mes
 		defer cancel()
 	}
 	start := d.cfg.Now()
-	res := d.send(ctx, &rs.route, msg, start)
+	res := d.send(ctx, rs, msg, start)
 	took := d.cfg.Now().Sub(start)
 
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && res.verdict != done {
@@ -149,8 +161,8 @@ func (d *Dispatcher) deliver(ctx context.Context, rs *routeState, msg *redis.Mes
 }
 
 // send makes one request and reads the start of its answer.
-func (d *Dispatcher) send(ctx context.Context, r *Route, msg *redis.Message, now time.Time) result {
-	req, err := r.request(ctx, msg, now)
+func (d *Dispatcher) send(ctx context.Context, rs *routeState, msg *redis.Message, now time.Time) result {
+	req, err := rs.tmpl.request(ctx, &rs.route, msg, now)
 	if err != nil {
 		// A body that cannot be encoded will never be: dead-letter it.
 		return result{outcome: OutcomeNetwork, verdict: bury, err: err}
@@ -160,8 +172,12 @@ func (d *Dispatcher) send(ctx context.Context, r *Route, msg *redis.Message, now
 		return classify(nil, err, "", now)
 	}
 	defer resp.Body.Close()
-	snippet, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySnippet))
-	if err == nil {
+	var snippet []byte
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// Only a failed attempt keeps the start of the body.
+		snippet, err = io.ReadAll(io.LimitReader(resp.Body, MaxBodySnippet))
+	}
+	if err == nil && resp.Body != http.NoBody {
 		// Drain a bounded rest so the connection can be reused.
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	}

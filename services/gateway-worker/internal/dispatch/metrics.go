@@ -26,8 +26,18 @@ type Metrics struct {
 	retries    *prometheus.CounterVec
 	breaker    *prometheus.GaugeVec
 
+	// series are the routes' series, looked up once by NewMetrics; never
+	// written after, so read without the lock.
+	series map[string]*routeSeries
+
 	mu     sync.Mutex
 	routes map[string]*RouteStats
+}
+
+// routeSeries are one route's delivery series.
+type routeSeries struct {
+	deliveries map[Outcome]prometheus.Counter
+	duration   prometheus.Observer
 }
 
 // RouteStats is one route's figures in the JSON /metrics.
@@ -59,12 +69,15 @@ func NewMetrics(topics []string) *Metrics {
 			Help: "Deliveries that will be retried, per route."}, []string{"topic"}),
 		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "breaker_state",
 			Help: "Circuit breaker per route: 0 closed, 1 half-open, 2 open."}, []string{"topic"}),
+		series: map[string]*routeSeries{},
 		routes: map[string]*RouteStats{},
 	}
 	for _, t := range topics {
 		m.routes[t] = &RouteStats{Deliveries: map[Outcome]int64{}, Breaker: BreakerClosed.String()}
+		rs := &routeSeries{deliveries: map[Outcome]prometheus.Counter{}, duration: m.duration.WithLabelValues(t)}
+		m.series[t] = rs
 		for _, o := range Outcomes {
-			m.deliveries.WithLabelValues(t, string(o))
+			rs.deliveries[o] = m.deliveries.WithLabelValues(t, string(o))
 			m.routes[t].Deliveries[o] = 0
 		}
 		m.retries.WithLabelValues(t)
@@ -93,9 +106,16 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 
 // Delivered implements Hooks.
 func (m *Metrics) Delivered(topic string, o Outcome, d time.Duration) {
-	m.deliveries.WithLabelValues(topic, string(o)).Inc()
-	if o != OutcomeBreakerOpen {
-		m.duration.WithLabelValues(topic).Observe(d.Seconds())
+	if rs, ok := m.series[topic]; ok {
+		rs.deliveries[o].Inc()
+		if o != OutcomeBreakerOpen {
+			rs.duration.Observe(d.Seconds())
+		}
+	} else {
+		m.deliveries.WithLabelValues(topic, string(o)).Inc()
+		if o != OutcomeBreakerOpen {
+			m.duration.WithLabelValues(topic).Observe(d.Seconds())
+		}
 	}
 	m.update(topic, func(s *RouteStats) { s.Deliveries[o]++ })
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,17 +48,42 @@ func (r *Route) body(msg *redis.Message) ([]byte, error) {
 	return json.Marshal(msg.Data)
 }
 
+// requestTemplate holds what every request of one route shares, worked
+// out once: the parsed URL and the fixed headers.
+type requestTemplate struct {
+	proto *http.Request // method, URL and Host; copied per request
+	// fixed are Content-Type, User-Agent and the topic, set over the
+	// route's headers and the forwarded ones. Their value slices (and the
+	// route's) are shared by every request, which neither the transport
+	// nor this package writes to.
+	fixed http.Header
+}
+
+func newRequestTemplate(r *Route) (*requestTemplate, error) {
+	proto, err := http.NewRequest(r.Method, r.URL.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", redactedURLError(err))
+	}
+	fixed := make(http.Header, 3)
+	fixed["Content-Type"] = []string{"application/json"}
+	fixed["User-Agent"] = []string{"gateway-worker"}
+	fixed[HeaderTopic] = []string{r.Topic}
+	return &requestTemplate{proto: proto, fixed: fixed}, nil
+}
+
 // request builds the signed request delivering msg over route r at now.
-func (r *Route) request(ctx context.Context, msg *redis.Message, now time.Time) (*http.Request, error) {
+func (t *requestTemplate) request(ctx context.Context, r *Route, msg *redis.Message, now time.Time) (*http.Request, error) {
 	body, err := r.body(msg)
 	if err != nil {
 		return nil, fmt.Errorf("encode body: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("build request: %w", redactedURLError(err))
-	}
-	h := req.Header
+	// A shallow copy: the URL is shared, which RoundTrip never modifies.
+	req := t.proto.WithContext(ctx)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.ContentLength = int64(len(body))
+	h := make(http.Header, len(r.Headers)+len(t.fixed)+4)
+	req.Header = h
 	for name, values := range r.Headers {
 		h[name] = values
 	}
@@ -70,15 +96,22 @@ func (r *Route) request(ctx context.Context, msg *redis.Message, now time.Time) 
 	// (a child of the publish); without a span in ctx this writes nothing
 	// and the copied headers stand.
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "gateway-worker")
-	h.Set(HeaderTopic, msg.Topic)
-	h.Set(HeaderAttempt, strconv.Itoa(msg.Attempt))
-	h.Set("Webhook-Id", msg.ID)
+	for name, values := range t.fixed {
+		h[name] = values
+	}
+	// The per-message values share one backing array; the names are
+	// already in canonical form.
+	values := make([]string, 0, 4)
+	set := func(name, value string) {
+		values = append(values, value)
+		h[name] = values[len(values)-1 : len(values) : len(values)]
+	}
+	set(HeaderAttempt, strconv.Itoa(msg.Attempt))
+	set("Webhook-Id", msg.ID)
 	if len(r.Secrets) > 0 {
 		unix := now.Unix()
-		h.Set("Webhook-Timestamp", strconv.FormatInt(unix, 10))
-		h.Set("Webhook-Signature", sign(r.Secrets, msg.ID, unix, body))
+		set("Webhook-Timestamp", strconv.FormatInt(unix, 10))
+		set("Webhook-Signature", sign(r.Secrets, msg.ID, unix, body))
 	}
 	return req, nil
 }

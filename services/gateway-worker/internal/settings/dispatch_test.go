@@ -126,3 +126,11 @@ func TestDocsListEveryDispatchVariable(t *testing.T) {
 		}
 	}
 }
+
+// A route at the highest concurrency keeps every connection alive.
+func TestDispatchIdleConnectionsCoverConcurrency(t *testing.T) {
+	t.Parallel()
+	if dispatch.MaxIdleConnsPerHost < settings.MaxConcurrency {
+		t.Errorf("dispatch.MaxIdleConnsPerHost %d < settings.MaxConcurrency %d", dispatch.MaxIdleConnsPerHost, settings.MaxConcurrency)
+	}
+}

@@ -66,7 +66,10 @@ func (s *sink) reset() {
 
 // dispatch measures the service delivering a backlog to the sink next to
 // the physical limit (a plain Go HTTP client loop, same concurrency, same
-// receiver), then the latency it adds at a trickle.
+// receiver), then the latency it adds at a trickle. The backlog is
+// published while the topic is paused, so that publishing shares no CPU
+// with the deliveries, as the throughput workload consumes a backlog
+// published before it.
 func (e *env) dispatch() ([]result.Metric, error) {
 	n := e.size(50000, 10000)
 	recv := &sink{}
@@ -93,18 +96,30 @@ func (e *env) dispatch() ([]result.Metric, error) {
 		return nil, err
 	}
 	defer m.Close()
-	q := m.GetQueue()
+	q, insp := m.GetQueue(), m.Inspector()
 
+	ctx := context.Background()
+	if err := insp.Pause(ctx, dispatchTopic); err != nil {
+		return nil, err
+	}
+	if _, err := publishBatch(q, n, []string{dispatchTopic}); err != nil {
+		return nil, err
+	}
 	recv.reset()
 	cpu := e.cpuMeter()
-	if _, err := publishBatch(q, n, []string{dispatchTopic}); err != nil {
+	svcCPU := svc.cpu()
+	calls, _, _ := e.commandCalls()
+	if err := insp.Resume(ctx, dispatchTopic); err != nil {
 		return nil, err
 	}
 	if err := waitFor(5*time.Minute, func() bool { return recv.n.Load() >= int64(n) }); err != nil {
 		return nil, fmt.Errorf("backlog: %d/%d delivered: %w", recv.n.Load(), n, err)
 	}
 	took := time.Duration(recv.last.Load() - recv.first.Load())
-	cpu.report(fmt.Sprintf("dispatch %d msgs (gwbench is publisher and receiver)", n), n)
+	cpu.report(fmt.Sprintf("dispatch %d msgs (gwbench is the receiver)", n), n)
+	callsAfter, _, _ := e.commandCalls()
+	log.Printf("dispatch: service CPU per message %.2f µs, Redis commands per message %.3f",
+		float64((svc.cpu()-svcCPU).Microseconds())/float64(n), float64(callsAfter-calls)/float64(n))
 	delivered := float64(n-1) / took.Seconds()
 
 	recv.reset()
@@ -115,7 +130,7 @@ func (e *env) dispatch() ([]result.Metric, error) {
 		time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
 		o := order()
 		o["sent_ns"] = mono()
-		if err := q.Publish(context.Background(), dispatchTopic, o); err != nil {
+		if err := q.Publish(ctx, dispatchTopic, o); err != nil {
 			return nil, err
 		}
 	}
@@ -126,7 +141,7 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	lat := append([]float64(nil), recv.latencies...)
 	recv.mu.Unlock()
 
-	note := fmt.Sprintf("one service process, WORKER_TOPIC_OPTIONS_DISPATCH_CONCURRENCY=%d, keep-alive receiver answering 200", concurrency)
+	note := fmt.Sprintf("one service process, WORKER_TOPIC_OPTIONS_DISPATCH_CONCURRENCY=%d, keep-alive receiver answering 200, backlog published before", concurrency)
 	ms := []result.Metric{
 		{Name: "dispatch_msgs_per_s", Value: delivered, Unit: "msg/s", Note: note},
 		{Name: "dispatch_limit_msgs_per_s", Value: rate(n, limit), Unit: "req/s",
@@ -171,19 +186,33 @@ func clientLoop(url string, body []byte, n, conc int) (time.Duration, error) {
 // service is a gateway-worker process.
 type service struct{ cmd *exec.Cmd }
 
-// startService builds and starts the service with one route, dispatch ->
-// url, and waits until it is ready.
-func (e *env) startService(url string) (*service, error) {
+// serviceBinary is the gateway-worker binary the dispatch workload runs:
+// -service, or one built from this tree at the first call.
+func (e *env) serviceBinary() (string, error) {
+	if e.serviceBin != "" {
+		return e.serviceBin, nil
+	}
 	dir, err := os.MkdirTemp("", "gwbench-service-*")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	defer os.RemoveAll(dir)
+	e.cleanups = append(e.cleanups, func() { os.RemoveAll(dir) })
 	bin := filepath.Join(dir, "gateway-worker")
 	build := exec.Command("go", "build", "-o", bin, "goweb/services/gateway-worker/cmd/server")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build the service: %w", err)
+		return "", fmt.Errorf("build the service: %w", err)
+	}
+	e.serviceBin = bin
+	return bin, nil
+}
+
+// startService starts the service with one route, dispatch -> url, and
+// waits until it is ready.
+func (e *env) startService(url string) (*service, error) {
+	bin, err := e.serviceBinary()
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -216,6 +245,23 @@ func (e *env) startService(url string) (*service, error) {
 		return nil, fmt.Errorf("service not ready: %w", err)
 	}
 	return s, nil
+}
+
+// cpu is the CPU time the process used so far (user and system).
+func (s *service) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses:
+	// utime and stime are the 12th and 13th, in clock ticks (100 a second).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 func (s *service) stop() {

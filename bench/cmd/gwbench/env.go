@@ -51,6 +51,9 @@ type env struct {
 	short bool
 	rdb   *goredis.Client       // the measuring connection
 	opts  []redis.ManagerOption // of every Manager a workload makes
+
+	serviceBin string   // the gateway-worker binary of the dispatch workload
+	cleanups   []func() // run by close
 }
 
 func newEnv(addr string, short bool) (*env, error) {
@@ -62,7 +65,12 @@ func newEnv(addr string, short bool) (*env, error) {
 	return e, nil
 }
 
-func (e *env) close() { _ = e.rdb.Close() }
+func (e *env) close() {
+	_ = e.rdb.Close()
+	for _, fn := range e.cleanups {
+		fn()
+	}
+}
 
 // size picks the full or the -short value.
 func (e *env) size(full, short int) int {

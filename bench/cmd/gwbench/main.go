@@ -29,6 +29,7 @@ func main() {
 	short := flag.Bool("short", false, "smaller sizes")
 	runs := flag.Int("runs", 1, "repeat each workload N times and report medians")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	serviceBin := flag.String("service", "", "the gateway-worker binary the dispatch workload runs (default: built from this tree), to compare two builds with one harness")
 	child := flag.String("child-consume", "", "internal: run as a consumer child process on this topic")
 	childRate := flag.String("child-rate", "", "internal: the child's rate limit, as redis.ParseRateLimit reads it")
 	flag.Parse()
@@ -84,6 +85,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer e.close()
+	e.serviceBin = *serviceBin
 
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

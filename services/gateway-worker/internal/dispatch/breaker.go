@@ -3,6 +3,7 @@ package dispatch
 import (
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,11 @@ type breaker struct {
 	now      func() time.Time
 	onChange func(BreakerState)
 
+	// healthy is state == BreakerClosed with no failure since the last
+	// success, updated under mu: the common case, which allow and a
+	// success then settle without taking the lock every delivery would.
+	healthy atomic.Bool
+
 	mu       sync.Mutex
 	state    BreakerState
 	failures int
@@ -56,13 +62,18 @@ type breaker struct {
 }
 
 func newBreaker(cfg BreakerConfig, now func() time.Time, onChange func(BreakerState)) *breaker {
-	return &breaker{cfg: cfg, now: now, onChange: onChange}
+	b := &breaker{cfg: cfg, now: now, onChange: onChange}
+	b.healthy.Store(true)
+	return b
 }
 
 // allow reports whether a request may go out now; if not, hold is how long
 // to hold the message back. The request allowed while open is the probe,
 // and the breaker stays half-open until its result is reported.
 func (b *breaker) allow() (ok bool, hold time.Duration) {
+	if b.healthy.Load() {
+		return true, 0
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.state {
@@ -83,8 +94,12 @@ func (b *breaker) allow() (ok bool, hold time.Duration) {
 // report records the result of an allowed request: success, failure, or
 // neither (cancelled by shutdown), which frees the probe slot.
 func (b *breaker) report(success, failure bool) {
+	if success && b.healthy.Load() {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer func() { b.healthy.Store(b.state == BreakerClosed && b.failures == 0) }()
 	switch {
 	case success:
 		b.failures = 0

@@ -22,8 +22,6 @@ import (
 const (
 	HeaderTopic   = "Gateway-Topic"
 	HeaderAttempt = "Gateway-Attempt"
-	// traceparent is forwarded whenever the message carries one.
-	headerTraceparent = "traceparent"
 )
 
 // envelopeBody is the request body of a route with body: envelope.
@@ -57,6 +55,10 @@ type requestTemplate struct {
 	// route's) are shared by every request, which neither the transport
 	// nor this package writes to.
 	fixed http.Header
+	// forward are the canonical names of the message headers copied onto
+	// the request: the route's, then the trace context, forwarded
+	// whenever the message carries one.
+	forward []string
 }
 
 func newRequestTemplate(r *Route) (*requestTemplate, error) {
@@ -68,7 +70,12 @@ func newRequestTemplate(r *Route) (*requestTemplate, error) {
 	fixed["Content-Type"] = []string{"application/json"}
 	fixed["User-Agent"] = []string{"gateway-worker"}
 	fixed[HeaderTopic] = []string{r.Topic}
-	return &requestTemplate{proto: proto, fixed: fixed}, nil
+	forward := make([]string, 0, len(r.ForwardHeaders)+2)
+	for _, name := range r.ForwardHeaders {
+		forward = append(forward, http.CanonicalHeaderKey(name))
+	}
+	forward = append(forward, "Traceparent", "Tracestate")
+	return &requestTemplate{proto: proto, fixed: fixed, forward: forward}, nil
 }
 
 // request builds the signed request delivering msg over route r at now.
@@ -87,11 +94,11 @@ func (t *requestTemplate) request(ctx context.Context, r *Route, msg *redis.Mess
 	for name, values := range r.Headers {
 		h[name] = values
 	}
-	for _, name := range r.ForwardHeaders {
-		forward(h, msg.Headers, name)
+	if len(msg.Headers) > 0 {
+		for _, name := range t.forward {
+			forward(h, msg.Headers, name)
+		}
 	}
-	forward(h, msg.Headers, headerTraceparent)
-	forward(h, msg.Headers, "tracestate")
 	// With tracing on, the receiver continues the span the handler runs in
 	// (a child of the publish); without a span in ctx this writes nothing
 	// and the copied headers stand.
@@ -116,14 +123,15 @@ func (t *requestTemplate) request(ctx context.Context, r *Route, msg *redis.Mess
 	return req, nil
 }
 
-// forward copies the message header name (matched without regard to case)
-// onto h. A value no HTTP request could carry is left out rather than fail
-// every attempt.
-func forward(h http.Header, headers map[string]string, name string) {
-	canon := http.CanonicalHeaderKey(name)
+// forward copies the message header canon (a canonical name, matched
+// without regard to case) onto h. A value no HTTP request could carry is
+// left out rather than fail every attempt.
+func forward(h http.Header, headers map[string]string, canon string) {
 	for k, v := range headers {
-		if http.CanonicalHeaderKey(k) == canon && !strings.ContainsAny(v, "\r\n\x00") {
-			h.Set(canon, v)
+		// The length first: canonicalising a name that is not in
+		// canonical form allocates.
+		if len(k) == len(canon) && http.CanonicalHeaderKey(k) == canon && !strings.ContainsAny(v, "\r\n\x00") {
+			h[canon] = []string{v}
 			return
 		}
 	}

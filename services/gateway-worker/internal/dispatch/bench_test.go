@@ -13,7 +13,7 @@ import (
 	"goweb/services/gateway-worker/internal/dispatch"
 )
 
-// benchConcurrency is the concurrency of the dispatch workload of
+// benchParallelism gives the concurrency of the dispatch workload of
 // bench/cmd/gwbench: 25 goroutines per core on its 2-core machine.
 const benchParallelism = 25
 

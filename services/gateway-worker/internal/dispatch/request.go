@@ -59,6 +59,7 @@ type requestTemplate struct {
 	// the request: the route's, then the trace context, forwarded
 	// whenever the message carries one.
 	forward []string
+	signer  *signer // nil when the route has no secret
 }
 
 func newRequestTemplate(r *Route) (*requestTemplate, error) {
@@ -75,7 +76,11 @@ func newRequestTemplate(r *Route) (*requestTemplate, error) {
 		forward = append(forward, http.CanonicalHeaderKey(name))
 	}
 	forward = append(forward, "Traceparent", "Tracestate")
-	return &requestTemplate{proto: proto, fixed: fixed, forward: forward}, nil
+	t := &requestTemplate{proto: proto, fixed: fixed, forward: forward}
+	if len(r.Secrets) > 0 {
+		t.signer = newSigner(r.Secrets)
+	}
+	return t, nil
 }
 
 // request builds the signed request delivering msg over route r at now.
@@ -115,10 +120,10 @@ func (t *requestTemplate) request(ctx context.Context, r *Route, msg *redis.Mess
 	}
 	set(HeaderAttempt, strconv.Itoa(msg.Attempt))
 	set("Webhook-Id", msg.ID)
-	if len(r.Secrets) > 0 {
+	if t.signer != nil {
 		unix := now.Unix()
 		set("Webhook-Timestamp", strconv.FormatInt(unix, 10))
-		set("Webhook-Signature", sign(r.Secrets, msg.ID, unix, body))
+		set("Webhook-Signature", t.signer.sign(msg.ID, unix, body))
 	}
 	return req, nil
 }

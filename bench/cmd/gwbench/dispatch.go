@@ -69,7 +69,9 @@ func (s *sink) reset() {
 // receiver), then the latency it adds at a trickle. The backlog is
 // published while the topic is paused, so that publishing shares no CPU
 // with the deliveries, as the throughput workload consumes a backlog
-// published before it.
+// published before it. The limit is measured before and after the backlog
+// and the faster is kept: on a shared machine, a burst of other work
+// during one of them must not flatter the ratio.
 func (e *env) dispatch() ([]result.Metric, error) {
 	n := e.size(50000, 10000)
 	recv := &sink{}
@@ -84,7 +86,7 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s", concurrency, rate(n, limit))
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (before)", concurrency, rate(n, limit))
 
 	svc, err := e.startService(url)
 	if err != nil {
@@ -121,6 +123,12 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	log.Printf("dispatch: service CPU per message %.2f µs, Redis commands per message %.3f",
 		float64((svc.cpu()-svcCPU).Microseconds())/float64(n), float64(callsAfter-calls)/float64(n))
 	delivered := float64(n-1) / took.Seconds()
+	after, err := clientLoop(url, body, n, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (after)", concurrency, rate(n, after))
+	limit = min(limit, after)
 
 	recv.reset()
 	trickle := e.size(1000, 300)
@@ -145,7 +153,7 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	ms := []result.Metric{
 		{Name: "dispatch_msgs_per_s", Value: delivered, Unit: "msg/s", Note: note},
 		{Name: "dispatch_limit_msgs_per_s", Value: rate(n, limit), Unit: "req/s",
-			Note: fmt.Sprintf("plain Go HTTP client loop, %d goroutines, same receiver", concurrency)},
+			Note: fmt.Sprintf("plain Go HTTP client loop, %d goroutines, same receiver; the faster of one run before and one after the backlog", concurrency)},
 	}
 	return append(ms, pctMetrics("dispatch_added", lat, "publish to request received, one message every 5 ms")...), nil
 }

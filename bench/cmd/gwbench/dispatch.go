@@ -82,11 +82,13 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
+	loopCPU := selfCPU()
 	limit, err := clientLoop(url, body, n, concurrency)
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (before)", concurrency, rate(n, limit))
+	loopCPU = selfCPU() - loopCPU
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (before), CPU per request %.2f µs", concurrency, rate(n, limit), perMsg(loopCPU, n))
 
 	svc, err := e.startService(url)
 	if err != nil {
@@ -110,7 +112,9 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	recv.reset()
 	cpu := e.cpuMeter()
 	svcCPU := svc.cpu()
-	calls, _, _ := e.commandCalls()
+	if err := e.rdb.ConfigResetStat(ctx).Err(); err != nil {
+		return nil, err
+	}
 	if err := insp.Resume(ctx, dispatchTopic); err != nil {
 		return nil, err
 	}
@@ -119,16 +123,27 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	}
 	took := time.Duration(recv.last.Load() - recv.first.Load())
 	cpu.report(fmt.Sprintf("dispatch %d msgs (gwbench is the receiver)", n), n)
-	callsAfter, _, _ := e.commandCalls()
-	log.Printf("dispatch: service CPU per message %.2f µs, Redis commands per message %.3f",
-		float64((svc.cpu()-svcCPU).Microseconds())/float64(n), float64(callsAfter-calls)/float64(n))
+	svcCPU = svc.cpu() - svcCPU
+	recvCPU, redisCPU := cpu.used()
+	calls, perCmd, _ := e.commandCalls()
+	log.Printf("dispatch: service CPU per message %.2f µs, Redis commands per message %.3f (%s)",
+		perMsg(svcCPU, n), float64(calls)/float64(n), describeCalls(perCmd, float64(n)))
 	delivered := float64(n-1) / took.Seconds()
+	afterCPU := selfCPU()
 	after, err := clientLoop(url, body, n, concurrency)
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (after)", concurrency, rate(n, after))
+	afterCPU = selfCPU() - afterCPU
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (after), CPU per request %.2f µs", concurrency, rate(n, after), perMsg(afterCPU, n))
 	limit = min(limit, after)
+	// What the ratio would be were both CPU-bound on a machine of their
+	// own: the client loop's CPU per request over the CPU of a delivery
+	// in all three processes. Other work on the machine moves it far less
+	// than the rates.
+	log.Printf("dispatch: CPU per delivery %.2f µs (service + receiver + redis-server), client loop %.2f µs: CPU ratio %.2f",
+		perMsg(svcCPU+recvCPU+redisCPU, n), perMsg(min(loopCPU, afterCPU), n),
+		float64(min(loopCPU, afterCPU))/float64(svcCPU+recvCPU+redisCPU))
 
 	recv.reset()
 	trickle := e.size(1000, 300)
@@ -157,6 +172,8 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	}
 	return append(ms, pctMetrics("dispatch_added", lat, "publish to request received, one message every 5 ms")...), nil
 }
+
+func perMsg(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
 
 // clientLoop POSTs body to url n times from conc goroutines over one
 // keep-alive client: what the machine can do without a queue.

@@ -373,8 +373,13 @@ func (e *env) cpuMeter() *cpuMeter {
 	return &cpuMeter{e: e, self: selfCPU(), server: e.serverCPU()}
 }
 
+// used returns the CPU gwbench and redis-server used since the meter began.
+func (c *cpuMeter) used() (self, server time.Duration) {
+	return selfCPU() - c.self, c.e.serverCPU() - c.server
+}
+
 func (c *cpuMeter) report(what string, n int) {
-	self, server := selfCPU()-c.self, c.e.serverCPU()-c.server
+	self, server := c.used()
 	log.Printf("%s: CPU per message: gwbench %.2f µs, redis-server %.2f µs",
 		what, float64(self.Microseconds())/float64(n), float64(server.Microseconds())/float64(n))
 }

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,6 +64,9 @@ type requestTemplate struct {
 }
 
 func newRequestTemplate(r *Route) (*requestTemplate, error) {
+	if r.URL == nil {
+		return nil, errors.New("no URL")
+	}
 	proto, err := http.NewRequest(r.Method, r.URL.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", redactedURLError(err))

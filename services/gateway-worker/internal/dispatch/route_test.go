@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"goweb/pkg/logger"
 	"goweb/services/gateway-worker/internal/dispatch"
 )
 
@@ -150,5 +151,13 @@ func TestParseRoutesText(t *testing.T) {
 		if _, err := dispatch.ParseRoutesText(dispatch.YAMLRoutes, text, testEnv); err == nil || err.Error() != want {
 			t.Errorf("ParseRoutesText(%s) = %v, want %s", text, err, want)
 		}
+	}
+}
+
+func TestNewRefusesARouteWithoutURL(t *testing.T) {
+	t.Parallel()
+	_, err := dispatch.New(dispatch.Config{Routes: []dispatch.Route{{Topic: "orders", Method: "POST"}}}, nil, logger.Nop())
+	if err == nil || !strings.Contains(err.Error(), "orders") || !strings.Contains(err.Error(), "no URL") {
+		t.Errorf("New = %v, want an error naming the topic and the missing URL", err)
 	}
 }

@@ -15,10 +15,10 @@ import (
 	"goweb/pkg/redis"
 )
 
-// Dispatcher delivers routed topics over one shared HTTP client.
+// Dispatcher delivers routed topics over one shared HTTP transport.
 type Dispatcher struct {
 	cfg      Config
-	client   *http.Client
+	http     *http.Transport
 	attempts *Attempts
 	log      logger.Logger
 	routes   map[string]*routeState
@@ -39,7 +39,7 @@ func New(cfg Config, client goredis.UniversalClient, log logger.Logger) (*Dispat
 	}
 	d := &Dispatcher{
 		cfg:      cfg,
-		client:   newHTTPClient(),
+		http:     newTransport(),
 		attempts: NewAttempts(client, cfg.AttemptsKept, cfg.AttemptsTTL),
 		log:      log,
 		routes:   make(map[string]*routeState, len(cfg.Routes)),
@@ -67,20 +67,21 @@ func New(cfg Config, client goredis.UniversalClient, log logger.Logger) (*Dispat
 // of a busy route reuses a connection. Unused ones close after 90s.
 const MaxIdleConnsPerHost = 10_000
 
-// newHTTPClient keeps connections alive across deliveries and never
-// follows redirects: a 3xx is the endpoint's answer.
-func newHTTPClient() *http.Client {
+// newTransport keeps connections alive across deliveries. Requests go to
+// its RoundTrip, not through an http.Client: redirects are never followed
+// (a 3xx is the endpoint's answer), so the client would only copy every
+// request's headers for redirects that never come. What else it does is
+// done here: Basic authentication from the URL's user info (see
+// requestTemplate), and the method in errors (see roundTrip).
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no overall cap
 	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
-	return &http.Client{
-		Transport:     t,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	return t
 }
 
 // Close drops idle connections.
-func (d *Dispatcher) Close() { d.client.CloseIdleConnections() }
+func (d *Dispatcher) Close() { d.http.CloseIdleConnections() }
 
 // Attempts returns the attempts record the dispatcher writes.
 func (d *Dispatcher) Attempts() *Attempts { return d.attempts }
@@ -167,9 +168,10 @@ func (d *Dispatcher) send(ctx context.Context, rs *routeState, msg *redis.Messag
 		// A body that cannot be encoded will never be: dead-letter it.
 		return result{outcome: OutcomeNetwork, verdict: bury, err: err}
 	}
-	resp, err := d.client.Do(req)
+	resp, err := d.http.RoundTrip(req)
 	if err != nil {
-		return classify(nil, err, "", now)
+		// As http.Client says it, without the URL, which may hold a token.
+		return classify(nil, fmt.Errorf("%s: %w", rs.tmpl.op, err), "", now)
 	}
 	defer resp.Body.Close()
 	var snippet []byte

@@ -242,3 +242,43 @@ func TestLastAttemptsAreKept(t *testing.T) {
 		t.Errorf("TTL = %v", ttl)
 	}
 }
+
+// A URL's user info becomes Basic authentication, as http.Client does,
+// unless the route sets an Authorization header of its own.
+func TestURLUserInfoIsBasicAuth(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	url := strings.Replace(b.recv.url, "http://", "http://ann:s%3Acret@", 1) + "/hook"
+	b.start(t, dispatch.Config{Routes: []dispatch.Route{b.route(t, func(r *dispatch.RawRoute) { r.URL = url })}})
+	b.publish(t, map[string]interface{}{"n": 1})
+	eventually(t, "delivery", func() bool { return b.recv.count() == 1 })
+	got := b.recv.all()[0]
+	if user, pass, ok := (&http.Request{Header: got.header}).BasicAuth(); !ok || user != "ann" || pass != "s:cret" {
+		t.Errorf("Authorization %q: want Basic ann:s:cret", got.header.Get("Authorization"))
+	}
+}
+
+// An unreachable endpoint's error names the method, as http.Client's
+// errors do, and never the URL.
+func TestNetworkErrorNamesTheMethodNotTheURL(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more: connection refused
+	url := "http://" + addr + "/hook?token=t0ken"
+	b.start(t, dispatch.Config{Routes: []dispatch.Route{b.route(t, func(r *dispatch.RawRoute) { r.URL = url })}},
+		redis.WithMaxRetries(1))
+	b.publish(t, map[string]interface{}{"n": 1})
+	eventually(t, "dead letter", func() bool { return b.stats(t).Dead == 1 })
+	dead, err := b.m.Inspector().DeadLetters(b.ctx, b.topic, 0, 1)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %v, %v", dead, err)
+	}
+	if r := dead[0].Reason; !strings.HasPrefix(r, "request failed: Post: ") || strings.Contains(r, "t0ken") || strings.Contains(r, addr+"/hook") {
+		t.Errorf("reason %q: want the method and no URL", r)
+	}
+}

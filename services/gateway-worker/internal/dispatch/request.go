@@ -3,6 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +62,10 @@ type requestTemplate struct {
 	// whenever the message carries one.
 	forward []string
 	signer  *signer // nil when the route has no secret
+	// basicAuth is the Authorization header of a URL with user info, set
+	// unless the request has one already, as http.Client does.
+	basicAuth []string
+	op        string // the method as http.Client's errors name it: "Post"
 }
 
 func newRequestTemplate(r *Route) (*requestTemplate, error) {
@@ -80,7 +85,11 @@ func newRequestTemplate(r *Route) (*requestTemplate, error) {
 		forward = append(forward, http.CanonicalHeaderKey(name))
 	}
 	forward = append(forward, "Traceparent", "Tracestate")
-	t := &requestTemplate{proto: proto, fixed: fixed, forward: forward}
+	t := &requestTemplate{proto: proto, fixed: fixed, forward: forward, op: proto.Method[:1] + strings.ToLower(proto.Method[1:])}
+	if u := r.URL.User; u != nil {
+		password, _ := u.Password()
+		t.basicAuth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+password))}
+	}
 	if len(r.Secrets) > 0 {
 		t.signer = newSigner(r.Secrets)
 	}
@@ -114,6 +123,9 @@ func (t *requestTemplate) request(ctx context.Context, r *Route, msg *redis.Mess
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 	for name, values := range t.fixed {
 		h[name] = values
+	}
+	if t.basicAuth != nil && h.Get("Authorization") == "" {
+		h["Authorization"] = t.basicAuth
 	}
 	// The per-message values share one backing array; the names are
 	// already in canonical form.

@@ -82,13 +82,10 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	loopCPU := selfCPU()
-	limit, err := clientLoop(url, body, n, concurrency)
+	limit, loopCPU, err := meteredClientLoop(url, body, n, "before")
 	if err != nil {
 		return nil, err
 	}
-	loopCPU = selfCPU() - loopCPU
-	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (before), CPU per request %.2f µs", concurrency, rate(n, limit), perMsg(loopCPU, n))
 
 	svc, err := e.startService(url)
 	if err != nil {
@@ -129,13 +126,10 @@ func (e *env) dispatch() ([]result.Metric, error) {
 	log.Printf("dispatch: service CPU per message %.2f µs, Redis commands per message %.3f (%s)",
 		perMsg(svcCPU, n), float64(calls)/float64(n), describeCalls(perCmd, float64(n)))
 	delivered := float64(n-1) / took.Seconds()
-	afterCPU := selfCPU()
-	after, err := clientLoop(url, body, n, concurrency)
+	after, afterCPU, err := meteredClientLoop(url, body, n, "after")
 	if err != nil {
 		return nil, err
 	}
-	afterCPU = selfCPU() - afterCPU
-	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (after), CPU per request %.2f µs", concurrency, rate(n, after), perMsg(afterCPU, n))
 	limit = min(limit, after)
 	// What the ratio would be were both CPU-bound on a machine of their
 	// own: the client loop's CPU per request over the CPU of a delivery
@@ -174,6 +168,18 @@ func (e *env) dispatch() ([]result.Metric, error) {
 }
 
 func perMsg(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+
+// meteredClientLoop runs clientLoop and logs its rate and CPU per request;
+// when says which of the two runs it is.
+func meteredClientLoop(url string, body []byte, n int, when string) (took, cpu time.Duration, err error) {
+	cpu = selfCPU()
+	if took, err = clientLoop(url, body, n, concurrency); err != nil {
+		return 0, 0, err
+	}
+	cpu = selfCPU() - cpu
+	log.Printf("dispatch: plain client loop, conc %d: %.0f req/s (%s), CPU per request %.2f µs", concurrency, rate(n, took), when, perMsg(cpu, n))
+	return took, cpu, nil
+}
 
 // clientLoop POSTs body to url n times from conc goroutines over one
 // keep-alive client: what the machine can do without a queue.

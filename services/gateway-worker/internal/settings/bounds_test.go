@@ -75,3 +75,28 @@ func TestHugeConcurrencyRefused(t *testing.T) {
 		t.Fatalf("error %v, want one naming WORKER_CONCURRENCY", err)
 	}
 }
+
+// Every setting that takes one value refuses a YAML list or mapping with
+// an error naming the key, instead of joining the list ([5s] read as 5s)
+// or ignoring the mapping (the default used). The table is settings.Keys
+// and a per-topic option, so a new setting cannot skip it.
+func TestScalarRefusesListAndMapping(t *testing.T) {
+	t.Parallel()
+	lists := []string{"redis.cluster_addrs", "redis.sentinel_addrs", settings.KeyTopics, settings.KeyDispatchRoutes}
+	for _, key := range append(settings.Keys(), settings.KeyTopicOptions+".payment.retry.concurrency") {
+		if slices.Contains(lists, key) {
+			continue
+		}
+		for _, v := range []any{[]any{"3"}, map[string]any{"x": "3"}} {
+			_, err := load(config.NewFromMap(map[string]any{key: v}))
+			// A mapping below a per-topic option is an unknown option.
+			want := "want a single value"
+			if _, isMap := v.(map[string]any); isMap && strings.HasPrefix(key, settings.KeyTopicOptions) {
+				want = "unknown option"
+			}
+			if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v: error %v, want one naming the key and saying %q", key, v, err, want)
+			}
+		}
+	}
+}

@@ -100,3 +100,22 @@ func TestScalarRefusesListAndMapping(t *testing.T) {
 		}
 	}
 }
+
+// REDIS_WAIT_TIMEOUT=0 means nothing without replicas to wait for, so it is
+// accepted then, as redis.WithReplicaAck accepts it; with replicas it
+// would make WAIT block for ever and is refused naming both variables.
+func TestWaitTimeoutZero(t *testing.T) {
+	t.Parallel()
+	s, err := settings.Load(config.NewFromMap(map[string]any{settings.KeyWaitTimeout: "0"}))
+	if err != nil || s.WaitTimeout != 0 || s.WaitReplicas != 0 {
+		t.Errorf("REDIS_WAIT_TIMEOUT=0 alone: %+v, %v; want accepted", s, err)
+	}
+	cfg := config.NewFromMap(map[string]any{settings.KeyWaitTimeout: "0", settings.KeyWaitReplicas: "1"})
+	_, err = settings.Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_WAIT_TIMEOUT") || !strings.Contains(err.Error(), "REDIS_WAIT_REPLICAS=1") {
+		t.Errorf("REDIS_WAIT_TIMEOUT=0 with REDIS_WAIT_REPLICAS=1: %v, want an error naming both", err)
+	}
+	if _, _, err := settings.ReplicaAck(cfg); err == nil {
+		t.Error("ReplicaAck (the CLI's reader) accepts REDIS_WAIT_TIMEOUT=0 with REDIS_WAIT_REPLICAS=1")
+	}
+}

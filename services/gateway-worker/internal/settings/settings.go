@@ -157,11 +157,10 @@ func Load(cfg *config.Config) (*Settings, error) {
 		DeadRetention:   get(r, deadRetention),
 		CleanupInterval: get(r, cleanupInterval),
 		Dispatch:        r.dispatch(),
-		WaitReplicas:    get(r, waitReplicas),
-		WaitTimeout:     get(r, waitTimeout),
 		cfg:             cfg,
 		topics:          r.topicList(),
 	}
+	s.WaitReplicas, s.WaitTimeout = r.replicaAck()
 	s.topicOptionNames = r.readTopicOptions()
 	s.validate(r)
 	if err := errors.Join(r.errs...); err != nil {

@@ -46,10 +46,15 @@ func WithHeaders(h map[string]string) PublishOption {
 	return func(o *publishOptions) { o.headers = h }
 }
 
-// WithDelay makes the message due d from now.
+// WithDelay makes the message due d from now, now being Redis's clock
+// (see docs/reliability.md), so a host whose own clock is off does not
+// shift it.
 func WithDelay(d time.Duration) PublishOption { return func(o *publishOptions) { o.delay = d } }
 
-// WithProcessAt makes the message due at t.
+// WithProcessAt makes the message due at t, compared with Redis's clock.
+// t is taken as given: WithProcessAt(time.Now().Add(d)) carries the host
+// clock's error into the due time, so a host whose clock may be skewed
+// should use WithDelay(d) instead.
 func WithProcessAt(t time.Time) PublishOption { return func(o *publishOptions) { o.at = t } }
 
 // WithDedupKey publishes only if no message of the topic was published with

@@ -49,3 +49,25 @@ func TestTooFewReplicasWarning(t *testing.T) {
 		}
 	}
 }
+
+// On a cluster every master is asked, and the fewest replicas count: a
+// publish waits on its topic's master, whichever that is.
+func TestConnectedReplicasCluster(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3, 1)
+	var logs logBuffer
+	m := redis.NewManager(&config.RedisConfig{ClusterAddrs: c.Addrs(), DialTimeout: time.Second}, logs.logger(),
+		redis.WithDefaultReplicaAck(2, time.Second))
+	t.Cleanup(func() { _ = m.Close() })
+	ctx := context.Background()
+	eventually(t, 10*time.Second, "every master to count its replica", func() bool {
+		n, err := m.ConnectedReplicas(ctx)
+		return err == nil && n == 1
+	})
+	if err := m.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"replicas_wanted":2,"replicas_connected":1`) {
+		t.Errorf("want a warning with 2 wanted and 1 connected, got:\n%s", logs.String())
+	}
+}

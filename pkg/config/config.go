@@ -60,7 +60,30 @@ type value struct {
 	text       string
 	list       []string // non-nil only for sequences
 	structured bool     // a list of mappings, as JSON text: redacted whole
+	mapping    bool     // a mapping: its keys are stored below this one
 }
+
+var (
+	errList    = errors.New("want a single value, got a list")
+	errMapping = errors.New("want a single value, got a mapping (key: value pairs)")
+)
+
+// scalar returns why v cannot be the value of a setting that takes one
+// value, or nil: a YAML list or mapping given for it is refused rather
+// than joined or ignored.
+func (v value) scalar() error {
+	switch {
+	case v.mapping:
+		return errMapping
+	case v.list != nil:
+		return errList
+	}
+	return nil
+}
+
+// given reports whether a source sets v: a non-empty value, or a mapping
+// (which a scalar getter refuses).
+func (v value) given() bool { return !v.empty() || v.mapping }
 
 func listValue(items []string) value {
 	if items == nil {
@@ -155,14 +178,14 @@ func (c *Config) lookup(key string) (v value, source string, ok bool) {
 	c.mu.Lock()
 	v, ok = c.set[key]
 	c.mu.Unlock()
-	if ok && !v.empty() {
+	if ok && v.given() {
 		return v, sourceSet, true
 	}
 	name := EnvName(key)
 	if s := c.env[name]; s != "" {
 		return value{text: s}, name, true
 	}
-	if v, ok := c.file[key]; ok && !v.empty() {
+	if v, ok := c.file[key]; ok && v.given() {
 		return v, c.fileName, true
 	}
 	if d, ok := defaults[key]; ok {
@@ -208,6 +231,9 @@ func flattenAny(dst map[string]value, key string, v any) {
 	switch v := v.(type) {
 	case nil:
 	case map[string]any:
+		if key != "" {
+			dst[key] = value{mapping: true}
+		}
 		for k, sub := range v {
 			flattenAny(dst, joinKey(key, normKey(k)), sub)
 		}
@@ -236,10 +262,23 @@ func joinKey(prefix, key string) string {
 }
 
 // GetString returns key's value, or "" when it is not set. A YAML list comes
-// back joined with commas.
+// back joined with commas, a mapping as "".
 func (c *Config) GetString(key string) string {
 	v, _, _ := c.lookup(key)
 	return v.text
+}
+
+// GetStringE is GetString for a setting that takes one value: a YAML list
+// or mapping gives "" and a *ValueError naming the key.
+func (c *Config) GetStringE(key string) (string, error) {
+	v, src, ok := c.lookup(key)
+	if !ok {
+		return "", nil
+	}
+	if err := v.scalar(); err != nil {
+		return "", c.valueError(key, src, v, err)
+	}
+	return v.text, nil
 }
 
 // GetStringSlice returns a YAML list as is, or splits a string on commas,
@@ -256,8 +295,8 @@ func (c *Config) GetStringSlice(key string) []string {
 	return splitList(v.text)
 }
 
-// GetInt returns key as an integer. A bad value gives the key's default (or
-// 0) and is recorded for Validate.
+// GetInt returns key as an integer. A bad value (a YAML list or mapping
+// too) gives the key's default (or 0) and is recorded for Validate.
 func (c *Config) GetInt(key string) int { return must(c, key, parseInt) }
 
 // GetBool returns key as a boolean (true/false, 1/0, yes/no, on/off, t/f,
@@ -290,9 +329,12 @@ func get[T any](c *Config, key string, parse func(string) (T, error)) (T, error)
 	if !ok {
 		return zero, nil
 	}
-	t, err := parse(v.text)
+	err := v.scalar()
 	if err == nil {
-		return t, nil
+		var t T
+		if t, err = parse(v.text); err == nil {
+			return t, nil
+		}
 	}
 	if d, ok := defaults[normKey(key)]; ok {
 		if t, derr := parse(d); derr == nil {

@@ -45,7 +45,10 @@
 //
 // Lists are YAML sequences or comma-separated strings. Durations are Go
 // durations with a unit ("1m30s"; a bare number other than 0 is refused). Booleans are true/false,
-// yes/no, on/off or 1/0.
+// yes/no, on/off or 1/0. A YAML sequence or mapping given for a key that
+// takes one value is a *ValueError ("want a single value, got a list"), from
+// Validate for the redis.* keys and from the getters (GetIntE, GetStringE,
+// Number.Get...) for the others.
 //
 // # Errors
 //

@@ -86,7 +86,7 @@ func (f *flattener) visit(depth int) error {
 }
 
 // node stores n under key: scalars as text, sequences of scalars as lists,
-// mappings as dotted keys below key, and lists of mappings as JSON text
+// mappings as dotted keys below key (and a mark at key), and lists of mappings as JSON text
 // (see structured).
 func (f *flattener) node(key string, n *yaml.Node, depth int) error {
 	if err := f.visit(depth); err != nil {
@@ -163,6 +163,9 @@ func (f *flattener) count(n *yaml.Node, depth int) error {
 // so that the mapping's own keys override them, as YAML specifies; unlike
 // YAML, nested mappings are merged deeply rather than replaced.
 func (f *flattener) mapping(prefix string, n *yaml.Node, depth int) error {
+	if _, set := f.out[prefix]; prefix != "" && !set {
+		f.out[prefix] = value{mapping: true} // for a scalar getter to refuse
+	}
 	pairs := n.Content
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if k := deref(pairs[i]); k != nil && k.ShortTag() == "!!merge" {

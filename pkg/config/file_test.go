@@ -204,3 +204,49 @@ func TestFileErrorNamesFile(t *testing.T) {
 		t.Errorf("Validate() = %v, want %s", err, want)
 	}
 }
+
+// A YAML list or mapping given for a setting that takes one value stops the
+// start with an error naming the key; before, [5s] was read as 5s and a
+// mapping was ignored for the default.
+func TestYAMLScalarRefusesListAndMapping(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ doc, key, want string }{
+		{"redis: {port: [6380]}\n", "redis.port", "got a list"},
+		{"redis: {port: {x: 6380}}\n", "redis.port", "got a mapping"},
+		{"redis: {host: [a, b]}\n", "redis.host", "got a list"},
+		{"redis: {host: {a: b}}\n", "redis.host", "got a mapping"},
+		{"redis: {read_timeout: [5s]}\n", "redis.read_timeout", "got a list"},
+		{"redis: {tls: {on: true}}\n", "redis.tls", "got a mapping"},
+		{"redis: {cluster_addrs: {a: 'h:1'}}\n", "redis.cluster_addrs", "got a mapping"},
+		{"base: &b {x: 1}\nredis: {url: *b}\n", "redis.url", "got a mapping"},
+	} {
+		c := newTest(nil, tc.doc)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.key) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: Validate = %v, want an error naming %s: %s", tc.doc, err, tc.key, tc.want)
+		}
+	}
+	// The getters refuse them too, for keys this package does not know.
+	c := newTest(nil, "app: {port: {x: 3}, wait: [5s], on: [true], name: [a]}\n")
+	if _, err := c.GetIntE("app.port"); err == nil || !strings.Contains(err.Error(), "app.port") {
+		t.Errorf("GetIntE of a mapping = %v, want an error naming app.port", err)
+	}
+	if _, err := c.GetDurationE("app.wait"); err == nil || !strings.Contains(err.Error(), "got a list") {
+		t.Errorf("GetDurationE of a list = %v", err)
+	}
+	if _, err := c.GetBoolE("app.on"); err == nil {
+		t.Error("GetBoolE of a list: no error")
+	}
+	if _, err := c.GetStringE("app.name"); err == nil {
+		t.Error("GetStringE of a list: no error")
+	}
+	if v, err := (Int{Key: "app.port", Default: 1, Min: 1, Max: 9}).Get(c); err == nil || v != 1 {
+		t.Errorf("Int.Get of a mapping = %d, %v; want the default and an error", v, err)
+	}
+	// The environment still wins over a bad file value, and a list key
+	// takes its list.
+	c = newTest(map[string]string{"REDIS_PORT": "6380"}, "redis: {port: [1], cluster_addrs: ['h:1', 'h:2']}\n")
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate = %v, want nil", err)
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,6 +82,8 @@ func FuzzConfigValues(f *testing.F) {
 	f.Add("redis:\n  cluster_addrs: [x, 'y:1']\n", uint8(15), "s:1")
 	f.Add("- not a map\n", uint8(20), "-5s")
 	f.Add("{", uint8(1), "")
+	f.Add("redis: {read_timeout: [5s], port: {a: 1}}\n", uint8(3), "")
+	f.Add("redis:\n  db: &x {y: [1]}\n  host: *x\n", uint8(2), "h")
 
 	const secret = "Fuzz-Secret-Pw-31337"
 	f.Fuzz(func(t *testing.T, doc string, keyIndex uint8, envValue string) {
@@ -105,6 +108,15 @@ func FuzzConfigValues(f *testing.F) {
 		redacted := c.Redacted()
 		err := c.Validate()
 
+		// A list or mapping for a one-value key the environment does not
+		// override is refused, naming the key.
+		for _, k := range knownKeys {
+			v, src, _ := c.lookup(k)
+			if src == c.fileName && (v.mapping || v.list != nil && !slices.Contains(listKeys, k)) &&
+				(err == nil || !strings.Contains(err.Error(), k)) {
+				t.Errorf("%s is a YAML list or mapping, but Validate = %v", k, err)
+			}
+		}
 		for _, e := range errorList(err) {
 			var ve *ValueError
 			switch {

@@ -86,8 +86,8 @@ func (c *Config) Redacted() map[string]any {
 	out := make(map[string]any, len(keys))
 	for _, k := range keys {
 		v, _, ok := c.lookup(k)
-		if !ok {
-			continue
+		if !ok || v.mapping {
+			continue // a mapping's keys are listed on their own
 		}
 		if v.structured {
 			out[k] = redactedMark // may hold secrets under any name

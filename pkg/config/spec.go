@@ -28,14 +28,18 @@ type Int = Number[int]
 type Duration = Number[time.Duration]
 
 // Get returns s's value in c, or its default when unset. A value that does
-// not parse or is out of bounds gives the default and a *ValueError naming
+// not parse, is out of bounds or is a YAML list or mapping gives the default and a *ValueError naming
 // the key, its variable and the accepted range.
 func (s Number[T]) Get(c *Config) (T, error) {
 	v, src, ok := c.lookup(s.Key)
 	if !ok {
 		return s.Default, nil
 	}
-	t, err := parseNumber[T](v.text)
+	err := v.scalar()
+	var t T
+	if err == nil {
+		t, err = parseNumber[T](v.text)
+	}
 	if err == nil {
 		err = s.check(t)
 	}

@@ -47,6 +47,9 @@ var knownKeys = []string{
 	"redis.pool_size",
 }
 
+// listKeys are the knownKeys that take a list; every other takes one value.
+var listKeys = []string{"redis.cluster_addrs", "redis.sentinel_addrs"}
+
 var (
 	errMode        = errors.New(`not a valid mode (want "", "auto" or "embedded")`)
 	errNoMaster    = errors.New("required when REDIS_SENTINEL_ADDRS is set")
@@ -67,6 +70,11 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	for _, k := range knownKeys {
+		if v, src, ok := c.lookup(k); ok && (v.mapping || v.list != nil && !slices.Contains(listKeys, k)) {
+			check(k, c.valueError(k, src, v, v.scalar()))
+		}
+	}
 	for _, s := range []Int{redisPort, redisDB, redisPoolSize} {
 		_, err := s.Get(c)
 		check(s.Key, err)
@@ -78,7 +86,7 @@ func (c *Config) Validate() error {
 	for _, k := range []string{"redis.tls", "redis.tls_insecure"} {
 		check(k, checkValue(c, k, parseBool, nil))
 	}
-	for _, k := range []string{"redis.cluster_addrs", "redis.sentinel_addrs"} {
+	for _, k := range listKeys {
 		check(k, checkValue(c, k, parseAddrs, nil))
 	}
 	check("redis.url", checkValue(c, "redis.url", parseRedisURL, nil))

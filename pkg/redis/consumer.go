@@ -69,7 +69,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 		fetcher: &fetcher{
 			client: q.client, clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
-			sharing: q.sharing, crew: cr,
+			sharing: q.sharing, crew: cr, full: q.full,
 		},
 		runner:  r,
 		crew:    cr,

@@ -38,6 +38,7 @@ type fetcher struct {
 	errs         *throttle
 	gate         *gate
 	sharing      *sharing
+	full         *fullWait // logs a full Redis refusing BLMOVE once
 	crew         *crew
 
 	// nextToken is the next in-flight token to hand out; unsure holds the
@@ -124,9 +125,17 @@ func (f *fetcher) waitForEntry(ctx context.Context) bool {
 	err := block.BLMove(ctx, f.keys.Pending(), f.keys.Claim(f.cid), "RIGHT", "LEFT", f.blockTimeout).Err()
 	switch {
 	case err == nil:
+		f.full.accepted()
 		return true
-	case errors.Is(err, goredis.Nil), ctx.Err() != nil:
+	case errors.Is(err, goredis.Nil):
+		f.full.accepted()
 		return false
+	case ctx.Err() != nil:
+		return false
+	case errors.Is(fullError(err), ErrRedisFull):
+		f.full.refused(err)
+		sleepCtx(ctx, f.clock, time.Second)
+		return ctx.Err() == nil
 	default:
 		f.errs.log("waiting for messages failed", err, "topic", f.keys.Topic())
 		sleepCtx(ctx, f.clock, time.Second)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"goweb/pkg/config"
 	"goweb/pkg/redis"
 	"goweb/pkg/redis/redistest"
 )
@@ -114,5 +115,50 @@ func TestFullRedisRefusesPublishesAndKeepsConsuming(t *testing.T) {
 	mu.Unlock()
 	eventually(t, 10*time.Second, "a publish accepted again", func() bool {
 		return b.q.Publish(b.ctx, b.topic, map[string]interface{}{"after": 1}) == nil
+	})
+}
+
+// On a full Redis, idle consumers' blocking waits (BLMOVE, a write command
+// to Redis) are refused: that is logged once for the episode, not once per
+// consumer every few seconds, and the end of the episode once.
+func TestFullRedisRefusedWaitLoggedOnce(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t, "--maxmemory-policy", "noeviction")
+	host, port := splitAddr(t, own.Addr)
+	var logs logBuffer
+	m := managerFor(t, config.RedisConfig{Host: host, Port: port}, logs.logger())
+	admin := own.Client(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := admin.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 2 {
+		topic := redistest.Topic(t) + "." + strconv.Itoa(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = m.GetQueue().Subscribe(ctx, topic, func(context.Context, *redis.Message) error { return nil })
+		}()
+	}
+	defer func() { cancel(); wg.Wait() }()
+	refused := func() int {
+		v, _ := redistest.Info(ctx, admin, "commandstats", "cmdstat_blmove")
+		_, after, _ := strings.Cut(v, "rejected_calls=")
+		n, _ := strconv.Atoi(strings.Split(after, ",")[0])
+		return n
+	}
+	eventually(t, 20*time.Second, "6 refused BLMOVEs (3 per consumer)", func() bool { return refused() >= 6 })
+	if n := strings.Count(logs.String(), "refuses the blocking wait"); n != 1 {
+		t.Errorf("%d warnings about refused waits, want 1:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "waiting for messages failed") {
+		t.Errorf("a refused wait logged as a failure:\n%s", logs.String())
+	}
+	if err := admin.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the end of the episode logged", func() bool {
+		return strings.Count(logs.String(), "accepts blocking waits again") == 1
 	})
 }

@@ -34,6 +34,9 @@ type Manager struct {
 	closed atomic.Bool // read by every publish and subscribe
 	// policyChecked is set once maxmemory-policy was read (see checkPolicy).
 	policyChecked atomic.Bool
+	// replicasChecked is set once the replicas were counted (see
+	// checkReplicas).
+	replicasChecked atomic.Bool
 
 	clock      clockwork.Clock
 	replicaAck replicaAck // see WithDefaultReplicaAck

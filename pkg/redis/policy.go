@@ -9,23 +9,31 @@ import (
 )
 
 // MaxMemoryPolicy returns Redis' maxmemory-policy setting, such as
-// "noeviction" or "allkeys-lru". It returns "" and no error when the server
-// does not let this client read its configuration (CONFIG disabled, renamed
-// or denied by an ACL, as on many managed services); an error only when
-// Redis could not be asked.
+// "noeviction" or "allkeys-lru": from CONFIG GET, or, where CONFIG is
+// disabled, renamed or denied (as on many managed services), from INFO
+// memory. It returns "" and no error when the server refuses both; an error
+// only when Redis could not be asked.
 func (m *Manager) MaxMemoryPolicy(ctx context.Context) (string, error) {
 	if err := m.usable(); err != nil {
 		return "", err
 	}
 	res, err := m.client.ConfigGet(ctx, "maxmemory-policy").Result()
-	var reply goredis.Error
-	if errors.As(err, &reply) {
-		return "", nil // refused: the server answered, it just won't say
+	if err == nil && res["maxmemory-policy"] != "" {
+		return res["maxmemory-policy"], nil
 	}
-	if err != nil {
+	var reply goredis.Error
+	if err != nil && !errors.As(err, &reply) {
 		return "", fmt.Errorf("redis: CONFIG GET maxmemory-policy: %w", err)
 	}
-	return res["maxmemory-policy"], nil
+	// Refused: the server answered, it just won't say. INFO may.
+	raw, err := m.client.Info(ctx, "memory").Result()
+	if errors.As(err, &reply) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("redis: INFO memory: %w", err)
+	}
+	return infoFields(raw)["maxmemory_policy"], nil
 }
 
 // Evicts reports whether Redis under maxmemory-policy policy may delete
@@ -33,12 +41,14 @@ func (m *Manager) MaxMemoryPolicy(ctx context.Context) (string, error) {
 // volatile-* ones only keys with a TTL, but other applications sharing the
 // server set TTLs as they like, and a queue key that is deleted loses its
 // messages silently). With noeviction a full Redis refuses publishes
-// instead (ErrRedisFull). "" (unknown) is not reported as evicting.
-func Evicts(policy string) bool { return policy != "" && policy != "noeviction" }
+// instead (ErrRedisFull). "" (unknown: Redis would not tell) may too, as
+// nothing rules it out.
+func Evicts(policy string) bool { return policy != "noeviction" }
 
 // checkPolicy logs a warning, once per Manager, when Redis may evict queue
-// keys. A server that does not tell counts as checked.
+// keys or will not say.
 func (m *Manager) checkPolicy(ctx context.Context) {
+	m.checkReplicas(ctx) // the other fact a start should warn about
 	if m.policyChecked.Load() {
 		return
 	}
@@ -46,7 +56,11 @@ func (m *Manager) checkPolicy(ctx context.Context) {
 	if err != nil || !m.policyChecked.CompareAndSwap(false, true) {
 		return // unreachable: the next start or Ping asks again
 	}
-	if Evicts(policy) {
+	switch {
+	case policy == "":
+		m.log.Warn("Redis maxmemory-policy is unknown: this client may run neither CONFIG GET nor INFO memory; make sure it is noeviction, or a full Redis may delete queued messages",
+			"maxmemory-policy", "unknown", "redis", m.describe())
+	case Evicts(policy):
 		m.log.Warn("Redis maxmemory-policy is "+policy+": when Redis reaches maxmemory it deletes keys, and queued messages with them; set maxmemory-policy to noeviction (a full Redis then refuses publishes with ErrRedisFull)",
 			"maxmemory-policy", policy, "redis", m.describe())
 	}

@@ -76,8 +76,8 @@ func TestMaxMemoryPolicyWarningOnSubscribe(t *testing.T) {
 	}
 }
 
-// Where CONFIG is denied (an ACL user, a managed Redis), the policy is
-// unknown: "" and no error, and no warning.
+// Where CONFIG and INFO are denied (an ACL user), the policy is unknown:
+// "" and no error, counted as may evict, and one warning saying so.
 func TestMaxMemoryPolicyUnknownWhereConfigIsDenied(t *testing.T) {
 	t.Parallel()
 	own := redistest.Start(t, "--maxmemory-policy", "allkeys-lru")
@@ -95,7 +95,33 @@ func TestMaxMemoryPolicyUnknownWhereConfigIsDenied(t *testing.T) {
 	if err != nil || got != "" {
 		t.Fatalf("MaxMemoryPolicy as a user without CONFIG = %q, %v; want \"\", nil", got, err)
 	}
-	if strings.Contains(logs.String(), "maxmemory-policy") {
-		t.Fatalf("an unknown policy was reported:\n%s", logs.String())
+	if !redis.Evicts(got) {
+		t.Error("an unknown policy counts as safe")
+	}
+	if n := strings.Count(logs.String(), `"maxmemory-policy":"unknown"`); n != 1 {
+		t.Fatalf("want one warning that the policy is unknown, got %d in:\n%s", n, logs.String())
+	}
+}
+
+// With CONFIG renamed away (as many hosted Redis do), the policy comes from
+// INFO memory: read right, and warned about (issue 15 follow-up).
+func TestMaxMemoryPolicyFromInfoWhereConfigIsRenamed(t *testing.T) {
+	t.Parallel()
+	own := redistest.Start(t, "--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", "")
+	host, port := splitAddr(t, own.Addr)
+	var logs logBuffer
+	m := managerFor(t, config.RedisConfig{Host: host, Port: port}, logs.logger())
+	ctx := context.Background()
+	if err := own.Client(t).ConfigGet(ctx, "maxmemory-policy").Err(); err == nil {
+		t.Fatal("CONFIG GET works: the rename did not take")
+	}
+	if err := m.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.MaxMemoryPolicy(ctx); err != nil || got != "allkeys-lru" {
+		t.Fatalf("MaxMemoryPolicy without CONFIG = %q, %v; want allkeys-lru from INFO memory", got, err)
+	}
+	if n := strings.Count(logs.String(), `"maxmemory-policy":"allkeys-lru"`); n != 1 {
+		t.Fatalf("want one warning naming allkeys-lru, got %d in:\n%s", n, logs.String())
 	}
 }

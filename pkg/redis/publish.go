@@ -46,10 +46,15 @@ func WithHeaders(h map[string]string) PublishOption {
 	return func(o *publishOptions) { o.headers = h }
 }
 
-// WithDelay makes the message due d from now.
+// WithDelay makes the message due d from now, now being Redis's clock
+// (see docs/reliability.md), so a host whose own clock is off does not
+// shift it.
 func WithDelay(d time.Duration) PublishOption { return func(o *publishOptions) { o.delay = d } }
 
-// WithProcessAt makes the message due at t.
+// WithProcessAt makes the message due at t, compared with Redis's clock.
+// t is taken as given: WithProcessAt(time.Now().Add(d)) carries the host
+// clock's error into the due time, so a host whose clock may be skewed
+// should use WithDelay(d) instead.
 func WithProcessAt(t time.Time) PublishOption { return func(o *publishOptions) { o.at = t } }
 
 // WithDedupKey publishes only if no message of the topic was published with
@@ -70,7 +75,9 @@ func (q *RedisQueue) PublishWithDelay(ctx context.Context, topic string, data ma
 	return err
 }
 
-// Enqueue publishes data to topic and returns the message id.
+// Enqueue publishes data to topic and returns the message id. With a
+// *NotReplicatedError (WithReplicaAck) it returns the id too: the message
+// is stored, only its replication is unconfirmed.
 func (q *RedisQueue) Enqueue(ctx context.Context, topic string, data map[string]interface{}, opts ...PublishOption) (string, error) {
 	id, err := q.enqueue(ctx, topic, data, opts)
 	err = fullError(err)
@@ -119,10 +126,10 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 		err = q.pipe.push(ctx, topic, entry)
 		q.sharing.sweeper.poke(topic)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotReplicated) {
 		return "", err
 	}
-	return id, nil
+	return id, err
 }
 
 // PublishBatch sends many messages to topic in one round trip. Either all
@@ -132,7 +139,8 @@ func (q *RedisQueue) PublishBatch(ctx context.Context, topic string, batch []map
 	return err
 }
 
-// EnqueueBatch is PublishBatch returning the ids of the messages, in order.
+// EnqueueBatch is PublishBatch returning the ids of the messages, in order;
+// with a *NotReplicatedError too, as the messages are stored.
 func (q *RedisQueue) EnqueueBatch(ctx context.Context, topic string, batch []map[string]interface{}, opts ...PublishOption) ([]string, error) {
 	ids, err := q.enqueueBatch(ctx, topic, batch, opts)
 	err = fullError(err)
@@ -183,10 +191,10 @@ func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[
 		err = q.push(ctx, topic, args, o.ack)
 		q.sharing.sweeper.poke(topic)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotReplicated) {
 		return nil, err
 	}
-	return ids, nil
+	return ids, err
 }
 
 func (q *RedisQueue) publishOptions(topic string, opts []PublishOption) (*publishOptions, error) {

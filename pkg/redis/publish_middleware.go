@@ -18,7 +18,7 @@ type Publication struct {
 	// calling the next PublishFunc (a tracer adds "traceparent" to it).
 	Headers map[string]string
 	// IDs of the published messages, in order: set once the publish
-	// succeeded.
+	// succeeded, or stored without enough replicas (*NotReplicatedError).
 	IDs []string
 
 	write func(context.Context, *publishOptions) ([]string, error)
@@ -51,11 +51,8 @@ func publishChain(mw []PublishMiddleware) PublishFunc {
 		o := *p.opts
 		o.headers = p.Headers
 		ids, err := p.write(ctx, &o)
-		if err != nil {
-			return err
-		}
-		p.IDs = ids
-		return nil
+		p.IDs = ids // nil unless stored
+		return err
 	})
 	for i := len(mw) - 1; i >= 0; i-- {
 		next = mw[i](next)

@@ -30,6 +30,7 @@ type RedisQueue struct {
 	wake      *wakeHub
 	sharing   *sharing // chooses the fetch path; see sharing.go
 	pipe      *autoPipe
+	full      *fullWait // a full Redis refusing BLMOVE, logged once an episode
 	onPublish atomic.Pointer[func(PublishEvent)]
 }
 
@@ -43,6 +44,7 @@ func newQueue(m *Manager) *RedisQueue {
 		rclock:       newRedisClock(m.clock, m.client),
 		maxPayload:   m.maxPayload,
 		publishChain: publishChain(m.publishMW),
+		full:         &fullWait{log: m.log},
 	}
 	q.wake = newWakeHub(q)
 	q.pipe = newAutoPipe(m.client)

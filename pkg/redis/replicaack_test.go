@@ -26,18 +26,24 @@ func TestReplicaAckWithoutReplicas(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t) // commandstats of our own
 	b := setupAddr(t, srv.Addr).with(t, redis.WithDefaultReplicaAck(1, 20*time.Millisecond))
-	err := b.q.Publish(b.ctx, b.topic, map[string]interface{}{"a": 1})
+	id, err := b.q.Enqueue(b.ctx, b.topic, map[string]interface{}{"a": 1})
 	var nr *redis.NotReplicatedError
 	if !errors.Is(err, redis.ErrNotReplicated) || !errors.As(err, &nr) || nr.Want != 1 || nr.Confirmed != 0 {
 		t.Fatalf("Publish = %v, want a NotReplicatedError with 0 of 1 confirmed", err)
+	}
+	if id == "" {
+		t.Error("Enqueue returned no id with ErrNotReplicated, though the message is stored")
 	}
 	if !strings.Contains(err.Error(), "confirmed by 0 of 1 replicas") {
 		t.Errorf("error %q does not say how many replicas confirmed", err)
 	}
 	before := waitCalls(t, b)
-	_, err = b.q.EnqueueBatch(b.ctx, b.topic, []map[string]interface{}{{"a": 2}, {"a": 3}, {"a": 4}}, redis.WithDelay(time.Hour))
+	ids, err := b.q.EnqueueBatch(b.ctx, b.topic, []map[string]interface{}{{"a": 2}, {"a": 3}, {"a": 4}}, redis.WithDelay(time.Hour))
 	if !errors.Is(err, redis.ErrNotReplicated) {
 		t.Fatalf("EnqueueBatch = %v, want ErrNotReplicated", err)
+	}
+	if len(ids) != 3 {
+		t.Errorf("EnqueueBatch returned ids %v with ErrNotReplicated, want the 3 stored", ids)
 	}
 	if n := waitCalls(t, b) - before; n != 1 {
 		t.Errorf("a batch of 3 sent %d WAITs, want 1", n)

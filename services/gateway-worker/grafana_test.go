@@ -25,6 +25,7 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	manager := servicetest.Manager(t, servicetest.Redis.Addr)
 	m := metrics.New(manager.Inspector(), []string{topic})
 	m.ExposePolicy(manager.MaxMemoryPolicy) // as the app does
+	m.ExposeReplicas(manager.ConnectedReplicas)
 	for _, o := range []redis.Outcome{redis.OutcomeProcessed, redis.OutcomeRetried, redis.OutcomeDead, redis.OutcomeRequeued} {
 		m.Observe(redis.Event{Topic: topic, ID: "1", Outcome: o, Duration: time.Millisecond})
 	}

@@ -78,7 +78,7 @@ func (a *api) publishBatch(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	ids, err := a.queue.EnqueueBatch(ctx, t, batch, opts...)
 	if err != nil {
-		a.queueError(w, r, err)
+		a.publishError(w, r, err, notReplicatedJSON{IDs: ids})
 		return
 	}
 	writeJSON(w, http.StatusCreated, idsJSON{IDs: ids})

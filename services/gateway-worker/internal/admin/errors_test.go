@@ -158,6 +158,9 @@ func TestFullRedisIs503(t *testing.T) {
 		if r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "queue full") || !strings.Contains(r.body, "nothing was published") {
 			t.Errorf("POST %s on a full Redis: %d %s, want 503 saying the queue is full", tc.path, r.code, r.body)
 		}
+		if got := r.header.Get("Retry-After"); got != "5" {
+			t.Errorf("POST %s on a full Redis: Retry-After %q, want 5", tc.path, got)
+		}
 	}
 	if r := b.do(t, "GET", b.path(""), "", token); r.code != http.StatusOK || !strings.Contains(r.body, `"pending":1`) {
 		t.Fatalf("GET topic on a full Redis: %d %s, want 200 with the one message published before", r.code, r.body)
@@ -165,8 +168,9 @@ func TestFullRedisIs503(t *testing.T) {
 }
 
 // A publish that fewer replicas than REDIS_WAIT_REPLICAS confirmed is a
-// 503 saying so, and that the message is queued all the same.
-func TestNotReplicatedIs503(t *testing.T) {
+// 504, not the 503 of a publish that stored nothing: the body says stored
+// and names the id (all ids of a batch), and the messages are queued.
+func TestNotReplicatedIs504(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t) // no replicas
 	host, port, _ := net.SplitHostPort(srv.Addr)
@@ -176,9 +180,28 @@ func TestNotReplicatedIs503(t *testing.T) {
 	b := setup(t, admin.Options{Token: token})
 	b.m = m
 	b.h = admin.New(m, admin.Options{Token: token})
-	r := b.do(t, "POST", b.path("/messages"), `{"data":{}}`, token)
-	if r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "confirmed by 0 of 1 replicas") ||
-		!strings.Contains(r.body, "the message is queued") {
-		t.Errorf("POST: %d %s, want 503 saying 0 of 1 replicas confirmed and that the message is queued", r.code, r.body)
+	var one struct {
+		Error  string `json:"error"`
+		Stored bool   `json:"stored"`
+		ID     string `json:"id"`
+	}
+	r := b.do(t, "POST", b.path("/messages"), `{"data":{},"id":"mine-1"}`, token)
+	r.json(t, &one)
+	if r.code != http.StatusGatewayTimeout || !one.Stored || one.ID != "mine-1" ||
+		!strings.Contains(one.Error, "confirmed by 0 of 1 replicas") || !strings.Contains(one.Error, "the message is stored") ||
+		!strings.Contains(one.Error, "dedup_key") {
+		t.Errorf("POST: %d %s, want 504 stored, id mine-1, saying 0 of 1 replicas confirmed and how to retry", r.code, r.body)
+	}
+	var many struct {
+		Stored bool     `json:"stored"`
+		IDs    []string `json:"ids"`
+	}
+	r = b.do(t, "POST", b.path("/messages:batch"), `{"messages":[{"data":{"n":1}},{"data":{"n":2}}]}`, token)
+	r.json(t, &many)
+	if r.code != http.StatusGatewayTimeout || !many.Stored || len(many.IDs) != 2 || !strings.Contains(r.body, "the messages are stored") {
+		t.Errorf("POST batch: %d %s, want 504 stored with the 2 ids", r.code, r.body)
+	}
+	if r := b.do(t, "GET", b.path(""), "", token); r.code != http.StatusOK || !strings.Contains(r.body, `"pending":3`) {
+		t.Errorf("GET topic: %d %s, want the 3 messages stored", r.code, r.body)
 	}
 }

@@ -124,7 +124,7 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	id, err := a.queue.Enqueue(ctx, t, req.Data, opts...)
 	if err != nil {
-		a.queueError(w, r, err)
+		a.publishError(w, r, err, notReplicatedJSON{ID: id})
 		return
 	}
 	writeJSON(w, http.StatusCreated, idJSON{ID: id})

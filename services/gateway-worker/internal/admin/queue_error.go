@@ -18,15 +18,24 @@ import (
 // queueError answers an error of the queue library, the one place that
 // says what happened: the caller's mistakes are 4xx; a key of the wrong
 // type 500 naming the topic; Redis too slow 504 with the limit; Redis
-// unreachable or refusing 503. Clients never see addresses or
+// unreachable, full (with Retry-After) or refusing 503. A publish stored
+// but not replicated is publishError's. Clients never see addresses or
 // credentials; the log has the cause.
 func (a *api) queueError(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := a.describe(r, err)
+	if errors.Is(err, redis.ErrRedisFull) {
+		w.Header().Set("Retry-After", fullRetryAfter)
+	}
 	if code >= 500 {
 		a.redisErrs.Warn("admin: queue error", "method", r.Method, "path", r.URL.Path, "status", code, "error", err)
 	}
 	writeError(w, code, msg)
 }
+
+// fullRetryAfter is the Retry-After of the 503 of a full Redis, in
+// seconds: consumers free memory as they acknowledge, so a few seconds is
+// the scale on which a retry can succeed.
+const fullRetryAfter = "5"
 
 // describe returns the status and the client's message for err.
 func (a *api) describe(r *http.Request, err error) (int, string) {
@@ -42,9 +51,6 @@ func (a *api) describe(r *http.Request, err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, redis.ErrRedisFull):
 		return http.StatusServiceUnavailable, "queue full: Redis reached its memory limit (maxmemory) and refuses new messages until consumers have freed memory; nothing was published; try again later"
-	case errors.Is(err, redis.ErrNotReplicated):
-		return http.StatusServiceUnavailable, "not replicated: " + strings.TrimPrefix(err.Error(), "redis: ") +
-			" (REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT); the message is queued and will be delivered unless the master fails first; publishing again may deliver it twice unless it has a dedup_key"
 	case errors.As(err, &rerr) && strings.Contains(rerr.Error(), "WRONGTYPE"):
 		which := "a topic"
 		if t := r.PathValue("topic"); t != "" {

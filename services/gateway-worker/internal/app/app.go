@@ -156,6 +156,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	a.pool = worker.NewPool(a.manager.GetQueue(), log, subs)
 	a.manager.GetQueue().ObservePublishes(m.ObservePublish)
 	m.ExposePolicy(a.manager.MaxMemoryPolicy)
+	m.ExposeReplicas(a.manager.ConnectedReplicas)
 	// Every replica runs the schedules; each tick is published once for
 	// the fleet.
 	a.periodic = a.settings.Periodic
@@ -176,6 +177,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Consumers:  func() (int, []string) { return a.pool.Active(), a.pool.Topics() },
 		Stats:      insp.StatsOf,
 		Policy:     a.manager.MaxMemoryPolicy,
+		Replicas:   a.manager.ConnectedReplicas,
 		Prometheus: m.Handler(),
 		Dispatch:   a.dispatchStats,
 		Log:        log,

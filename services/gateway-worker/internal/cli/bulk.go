@@ -53,9 +53,17 @@ func (e *env) publishFile(ctx context.Context, command, topic, name string, opts
 
 	bar := e.progress(topic, total)
 	batch := make([]map[string]any, 0, bulkBatch)
-	done, lastLine := 0, 0
+	done, lastLine, read := 0, 0, 0 // read: the line of the batch's last message
 	flush := func() error {
-		if err := m.GetQueue().PublishBatch(ctx, topic, batch, opts...); err != nil {
+		err := m.GetQueue().PublishBatch(ctx, topic, batch, opts...)
+		if errors.Is(err, redis.ErrNotReplicated) {
+			// Stored all the same: count this batch as published, and
+			// say which lines not to send again.
+			bar.stop()
+			return fmt.Errorf("publish to %s: %w; published %d of %d messages, lines 1 to %d (the last %d stored but not replicated: sending them again would store second copies); the rest were not",
+				topic, err, done+len(batch), total, read, len(batch))
+		}
+		if err != nil {
 			bar.stop()
 			where := "nothing was published"
 			if done > 0 {
@@ -76,6 +84,7 @@ func (e *env) publishFile(ctx context.Context, command, topic, name string, opts
 			lastLine = line - 1
 		}
 		batch = append(batch, data)
+		read = line
 		return nil
 	})
 	if err == nil && len(batch) > 0 {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,8 +68,14 @@ the line and exits 2. A progress bar shows on a terminal.`,
 			}
 			defer closeRedis()
 			got, err := m.GetQueue().Enqueue(cmd.Context(), topic, data, opts...)
+			if errors.Is(err, redis.ErrNotReplicated) {
+				// Stored: print the id as on success, and fail saying
+				// not to publish it again.
+				_, _ = fmt.Fprintln(e.Stdout, got)
+				return fmt.Errorf("publish to %s: message %s stored, but not replicated: %w; publishing it again would store a second copy", topic, got, err)
+			}
 			if err != nil {
-				return fmt.Errorf("publish to %s: %w", topic, err)
+				return fmt.Errorf("publish to %s: nothing stored: %w", topic, err)
 			}
 			_, err = fmt.Fprintln(e.Stdout, got)
 			return err

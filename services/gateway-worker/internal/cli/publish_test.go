@@ -181,17 +181,26 @@ func TestPublishWaitsForReplicas(t *testing.T) {
 		return o
 	}
 	r := b.runCtx(t, servicetest.Ctx(t), withWait(1), "publish", b.topic, `{"n":1}`)
-	if r.code != ExitError || !strings.Contains(r.stderr, "confirmed by 0 of 1 replicas") {
-		t.Errorf("publish with REDIS_WAIT_REPLICAS=1 and no replica: exit %d, stderr %q; want %d and the replica count", r.code, r.stderr, ExitError)
+	if r.code != ExitError || !strings.Contains(r.stderr, "confirmed by 0 of 1 replicas") ||
+		!strings.Contains(r.stderr, "stored, but not replicated") || strings.TrimSpace(r.stdout) == "" ||
+		!strings.Contains(r.stderr, "message "+strings.TrimSpace(r.stdout)+" stored") {
+		t.Errorf("publish with REDIS_WAIT_REPLICAS=1 and no replica: exit %d, stdout %q, stderr %q; want %d, the id and the replica count", r.code, r.stdout, r.stderr, ExitError)
 	}
 	if s := b.stats(t); s.Pending != 1 {
 		t.Errorf("pending %d, want 1: the master keeps what it could not confirm", s.Pending)
+	}
+	r = b.runCtx(t, servicetest.Ctx(t), withWait(1), "publish", b.topic, "--file", writeLines(t, `{"n":1}`, ``, `{"n":2}`))
+	if r.code != ExitError || !strings.Contains(r.stderr, "published 2 of 2 messages, lines 1 to 3 (the last 2 stored but not replicated") {
+		t.Errorf("publish --file with REDIS_WAIT_REPLICAS=1 and no replica: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if s := b.stats(t); s.Pending != 3 {
+		t.Errorf("pending %d, want 3", s.Pending)
 	}
 	r = b.runCtx(t, servicetest.Ctx(t), withWait(redis.MaxReplicaAck+1), "publish", b.topic, `{"n":2}`)
 	if r.code == ExitOK || !strings.Contains(r.stderr, "REDIS_WAIT_REPLICAS") {
 		t.Errorf("publish with REDIS_WAIT_REPLICAS=%d: exit %d, stderr %q; want a failure naming the setting", redis.MaxReplicaAck+1, r.code, r.stderr)
 	}
-	if s := b.stats(t); s.Pending != 1 {
-		t.Errorf("pending %d, want 1: a bad setting publishes nothing", s.Pending)
+	if s := b.stats(t); s.Pending != 3 {
+		t.Errorf("pending %d, want 3: a bad setting publishes nothing", s.Pending)
 	}
 }

@@ -9,24 +9,37 @@ import (
 )
 
 // /metrics names Redis' maxmemory-policy, in JSON and for Prometheus, and
-// says whether it may delete queued messages (issue 15 part 3).
+// says whether it may delete queued messages (issue 15 part 3); with CONFIG
+// renamed away it reads INFO memory, as GET /v1/redis does. It counts the
+// master's connected replicas too.
 func TestMetricsShowMaxMemoryPolicy(t *testing.T) {
 	t.Parallel()
-	for policy, evicts := range map[string]bool{"allkeys-lru": true, "noeviction": false} {
-		b := setup(t, redistest.Start(t, "--maxmemory-policy", policy).Addr)
+	for _, tc := range []struct {
+		policy string
+		evicts bool
+		args   []string
+	}{
+		{"allkeys-lru", true, nil},
+		{"noeviction", false, nil},
+		{"volatile-lru", true, []string{"--rename-command", "CONFIG", ""}},
+	} {
+		b := setup(t, redistest.Start(t, append([]string{"--maxmemory-policy", tc.policy}, tc.args...)...).Addr)
 		var doc struct {
 			Redis struct {
-				MaxMemoryPolicy string `json:"maxmemory_policy"`
-				MayEvict        bool   `json:"may_evict"`
+				MaxMemoryPolicy   string `json:"maxmemory_policy"`
+				MayEvict          bool   `json:"may_evict"`
+				ConnectedReplicas *int   `json:"connected_replicas"`
 			}
 		}
-		if code := b.getJSON(t, "/metrics", &doc); code != 200 || doc.Redis.MaxMemoryPolicy != policy || doc.Redis.MayEvict != evicts {
-			t.Errorf("%s: /metrics %d %+v", policy, code, doc)
+		if code := b.getJSON(t, "/metrics", &doc); code != 200 || doc.Redis.MaxMemoryPolicy != tc.policy || doc.Redis.MayEvict != tc.evicts ||
+			doc.Redis.ConnectedReplicas == nil || *doc.Redis.ConnectedReplicas != 0 {
+			t.Errorf("%s %v: /metrics %d %+v", tc.policy, tc.args, code, doc)
 		}
 		_, _, text := b.get(t, "/metrics?format=prometheus", "")
-		want := `gateway_worker_redis_maxmemory_policy{policy="` + policy + `"} 1`
-		if !strings.Contains(text, want) {
-			t.Errorf("%s: Prometheus exposition lacks %s", policy, want)
+		for _, want := range []string{`gateway_worker_redis_maxmemory_policy{policy="` + tc.policy + `"} 1`, "gateway_worker_redis_connected_replicas 0"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s %v: Prometheus exposition lacks %s", tc.policy, tc.args, want)
+			}
 		}
 	}
 }

@@ -40,11 +40,13 @@ func setup(t *testing.T, addr string) *bundle {
 	b.ready.CacheFor = 10 * time.Millisecond
 	m := metrics.New(b.m.Inspector(), b.topics)
 	m.ExposePolicy(b.m.MaxMemoryPolicy)
+	m.ExposeReplicas(b.m.ConnectedReplicas)
 	b.h = httpapi.NewHandler(httpapi.Deps{
 		Ready:      b.ready,
 		Consumers:  func() (int, []string) { return b.active, b.topics },
 		Stats:      b.m.Inspector().StatsOf,
 		Policy:     b.m.MaxMemoryPolicy,
+		Replicas:   b.m.ConnectedReplicas,
 		Prometheus: m.Handler(),
 		Log:        log,
 		Started:    time.Now().Add(-90 * time.Second),

@@ -29,6 +29,9 @@ type Deps struct {
 	// Policy reads Redis' maxmemory-policy for /metrics ("" when Redis
 	// will not tell); nil leaves it out.
 	Policy func(ctx context.Context) (string, error)
+	// Replicas counts the replicas connected to the master for /metrics
+	// (-1 when Redis will not tell); nil leaves it out.
+	Replicas func(ctx context.Context) (int, error)
 	// Prometheus serves the Prometheus exposition of /metrics.
 	Prometheus http.Handler
 	// Dispatch returns the routes' delivery figures for the JSON /metrics
@@ -180,10 +183,14 @@ type metricsJSON struct {
 
 // redisJSON is what /metrics says about the Redis server itself.
 type redisJSON struct {
-	// MaxMemoryPolicy is "unknown" where CONFIG GET is denied.
+	// MaxMemoryPolicy is "unknown" where CONFIG GET and INFO are denied.
 	MaxMemoryPolicy string `json:"maxmemory_policy"`
-	// MayEvict is true when the policy may delete queued messages.
+	// MayEvict is true when the policy may delete queued messages, or is
+	// unknown.
 	MayEvict bool `json:"may_evict"`
+	// ConnectedReplicas is how many replicas the master has; absent when
+	// Redis will not tell.
+	ConnectedReplicas *int `json:"connected_replicas,omitempty"`
 }
 
 // ErrQueueState is the queue_error of /metrics when the queue state
@@ -225,6 +232,11 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 			if policy == "" {
 				doc.Redis.MaxMemoryPolicy = "unknown"
 			}
+		}
+	}
+	if s.Replicas != nil {
+		if n, err := s.Replicas(ctx); err == nil && n >= 0 && doc.Redis != nil {
+			doc.Redis.ConnectedReplicas = &n
 		}
 	}
 	writeJSON(w, http.StatusOK, doc)

@@ -122,6 +122,7 @@ func TestObservePublish(t *testing.T) {
 	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 1, Err: redis.ErrDuplicate})
 	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 3, Err: errors.New("connection refused")})
 	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 2, Err: fmt.Errorf("%w: OOM", redis.ErrRedisFull)})
+	m.ObservePublish(redis.PublishEvent{Topic: "a", Messages: 4, Err: &redis.NotReplicatedError{Want: 1}})
 	fams, _ := m.Registry().Gather()
 	got := map[string]float64{}
 	for _, f := range fams {
@@ -131,8 +132,8 @@ func TestObservePublish(t *testing.T) {
 			}
 		}
 	}
-	if got["ok"] != 1001 || got["duplicate"] != 1 || got["error"] != 3 || got["full"] != 2 {
-		t.Errorf("published %v, want ok 1001, duplicate 1, error 3, full 2", got)
+	if got["ok"] != 1001 || got["duplicate"] != 1 || got["error"] != 3 || got["full"] != 2 || got["not_replicated"] != 4 {
+		t.Errorf("published %v, want ok 1001, duplicate 1, error 3, full 2, not_replicated 4", got)
 	}
 }
 

@@ -11,10 +11,10 @@ import (
 
 var (
 	policyDesc = prometheus.NewDesc(namespace+"_redis_maxmemory_policy",
-		"1, labelled with Redis' maxmemory-policy read at scrape time (\"unknown\" where CONFIG GET is denied); every policy but noeviction may delete queued messages.",
+		"1, labelled with Redis' maxmemory-policy read at scrape time (from CONFIG GET, else INFO memory; \"unknown\" where both are denied); every policy but noeviction may delete queued messages.",
 		[]string{"policy"}, nil)
 	evictsDesc = prometheus.NewDesc(namespace+"_redis_may_evict",
-		"1 if Redis' maxmemory-policy may delete queue keys when Redis is full (any policy but noeviction), read at scrape time.",
+		"1 if Redis' maxmemory-policy may delete queue keys when Redis is full (any policy but noeviction, and an unknown one), read at scrape time.",
 		nil, nil)
 )
 

@@ -21,7 +21,7 @@ func TestPolicyGauges(t *testing.T) {
 	}{
 		{answer: "noeviction", policy: "noeviction", evicts: 0},
 		{answer: "allkeys-lru", policy: "allkeys-lru", evicts: 1},
-		{answer: "", policy: "unknown", evicts: 0},
+		{answer: "", policy: "unknown", evicts: 1}, // not ruled out: not "safe"
 		{err: errors.New("down")},
 	} {
 		m := metrics.New(downStats{}, nil)

@@ -8,7 +8,7 @@ import (
 
 // ObservePublish counts one publish call in
 // gateway_worker_messages_published_total, by topic and result (ok,
-// duplicate, full, error); pass it to (*redis.RedisQueue).ObservePublishes.
+// duplicate, full, not_replicated, error); pass it to (*redis.RedisQueue).ObservePublishes.
 func (m *Metrics) ObservePublish(e redis.PublishEvent) {
 	result := "ok"
 	switch {
@@ -16,6 +16,8 @@ func (m *Metrics) ObservePublish(e redis.PublishEvent) {
 		result = "duplicate"
 	case errors.Is(e.Err, redis.ErrRedisFull):
 		result = "full" // refused: Redis is at maxmemory
+	case errors.Is(e.Err, redis.ErrNotReplicated):
+		result = "not_replicated" // stored, but too few replicas confirmed it
 	case e.Err != nil:
 		result = "error"
 	}

@@ -75,3 +75,47 @@ func TestHugeConcurrencyRefused(t *testing.T) {
 		t.Fatalf("error %v, want one naming WORKER_CONCURRENCY", err)
 	}
 }
+
+// Every setting that takes one value refuses a YAML list or mapping with
+// an error naming the key, instead of joining the list ([5s] read as 5s)
+// or ignoring the mapping (the default used). The table is settings.Keys
+// and a per-topic option, so a new setting cannot skip it.
+func TestScalarRefusesListAndMapping(t *testing.T) {
+	t.Parallel()
+	lists := []string{"redis.cluster_addrs", "redis.sentinel_addrs", settings.KeyTopics, settings.KeyDispatchRoutes}
+	for _, key := range append(settings.Keys(), settings.KeyTopicOptions+".payment.retry.concurrency") {
+		if slices.Contains(lists, key) {
+			continue
+		}
+		for _, v := range []any{[]any{"3"}, map[string]any{"x": "3"}} {
+			_, err := load(config.NewFromMap(map[string]any{key: v}))
+			// A mapping below a per-topic option is an unknown option.
+			want := "want a single value"
+			if _, isMap := v.(map[string]any); isMap && strings.HasPrefix(key, settings.KeyTopicOptions) {
+				want = "unknown option"
+			}
+			if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v: error %v, want one naming the key and saying %q", key, v, err, want)
+			}
+		}
+	}
+}
+
+// REDIS_WAIT_TIMEOUT=0 means nothing without replicas to wait for, so it is
+// accepted then, as redis.WithReplicaAck accepts it; with replicas it
+// would make WAIT block for ever and is refused naming both variables.
+func TestWaitTimeoutZero(t *testing.T) {
+	t.Parallel()
+	s, err := settings.Load(config.NewFromMap(map[string]any{settings.KeyWaitTimeout: "0"}))
+	if err != nil || s.WaitTimeout != 0 || s.WaitReplicas != 0 {
+		t.Errorf("REDIS_WAIT_TIMEOUT=0 alone: %+v, %v; want accepted", s, err)
+	}
+	cfg := config.NewFromMap(map[string]any{settings.KeyWaitTimeout: "0", settings.KeyWaitReplicas: "1"})
+	_, err = settings.Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_WAIT_TIMEOUT") || !strings.Contains(err.Error(), "REDIS_WAIT_REPLICAS=1") {
+		t.Errorf("REDIS_WAIT_TIMEOUT=0 with REDIS_WAIT_REPLICAS=1: %v, want an error naming both", err)
+	}
+	if _, _, err := settings.ReplicaAck(cfg); err == nil {
+		t.Error("ReplicaAck (the CLI's reader) accepts REDIS_WAIT_TIMEOUT=0 with REDIS_WAIT_REPLICAS=1")
+	}
+}

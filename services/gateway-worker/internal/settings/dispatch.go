@@ -19,7 +19,7 @@ func (r *reader) dispatch() dispatch.Config {
 		r.errs = append(r.errs, fmt.Errorf("config: %s (%s): %w", KeyDispatchRoutes, config.EnvName(KeyDispatchRoutes), err))
 	}
 	c.Routes = routes
-	if raw := r.cfg.GetString(KeyDispatchSigningSecret); raw != "" {
+	if raw := r.scalar(KeyDispatchSigningSecret); raw != "" {
 		secret, err := dispatch.ParseSecret(raw)
 		if err != nil {
 			r.fail(KeyDispatchSigningSecret, "%v", err)

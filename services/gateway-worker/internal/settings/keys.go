@@ -74,7 +74,9 @@ var (
 	breakerFailures = config.Int{Key: KeyDispatchBreakerFailures, Default: dispatch.DefaultBreakerFailures, Min: 1, Max: 1000}
 	breakerCooldown = config.Duration{Key: KeyDispatchBreakerCooldown, Default: dispatch.DefaultBreakerCooldown, Min: 100 * time.Millisecond, Max: time.Hour}
 	waitReplicas    = config.Int{Key: KeyWaitReplicas, Min: 0, Max: redis.MaxReplicaAck}
-	waitTimeout     = config.Duration{Key: KeyWaitTimeout, Default: DefaultWaitTimeout, Min: time.Millisecond, Max: redis.MaxReplicaAckTimeout}
+	// 0 is accepted only while waitReplicas is 0 (see replicaAck), as
+	// redis.WithReplicaAck does.
+	waitTimeout = config.Duration{Key: KeyWaitTimeout, Default: DefaultWaitTimeout, Min: time.Millisecond, Max: redis.MaxReplicaAckTimeout, ZeroOff: true}
 )
 
 // Per-topic options: worker.topic_options.<topic>.<option>, bounded like
@@ -174,6 +176,18 @@ func IsEnvName(name string) bool {
 // setting: they wait for replicas as the server does.
 func ReplicaAck(cfg *config.Config) (replicas int, timeout time.Duration, err error) {
 	r := &reader{cfg: cfg}
-	replicas, timeout = get(r, waitReplicas), get(r, waitTimeout)
+	replicas, timeout = r.replicaAck()
 	return replicas, timeout, errors.Join(r.errs...)
+}
+
+// replicaAck reads REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT: a timeout of
+// 0 is refused only when there are replicas to wait for (WAIT 0 would
+// block for ever).
+func (r *reader) replicaAck() (int, time.Duration) {
+	replicas, timeout := get(r, waitReplicas), get(r, waitTimeout)
+	if replicas > 0 && timeout == 0 {
+		r.fail(KeyWaitTimeout, "0 with %s=%d: want %v..%v, the longest a publish waits for the replicas",
+			config.EnvName(KeyWaitReplicas), replicas, waitTimeout.Min, waitTimeout.Max)
+	}
+	return replicas, timeout
 }

@@ -146,7 +146,7 @@ func Load(cfg *config.Config) (*Settings, error) {
 		Port:            get(r, port),
 		AdminHost:       r.host(KeyAdminHost),
 		AdminPort:       get(r, adminPort),
-		AdminToken:      Secret(strings.TrimSpace(cfg.GetString(KeyAdminToken))), // a token from a file often ends in a newline
+		AdminToken:      Secret(strings.TrimSpace(r.scalar(KeyAdminToken))), // a token from a file often ends in a newline
 		LogLevel:        r.text(KeyLogLevel, DefaultLogLevel, checkLevel),
 		LogFormat:       r.text(KeyLogFormat, DefaultLogFormat, checkFormat),
 		ShutdownTimeout: get(r, shutdownTimeout),
@@ -157,11 +157,10 @@ func Load(cfg *config.Config) (*Settings, error) {
 		DeadRetention:   get(r, deadRetention),
 		CleanupInterval: get(r, cleanupInterval),
 		Dispatch:        r.dispatch(),
-		WaitReplicas:    get(r, waitReplicas),
-		WaitTimeout:     get(r, waitTimeout),
 		cfg:             cfg,
 		topics:          r.topicList(),
 	}
+	s.WaitReplicas, s.WaitTimeout = r.replicaAck()
 	s.topicOptionNames = r.readTopicOptions()
 	s.validate(r)
 	if err := errors.Join(r.errs...); err != nil {
@@ -218,11 +217,24 @@ func get[T int | time.Duration](r *reader, s config.Number[T]) T {
 	return v
 }
 
+// scalar reads a setting that takes one value, recording a YAML list or
+// mapping given for it; it then returns "".
+func (r *reader) scalar(key string) string {
+	v, err := r.cfg.GetStringE(key)
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	return v
+}
+
 func (r *reader) text(key, def string, check func(string) error) string {
 	if !r.cfg.IsSet(key) {
 		return def
 	}
-	v := strings.TrimSpace(r.cfg.GetString(key))
+	v := strings.TrimSpace(r.scalar(key))
+	if v == "" {
+		return def // a list or mapping, recorded
+	}
 	if err := check(v); err != nil {
 		r.fail(key, "%q: %v", v, err)
 		return def
@@ -306,7 +318,7 @@ func (r *reader) topicList() []string {
 // semicolons (schedules contain spaces and commas).
 func (r *reader) periodic() []Periodic {
 	var out []Periodic
-	for _, entry := range strings.Split(r.cfg.GetString(KeyPeriodic), ";") {
+	for _, entry := range strings.Split(r.scalar(KeyPeriodic), ";") {
 		if entry = strings.TrimSpace(entry); entry == "" {
 			continue
 		}

@@ -234,7 +234,10 @@ func (r *reader) rateLimit(key, label string) *redis.RateLimit {
 	if !r.cfg.IsSet(key) {
 		return nil
 	}
-	v := strings.TrimSpace(r.cfg.GetString(key))
+	v := strings.TrimSpace(r.scalar(key))
+	if v == "" {
+		return nil // a list or mapping, recorded
+	}
 	rl, err := redis.ParseRateLimit(v)
 	if err != nil {
 		r.fail(label, "%v", err)

@@ -45,6 +45,8 @@ type fetcher struct {
 	// token ranges of fetches that failed recently (see fetch.lua).
 	nextToken int64
 	unsure    []tokenRange
+	// scriptKeys are fetch.lua's KEYS, built once by run.
+	scriptKeys []string
 }
 
 // tokenRange is the tokens [from, to) reserved by one fetch call, kept
@@ -57,6 +59,7 @@ type tokenRange struct {
 // run fetches until ctx ends, then closes jobs.
 func (f *fetcher) run(ctx context.Context) {
 	defer close(f.jobs)
+	f.scriptKeys = append([]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, f.gate.fetchKeys()...)
 	drained := false
 	for {
 		// With a backlog, fetch in batches of at least a quarter of the
@@ -151,7 +154,10 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	from := f.nextToken
 	f.nextToken += int64(n)
 	now := f.clock.Now()
-	args := append([]interface{}{n, f.rclock.Now().Add(f.lease).UnixMilli(), f.cid, from}, f.gate.fetchArgs()...)
+	flow := f.gate.fetchArgs()
+	args := make([]interface{}, 0, 4+len(flow)+2*len(f.unsure))
+	args = append(args, n, f.rclock.Now().Add(f.lease).UnixMilli(), f.cid, from)
+	args = append(args, flow...)
 	f.unsure = slices.DeleteFunc(f.unsure, func(r tokenRange) bool { return now.After(r.expires) })
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
@@ -160,9 +166,7 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	if !ok {
 		return 0, "", 0, ctx.Err()
 	}
-	res, err := scripts.Fetch.Run(ctx, f.client,
-		append([]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, f.gate.fetchKeys()...),
-		args...).StringSlice()
+	res, err := scripts.Fetch.Run(ctx, f.client, f.scriptKeys, args...).StringSlice()
 	done()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})

@@ -17,6 +17,9 @@ var ErrRedisFull = errors.New("redis is full (maxmemory reached); nothing was pu
 // fullError returns err wrapped in ErrRedisFull when Redis refused a write
 // for lack of memory (an OOM reply), else err unchanged.
 func fullError(err error) error {
+	if err == nil { // every successful publish: errors.As would allocate reply
+		return nil
+	}
 	var reply goredis.Error
 	if errors.As(err, &reply) && strings.HasPrefix(reply.Error(), "OOM ") {
 		return fmt.Errorf("%w: %w", ErrRedisFull, err)

@@ -42,6 +42,10 @@ type gate struct {
 	observe func(Wait) // nil: none
 	// slotRecheck bounds a wait for a slot whose announcement was lost.
 	slotRecheck time.Duration
+	// scriptKeys and scriptArgs are fetch.lua's KEYS[5..7] and ARGV[5..7],
+	// built once: the limits do not change while the consumer runs.
+	scriptKeys []string
+	scriptArgs []interface{}
 
 	paused   atomic.Bool           // the runner hands deliveries back instead of starting them
 	resumed  chan struct{}         // the pause may have ended: fetch again (buffered 1)
@@ -60,23 +64,21 @@ func newGate(q *RedisQueue, k keys.TopicKeys, cid string, o *subscribeOptions, e
 		resumed:     make(chan struct{}, 1),
 		handed:      make(chan struct{}, 1),
 	}
-	return g
-}
-
-// fetchKeys are the script's KEYS[5..7].
-func (g *gate) fetchKeys() []string {
-	return []string{g.keys.Paused(), g.keys.Rate(), g.keys.Slots()}
-}
-
-// fetchArgs are the script's ARGV[5..7].
-func (g *gate) fetchArgs() []interface{} {
 	interval, burst := "0", 0
 	if g.rate != nil {
 		interval = strconv.FormatFloat(g.rate.intervalMicros(), 'f', -1, 64)
 		burst = g.rate.burst()
 	}
-	return []interface{}{interval, burst, g.slots}
+	g.scriptKeys = []string{k.Paused(), k.Rate(), k.Slots()}
+	g.scriptArgs = []interface{}{interval, burst, g.slots}
+	return g
 }
+
+// fetchKeys are the script's KEYS[5..7].
+func (g *gate) fetchKeys() []string { return g.scriptKeys }
+
+// fetchArgs are the script's ARGV[5..7].
+func (g *gate) fetchArgs() []interface{} { return g.scriptArgs }
 
 // join registers the gate's waits with the wake hub; leave must be called
 // when the consumer stops.

@@ -113,7 +113,7 @@ func (q *RedisQueue) Periodic(ctx context.Context, spec, topic string, data map[
 		errs:   newThrottle(q.log, q.clock, 10*time.Second),
 	}
 	// The size limit, checked once with the longest id a tick can have.
-	if _, err := q.encode(p.prefix+"9999999999999", data, o); err != nil {
+	if _, err := q.encode(p.prefix+"9999999999999", data, o, q.nowMs()); err != nil {
 		return err
 	}
 	p.run(ctx)

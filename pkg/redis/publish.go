@@ -108,11 +108,12 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 		id = q.ids.next()
 	}
 	q.rclock.sync(ctx)
-	entry, err := q.encode(id, data, o)
+	now := q.now()
+	entry, err := q.encode(id, data, o, now.UnixMilli())
 	if err != nil {
 		return "", err
 	}
-	due := o.due(q.now())
+	due := o.due(now)
 	q.register(ctx, topic)
 	switch {
 	case o.dedupKey != "":
@@ -169,12 +170,13 @@ func (q *RedisQueue) enqueueBatch(ctx context.Context, topic string, batch []map
 
 func (q *RedisQueue) enqueueMany(ctx context.Context, topic string, batch []map[string]interface{}, o *publishOptions) ([]string, error) {
 	q.rclock.sync(ctx)
-	due := o.due(q.now())
+	now := q.now() // one publish time for the whole batch
+	due := o.due(now)
 	args := make([]interface{}, 0, 2*len(batch))
 	ids := make([]string, len(batch))
 	for i, data := range batch {
 		ids[i] = q.ids.next()
-		entry, err := q.encode(ids[i], data, o)
+		entry, err := q.encode(ids[i], data, o, now.UnixMilli())
 		if err != nil {
 			return nil, fmt.Errorf("batch item %d: %w", i, err)
 		}
@@ -235,7 +237,8 @@ func (o *publishOptions) due(now time.Time) int64 {
 	return 0
 }
 
-func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOptions) ([]byte, error) {
+// encode returns the entry of data, published at ts (unix ms).
+func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOptions, ts int64) ([]byte, error) {
 	if data == nil {
 		data = map[string]interface{}{}
 	}
@@ -244,7 +247,7 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 		return nil, fmt.Errorf("encode message data: %w", err)
 	}
 	entry := envelope.Encode(make([]byte, 0, len(body)+64), &envelope.Envelope{
-		ID: id, TS: q.nowMs(), Headers: o.headers,
+		ID: id, TS: ts, Headers: o.headers,
 	}, body)
 	if len(entry) > q.maxPayload {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrPayloadTooLarge, len(entry), q.maxPayload)

@@ -80,3 +80,65 @@ func TestRedisClock(t *testing.T) {
 		t.Fatal("sync waited for another goroutine's sample beyond its context's deadline")
 	}
 }
+
+// A sample whose round trip took sampleGoodRTT or more is taken again, up
+// to sampleTries times, and the one with the shortest round trip is kept.
+func TestRedisClockRetriesSlowSamples(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name      string
+		rtts      []time.Duration // of the TIME calls in turn, on the fake local clock
+		wantCalls int
+		wantAfter time.Duration // local time of the kept sample, after the start
+	}{
+		{"fast", []time.Duration{0}, 1, 0},
+		{"slow then fast", []time.Duration{40 * time.Millisecond, 0}, 2, 40 * time.Millisecond},
+		{"all slow", []time.Duration{40 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond}, 3, 40 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
+			t.Cleanup(func() { _ = client.Close() })
+			local := clockwork.NewFakeClock()
+			start := local.Now()
+			calls := 0
+			client.AddHook(afterTime(func() {
+				if calls < len(tc.rtts) {
+					local.Advance(tc.rtts[calls])
+				}
+				calls++
+			}))
+			c := newRedisClock(local, client)
+			if err := c.resample(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if calls != tc.wantCalls {
+				t.Errorf("TIME called %d times, want %d", calls, tc.wantCalls)
+			}
+			if got := c.anchor.Load().local.Sub(start); got != tc.wantAfter {
+				t.Errorf("kept the sample taken %v after the start, want %v", got, tc.wantAfter)
+			}
+		})
+	}
+}
+
+// afterTime is a go-redis hook that calls fn after each TIME command.
+type afterTime func()
+
+func (afterTime) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (f afterTime) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		if cmd.Name() == "time" {
+			f()
+		}
+		return err
+	}
+}
+
+func (afterTime) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}

@@ -70,6 +70,9 @@ func (s *settler) topic() string { return s.keys.Topic() }
 func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration) {
 	s.win.observe(dur)
 	var later *RetryAfterError
+	if err != nil { // a success allocates nothing here
+		later = retryAfter(err)
+	}
 	ev := Event{Topic: s.topic(), ID: msg.ID, Attempt: msg.Attempt, Duration: dur, Err: err}
 	switch {
 	case err == nil:
@@ -83,7 +86,7 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 		// Cancelled by shutdown, not the handler's fault: no attempt counted.
 		s.giveBack(d)
 		return
-	case errors.As(err, &later) && later.NotAnAttempt:
+	case later != nil && later.NotAnAttempt:
 		if !s.retry(d, msg, msg.Attempt-1, msg.LastError, later.Delay, false) {
 			return // dead-lettered instead: bury released its slot
 		}
@@ -95,7 +98,7 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 	default:
 		s.log.Warn("handler failed, will retry", "topic", s.topic(), "message_id", msg.ID, "attempt", msg.Attempt, "error", err)
 		delay := s.backoff(msg.Attempt)
-		if errors.As(err, &later) {
+		if later != nil {
 			delay = later.Delay
 		}
 		if !s.retry(d, msg, msg.Attempt, err.Error(), delay, true) {
@@ -105,6 +108,16 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 		s.win.release(1)
 	}
 	s.observe(ev)
+}
+
+// retryAfter is err's *RetryAfterError, or nil. Its own function because
+// errors.As makes its target escape: settle pays for that on failures only.
+func retryAfter(err error) *RetryAfterError {
+	var later *RetryAfterError
+	if errors.As(err, &later) {
+		return later
+	}
+	return nil
 }
 
 func (s *settler) observe(ev Event) {
@@ -250,6 +263,8 @@ func (s *settler) persist(what string, run func(context.Context) error) bool {
 func (s *settler) run() {
 	defer close(s.done)
 	var tokens []string
+	var args []interface{} // the minute, then the tokens; reused
+	inflight, stats := s.keys.Inflight(s.cid), s.keys.Stats()
 	for {
 		if len(tokens) == 0 {
 			select {
@@ -264,8 +279,13 @@ func (s *settler) run() {
 		}
 		s.drainAcks(&tokens)
 		hist, minute := historyAt(s.keys, s.clock.Now())
+		args = append(args[:0], minute)
+		for _, t := range tokens {
+			args = append(args, t)
+		}
+		keys := []string{inflight, stats, hist}
 		s.persist("ack", func(ctx context.Context) error {
-			return scripts.Ack.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Stats(), hist}, append([]interface{}{minute}, toArgs(tokens)...)...).Err()
+			return scripts.Ack.Run(ctx, s.client, keys, args...).Err()
 		})
 		s.gate.settled()
 		tokens = tokens[:0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -45,6 +46,9 @@ type sweeper struct {
 	heard   map[string]bool                       // topics announced while none of their consumers waited
 	heeded  map[string]bool                       // topics whose push channel is listened to, or is to be at the next sweep
 	unheard []string                              // of those, the ones not listened to yet
+	// waiters counts the channels in waiting, so that poke, called by
+	// every publish, takes no lock while nobody waits (the per-topic path).
+	waiters atomic.Int64
 }
 
 func newSweeper(client goredis.UniversalClient) *sweeper {
@@ -72,9 +76,11 @@ func (s *sweeper) wait(ctx context.Context, topic string) bool {
 		s.waiting[topic] = map[chan struct{}]struct{}{}
 	}
 	s.waiting[topic][ch] = struct{}{}
+	s.waiters.Add(1)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
+		s.waiters.Add(-1)
 		delete(s.waiting[topic], ch)
 		if len(s.waiting[topic]) == 0 {
 			delete(s.waiting, topic)
@@ -91,6 +97,9 @@ func (s *sweeper) wait(ctx context.Context, topic string) bool {
 
 // poke wakes the consumers waiting for topic: this process pushed to it.
 func (s *sweeper) poke(topic string) {
+	if s.waiters.Load() == 0 {
+		return // a consumer that starts waiting now finds the entry at the next sweep
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	wakeAll(s.waiting[topic])

@@ -1,5 +1,6 @@
 // Command compare runs goweb's queue benchmark (gwbench) and the asynq and
-// BullMQ peer harnesses one after another on one private redis-server, and
+// BullMQ peer harnesses one after another on one private redis-server (with
+// -baseline, gateway-worker and its baseline take turns run by run), and
 // prints one table of the median figures with our ratio to the best peer
 // and the targets of the core-library issue. With -out it also writes the
 // table as Markdown, with a description of the machine.
@@ -27,7 +28,7 @@ import (
 )
 
 func main() {
-	runs := flag.Int("runs", 3, "runs of each workload per implementation; the harnesses report medians")
+	runs := flag.Int("runs", 3, "runs of each workload per implementation; the harnesses report medians (with -baseline, compare does for the two it alternates)")
 	scaleRuns := flag.Int("scale-runs", 0, "runs of the scale workload, the slowest one (default: -runs)")
 	short := flag.Bool("short", false, "smaller sizes (the whole comparison in under 2 minutes)")
 	out := flag.String("out", "", "also write the table as Markdown to this file (- for stdout)")
@@ -70,19 +71,19 @@ func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload, ba
 
 	// One harness call per workload when scale gets its own run count (a
 	// harness takes one -runs); else one call for all.
-	var calls [][]string
+	var calls []call
 	if workload == "all" && scaleRuns != runs {
 		for _, w := range []string{"throughput", "latency", "delay", "memory", "idle"} {
-			calls = append(calls, []string{"-workload", w, "-runs", fmt.Sprint(runs)})
+			calls = append(calls, call{args: []string{"-workload", w}, runs: runs})
 		}
-		calls = append(calls, []string{"-workload", "scale", "-runs", fmt.Sprint(scaleRuns)})
+		calls = append(calls, call{args: []string{"-workload", "scale"}, runs: scaleRuns})
 	} else {
-		calls = append(calls, []string{"-workload", workload, "-runs", fmt.Sprint(runs)})
+		calls = append(calls, call{args: []string{"-workload", workload}, runs: runs})
 	}
 	for i := range calls {
-		calls[i] = append([]string{"-redis", srv.Addr}, calls[i]...)
+		calls[i].args = append([]string{"-redis", srv.Addr}, calls[i].args...)
 		if short {
-			calls[i] = append(calls[i], "-short")
+			calls[i].args = append(calls[i].args, "-short")
 		}
 	}
 	res := &results{values: map[string]map[string]float64{}, notes: map[string]map[string]string{},
@@ -93,6 +94,10 @@ func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload, ba
 		impls = append([]impl{baselineImpl(root, tmp, baseline)}, impls...)
 		only = append(only, impls[0].name)
 	}
+	// With a baseline, it and HEAD alternate run by run (alternate.go):
+	// the load of a shared machine drifts over minutes, and running one
+	// after the other put all of that drift into their ratio.
+	var pair []prepared
 	for _, im := range impls {
 		if !contains(only, im.name) {
 			continue
@@ -109,9 +114,13 @@ func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload, ba
 			res.failed[im.name] = err.Error()
 			continue
 		}
+		if baseline != "" && (im.name == ours || im.name == impls[0].name) {
+			pair = append(pair, prepared{impl: im, argv: argv})
+			continue
+		}
 		var whys []string
-		for _, args := range calls {
-			lines, err := im.run(ctx, argv, args)
+		for _, c := range calls {
+			lines, err := im.run(ctx, argv, c.with(c.runs))
 			res.add(im.name, lines)
 			if err != nil { // the remaining workloads still run
 				log.Printf("%s: %v", im.name, err)
@@ -123,6 +132,7 @@ func run(ctx context.Context, runs, scaleRuns int, short bool, out, workload, ba
 		}
 		res.took[im.name] = time.Since(t).Round(time.Second)
 	}
+	alternate(ctx, res, pair, calls)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

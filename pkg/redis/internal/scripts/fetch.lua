@@ -142,37 +142,42 @@ end
 
 -- Entries are read first and removed from their lists only once they are
 -- in the inflight hash: Redis does not roll a script back when a command
--- fails (a key of the wrong type), so popping first would lose them.
-local entries = {}
-local function peek(key, n)
+-- fails (a key of the wrong type), so popping first would lose them. The
+-- tail of a list is its oldest end, so each read is walked backwards.
+local function tail(key, n)
   if n <= 0 then
-    return 0
+    return {}
   end
-  local tail = redis.call('LRANGE', key, -n, -1)
-  for i = #tail, 1, -1 do
-    entries[#entries + 1] = tail[i]
-  end
-  return #tail
+  return redis.call('LRANGE', key, -n, -1)
 end
-local claimed = peek(KEYS[2], max)
-local popped = peek(KEYS[1], max - claimed)
-if #entries == 0 then
+local claimed = tail(KEYS[2], max)
+local popped = tail(KEYS[1], max - #claimed)
+local taken = #claimed + #popped
+if taken == 0 then
   return {'', '0'}
 end
 
 if interval > 0 then
-  tat = tat + #entries * interval
+  tat = tat + taken * interval
   redis.call('SET', KEYS[6], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 1)
 end
 if slots > 0 then
-  redis.call('HSET', KEYS[7], cid, held + #entries)
+  redis.call('HSET', KEYS[7], cid, held + taken)
 end
 
+-- out is the reply, and from its third element on the token, entry pairs
+-- the inflight hash gets: one table, built once. Claimed entries come
+-- first, each list oldest first.
 local out = {'', '0'}
-local fields = {}
-for i = 1, #entries do
+local nc = #claimed
+for i = 1, taken do
+  local e
+  if i <= nc then
+    e = claimed[nc - i + 1]
+  else
+    e = popped[taken - i + 1]
+  end
   local token = tostring(first + i - 1)
-  local e = entries[i]
   if string.sub(e, 1, 7) ~= '{"id":"' then
     local rest = string.match(e, '^%s*{(.*)$')
     local ok, decoded = pcall(cjson.decode, e)
@@ -187,14 +192,12 @@ for i = 1, #entries do
   end
   out[#out + 1] = token
   out[#out + 1] = e
-  fields[#fields + 1] = token
-  fields[#fields + 1] = e
 end
-redis.call('HSET', KEYS[3], unpack(fields))
-if claimed > 0 then
-  redis.call('LTRIM', KEYS[2], 0, -claimed - 1)
+redis.call('HSET', KEYS[3], unpack(out, 3))
+if nc > 0 then
+  redis.call('LTRIM', KEYS[2], 0, -nc - 1)
 end
-if popped > 0 then
-  redis.call('LTRIM', KEYS[1], 0, -popped - 1)
+if #popped > 0 then
+  redis.call('LTRIM', KEYS[1], 0, -#popped - 1)
 end
 return out

@@ -63,6 +63,9 @@ func (s *Script) RunOn(ctx context.Context, c, server redis.Scripter, keys []str
 // flag line: Redis before 7 ("Error compiling script ... near '#'") or
 // miniredis.
 func cannotCompile(err error) bool {
+	if err == nil { // every successful run: errors.As would allocate reply
+		return false
+	}
 	var reply redis.Error
 	return errors.As(err, &reply) && strings.Contains(strings.ToLower(reply.Error()), "compil")
 }

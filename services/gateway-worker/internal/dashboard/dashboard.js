@@ -28,6 +28,7 @@ let last = {};          // last rendered answers by panel, to redraw only on cha
 let busy = false, again = false;
 let paused = false;     // after a 401 or 403, until the token changes
 let ticks = 0;
+let reveal = false;     // scroll to the topic's panel and focus it once it is drawn
 // epoch counts the changes sent; a refresh that read the API before the
 // last change is not drawn (it would show, for a moment, a topic paused
 // that is resumed, and a click then would act on the old state).
@@ -306,7 +307,15 @@ function renderTopics(doc) {
     const tr = el("tr", t.topic === view.topic ? "open" : "");
     tr.dataset.topic = t.topic;
     const name = cell(tr, "", "topic", "topic");
-    const open = button(t.topic, "link open-topic", () => openTopic(t.topic, "pending"));
+    // A link to the topic's view: open in a new tab and copy link work; a
+    // plain click opens it here.
+    const open = el("a", "link open-topic", t.topic);
+    open.href = viewHash(Object.assign({}, view, { topic: t.topic, tab: "pending", tabOffset: 0, detail: null })) || "#";
+    open.addEventListener("click", (e) => {
+      if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      openTopic(t.topic, "pending");
+    });
     open.dataset.topic = t.topic;
     name.appendChild(open);
     if (t.pending > 0 && t.consumers === 0) { // a backlog nobody consumes
@@ -641,6 +650,11 @@ async function refresh() {
         $("topic").hidden = false;
         renderTopic(one.stats);
         renderTab(list);
+        if (reveal) { // opened by the operator: the panel may be far below, under the topics
+          reveal = false;
+          $("topic-title").scrollIntoView({ block: "start" });
+          $("topic-title").focus({ preventScroll: true });
+        }
         if (slow) chart($("topic-chart"), $("topic-summary"), await api("GET", topicPath(t) + "/history?minutes=" + CHART));
       }
     }
@@ -691,6 +705,7 @@ function forgetData() {
 }
 
 function openTopic(topic, tab) {
+  reveal = true;
   go(() => {
     view.topic = topic;
     view.tab = tab;
@@ -712,16 +727,16 @@ const SORTS = [...document.querySelectorAll("#topic-head th[data-sort]")].flatMa
 const TOPIC_NAME = /^(?!\.+$)[A-Za-z0-9._:-]{1,200}$/; // as the API's: not dots only
 const MAX_PAGE = 1000000;
 
-function viewHash() {
+function viewHash(v = view) {
   const p = new URLSearchParams();
-  if (view.q) p.set("q", view.q);
-  if (view.sort !== "name") p.set("sort", view.sort);
-  if (view.offset) p.set("page", String(view.offset / PAGE + 1));
-  if (view.topic !== null) {
-    p.set("topic", view.topic);
-    if (view.tab !== "pending") p.set("tab", view.tab);
-    if (view.tabOffset) p.set("tpage", String(view.tabOffset / PAGE + 1));
-    if (view.detail !== null) p.set("msg", view.detail);
+  if (v.q) p.set("q", v.q);
+  if (v.sort !== "name") p.set("sort", v.sort);
+  if (v.offset) p.set("page", String(v.offset / PAGE + 1));
+  if (v.topic !== null) {
+    p.set("topic", v.topic);
+    if (v.tab !== "pending") p.set("tab", v.tab);
+    if (v.tabOffset) p.set("tpage", String(v.tabOffset / PAGE + 1));
+    if (v.detail !== null) p.set("msg", v.detail);
   }
   const s = p.toString();
   return s ? "#" + s : "";

@@ -255,7 +255,7 @@ func click(sel css) chromedp.Action[chromedp.Void] {
 // openTab opens the topic's page on one tab of its messages.
 func openTab(topic, tab string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		click(css(`button.open-topic[data-topic="`+topic+`"]`)),
+		click(css(`a.open-topic[data-topic="`+topic+`"]`)),
 		waitJS(`document.getElementById("topic-name").textContent === "`+topic+`"`),
 		click(css(`button.tab[data-tab="`+tab+`"]`)),
 		waitJS(`document.querySelector('button.tab[data-tab="`+tab+`"]').getAttribute("aria-selected") === "true"`),

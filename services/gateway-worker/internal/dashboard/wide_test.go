@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,5 +68,35 @@ func TestDashboardWideTopicsFit(t *testing.T) {
 	run("the overview at 390x844", chromedp.EmulateViewport(390, 844), settled)
 	if !evalBool(t, ctx, `document.documentElement.scrollWidth <= 390`) {
 		t.Error("at 390 px a paused topic with flow limits widens the page")
+	}
+}
+
+// Opening a topic from the bottom of a full page of topics, at 1400 and
+// 1920 wide, scrolls its panel (below the table) into view and moves the
+// focus to its heading. The topic's name is a link to its view, so open
+// in a new tab and copy link work too.
+func TestDashboardOpenTopicReveals(t *testing.T) {
+	t.Parallel()
+	base, _ := startWithTopics(t, 60, "reveal.t%02d")
+	ctx, run := newTab(t)
+	run("sign in", chromedp.EmulateViewport(1400, 900), signIn(base, "reveal.t"),
+		waitJS(`document.getElementById("topics-range").textContent === "1–50 of 60"`))
+	if !evalBool(t, ctx, `document.querySelector('a.open-topic[data-topic="reveal.t49"]').getAttribute("href") === "#q=reveal.t&topic=reveal.t49"`) {
+		href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a.open-topic[data-topic="reveal.t49"]').getAttribute("href")`))
+		t.Errorf("the topic's link: href %q, want #q=reveal.t&topic=reveal.t49", href)
+	}
+	shown := `document.activeElement === document.getElementById("topic-title") && ` +
+		`document.getElementById("topic-title").getBoundingClientRect().top >= 0 && ` +
+		`document.getElementById("topic-title").getBoundingClientRect().bottom <= window.innerHeight`
+	for i, w := range []int64{1400, 1920} {
+		topic := fmt.Sprintf("reveal.t%02d", 49-i)
+		run(fmt.Sprintf("open %s at %d wide", topic, w),
+			chromedp.EmulateViewport(w, 900),
+			js(`document.getElementById("close-topic").click(); window.scrollTo(0, 0)`),
+			click(css(`a.open-topic[data-topic="`+topic+`"]`)),
+			waitJS(`document.getElementById("topic-name").textContent === "`+topic+`"`),
+			waitJS(shown),
+			waitJS(`location.hash === "#q=reveal.t&topic=`+topic+`"`),
+		)
 	}
 }

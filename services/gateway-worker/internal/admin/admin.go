@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,9 +252,35 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request, act func(ctx contex
 		a.requestError(w, err)
 	case err != nil:
 		a.queueError(w, r, err)
+	case r.Method == http.MethodGet:
+		writeTagged(w, r, res)
 	default:
 		writeJSON(w, http.StatusOK, res)
 	}
+}
+
+// writeTagged writes a read's answer with an ETag, or only 304 Not
+// Modified when the request's If-None-Match names it: the dashboard
+// refreshes an open message (up to megabytes) every 2 s that way.
+func writeTagged(w http.ResponseWriter, r *http.Request, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		writeJSON(w, http.StatusOK, v) // cannot happen: answers are plain data
+		return
+	}
+	sum := sha256.Sum256(body)
+	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("If-None-Match") == tag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // requestError is a bad request body, answered with its status.

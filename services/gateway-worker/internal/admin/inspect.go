@@ -44,11 +44,16 @@ type deadJSON struct {
 type deadLetter struct {
 	redis.DeadLetter
 	Attempts []dispatch.Attempt `json:"attempts,omitempty"`
+	truncation
 }
 
 func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, r, func(ctx context.Context, t string) (any, error) {
 		offset, limit, err := page(r)
+		if err != nil {
+			return nil, err
+		}
+		whole, err := full(r)
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +69,9 @@ func (a *api) listDead(w http.ResponseWriter, r *http.Request) {
 		ids := make([]string, len(dead))
 		for i, d := range dead {
 			out.DeadLetters[i].DeadLetter, ids[i] = d, d.ID
+			if !whole {
+				out.DeadLetters[i].cut(&out.DeadLetters[i].Entry, nil)
+			}
 		}
 		if a.Attempts == nil {
 			return out, nil

@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 	"net/http"
+
+	"goweb/pkg/redis"
 )
 
 // The states of waiting messages a request may name.
@@ -18,7 +20,7 @@ type messagesJSON struct {
 	Total    int64  `json:"total"`
 	Offset   int    `json:"offset"`
 	Limit    int    `json:"limit"`
-	Messages any    `json:"messages"` // []redis.QueuedMessage, or []redis.InFlightMessage
+	Messages any    `json:"messages"` // []queuedItem, or []inFlightItem
 }
 
 // listMessages lists pending messages in delivery order, delayed ones
@@ -37,6 +39,10 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
+		whole, err := full(r)
+		if err != nil {
+			return nil, err
+		}
 		if state == stateInFlight && offset > MaxInFlightOffset {
 			return nil, badRequest("offset: at most %d for in_flight, which is read from its start", MaxInFlightOffset)
 		}
@@ -45,17 +51,22 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		doc := messagesJSON{Topic: t, State: state, Offset: offset, Limit: limit}
+		var queued []redis.QueuedMessage
 		switch state {
 		case statePending:
 			doc.Total = stats.Pending
-			doc.Messages, err = a.insp.Pending(ctx, t, offset, limit)
+			queued, err = a.insp.Pending(ctx, t, offset, limit)
 		case stateDelayed:
 			doc.Total = stats.Delayed
-			doc.Messages, err = a.insp.Delayed(ctx, t, offset, limit)
+			queued, err = a.insp.Delayed(ctx, t, offset, limit)
 		case stateInFlight:
 			doc.Total = stats.InFlight
-			doc.Messages, err = a.insp.InFlight(ctx, t, offset, limit)
+			var held []redis.InFlightMessage
+			held, err = a.insp.InFlight(ctx, t, offset, limit)
+			doc.Messages = previewInFlight(held, whole)
+			return doc, err
 		}
+		doc.Messages = previewQueued(queued, whole)
 		return doc, err
 	})
 }

@@ -28,7 +28,10 @@ let last = {};          // last rendered answers by panel, to redraw only on cha
 let busy = false, again = false;
 let paused = false;     // after a 401 or 403, until the token changes
 let ticks = 0;
-let reveal = false;     // scroll to the topic's panel and focus it once it is drawn
+let reveal = false;
+// The ETags of the answers drawn in the tab and the message panel, and
+// what they are of: a refresh reads them again only when they changed.
+let tabTag = { key: "", etag: "" }, detailTag = { key: "", etag: "" };     // scroll to the topic's panel and focus it once it is drawn
 // epoch counts the changes sent; a refresh that read the API before the
 // last change is not drawn (it would show, for a moment, a topic paused
 // that is resumed, and a click then would act on the old state).
@@ -40,16 +43,23 @@ class APIError extends Error {
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
-async function api(method, path, body) {
+// api sends a request and returns its answer. With a tag ({etag}), a read
+// sends the ETag of the answer before as If-None-Match, keeps the new one,
+// and returns null when the answer is the same (304): the open message,
+// up to a megabyte, is not downloaded again at every refresh.
+async function api(method, path, body, tag) {
   const headers = { "Accept": "application/json" };
   if (token()) headers["Authorization"] = "Bearer " + token();
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (tag && tag.etag) headers["If-None-Match"] = tag.etag;
   let res;
   try {
     res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new APIError(0, "Cannot reach the service (" + e.message + ").");
   }
+  if (tag && res.status === 304) return null;
+  if (tag) tag.etag = res.ok ? res.headers.get("ETag") || "" : "";
   let doc = null;
   try { doc = await res.json(); } catch (e) { /* not JSON: use the status text */ }
   if (!res.ok) throw new APIError(res.status, doc && doc.error ? doc.error : res.statusText);
@@ -139,10 +149,12 @@ function entryText(e, entry) {
   return e;
 }
 
-// entryCell shows the start of an entry; the detail panel has all of it.
-function entryCell(tr, entry) {
+// entryCell shows the start of an entry (the API lists a preview of a big
+// one); the detail panel has all of it.
+function entryCell(tr, m) {
   const td = cell(tr, "", "entry", "entry");
-  entryText(td, entry.length > 300 ? entry.slice(0, 300) + "…" : entry);
+  entryText(td, m.entry.length > 300 || m.truncated ? m.entry.slice(0, 300) + "…" : m.entry);
+  if (m.truncated) td.appendChild(el("span", "muted", " (" + bytes(m.size) + ")"));
 }
 
 // --- times ----------------------------------------------------------------
@@ -457,7 +469,7 @@ function renderTab(doc) {
     cell(tr, String(m.attempt), "num", "attempt");
     const reason = cell(tr, m.reason || m.last_error || m.invalid || "", "reason", view.tab === "dead" ? "reason" : "last_error");
     if (m.attempts && m.attempts.length) reason.appendChild(attemptsList(m.attempts));
-    entryCell(tr, m.entry);
+    entryCell(tr, m);
     const td = cell(tr, "");
     for (const b of tab.actions(topic, m)) {
       if (!m.id) { b.disabled = true; b.title = "No id"; }
@@ -641,15 +653,17 @@ async function refresh() {
     if (view.topic !== null) {
       const t = view.topic;
       const tab = TABS[view.tab];
+      const key = JSON.stringify([t, view.tab, view.tabOffset, view.detail, zone()]);
+      if (tabTag.key !== key || !last.tab) tabTag = { key, etag: "" };
       const [one, list] = await Promise.all([
         api("GET", topicPath(t)),
-        api("GET", topicPath(t) + tab.path + "&offset=" + view.tabOffset + "&limit=" + PAGE),
+        api("GET", topicPath(t) + tab.path + "&offset=" + view.tabOffset + "&limit=" + PAGE, undefined, tabTag),
       ]);
       if (seen !== epoch) { again = true; return; }
       if (t === view.topic) {
         $("topic").hidden = false;
         renderTopic(one.stats);
-        renderTab(list);
+        if (list) renderTab(list); // null: as drawn
         if (reveal) { // opened by the operator: the panel may be far below, under the topics
           reveal = false;
           $("topic-title").scrollIntoView({ block: "start" });
@@ -663,9 +677,11 @@ async function refresh() {
       const [t, id] = [view.topic, view.detail];
       // The id goes in the query: a path cannot carry ".", ".." or "a/b"
       // (the browser resolves them before sending).
+      const key = JSON.stringify([t, id]);
+      if (detailTag.key !== key || !last.detail) detailTag = { key, etag: "" };
       try {
-        const doc = await api("GET", topicPath(t) + "/messages:lookup?id=" + encodeURIComponent(id));
-        if (t === view.topic && id === view.detail) renderDetail(doc);
+        const doc = await api("GET", topicPath(t) + "/messages:lookup?id=" + encodeURIComponent(id), undefined, detailTag);
+        if (doc && t === view.topic && id === view.detail) renderDetail(doc);
       } catch (err) {
         if (err.status !== 404 && err.status !== 400) throw err;
         if (t === view.topic && id === view.detail) detailMissing(err.message);

@@ -400,27 +400,37 @@ const TABS = {
   dead: { path: "/dead?", list: "dead_letters", time: ["failed_at", "Failed"], empty: "No dead letters.", actions: deadActions },
 };
 
+// Ids are the publisher's and may repeat: the row actions act on every
+// message of the topic with the row's id in that state, and say so.
+
+// count is n things, "1 delayed message", "2 delayed messages".
+function count(n, thing) { return fmt(n) + " " + thing + (n === 1 ? "" : "s"); }
+
+// withID names the messages of a row's action.
+function withID(id, topic) { return " with id " + id + " of " + topic; }
+
 function pendingActions(topic, m) {
   return [button("Delete", "delete-pending danger", () => {
-    if (confirm("Delete pending message " + m.id + " of " + topic + "? It will never be delivered.")) {
-      change(topic, "messages:delete", { state: "pending", ids: [m.id] }, (d) => "Deleted " + d.deleted + " pending message (" + m.id + ") of " + topic + ".");
+    if (confirm("Delete every pending message" + withID(m.id, topic) + "? They will never be delivered.")) {
+      change(topic, "messages:delete", { state: "pending", ids: [m.id] }, (d) => "Deleted " + count(d.deleted, "pending message") + withID(m.id, topic) + ".");
     }
   })];
 }
 
 function delayedActions(topic, m) {
   return [
-    button("Run now", "run-now", () => change(topic, "delayed:run", { ids: [m.id] }, (d) => "Moved " + d.moved + " delayed message (" + m.id + ") of " + topic + ".")),
+    button("Run now", "run-now", () => change(topic, "delayed:run", { ids: [m.id] },
+      (d) => "Moved " + count(d.moved, "delayed message") + withID(m.id, topic) + " to pending.")),
     button("Cancel", "cancel-delayed danger", () => {
-      if (confirm("Delete delayed message " + m.id + " of " + topic + "? It will never be delivered.")) {
-        change(topic, "messages:delete", { state: "delayed", ids: [m.id] }, (d) => "Cancelled " + d.deleted + " delayed message (" + m.id + ") of " + topic + ".");
+      if (confirm("Delete every delayed message" + withID(m.id, topic) + "? They will never be delivered.")) {
+        change(topic, "messages:delete", { state: "delayed", ids: [m.id] }, (d) => "Cancelled " + count(d.deleted, "delayed message") + withID(m.id, topic) + ".");
       }
     }),
   ];
 }
 
 function deadActions(topic, m) {
-  return [button("Requeue", "requeue", () => requeue(topic, { ids: [m.id] }, " (" + m.id + ")"))];
+  return [button("Requeue", "requeue", () => requeue(topic, { ids: [m.id] }, " with id " + m.id))];
 }
 
 function renderTopic(stats) {
@@ -609,10 +619,10 @@ function setPaused(topic, pause) {
 }
 
 // requeue says how many dead letters it requeued, and which (which is
-// " (id)" for one, "" for all).
+// " with id X" for a row's, "" for all).
 function requeue(topic, body, which) {
   return act("POST", topicPath(topic) + "/dead/requeue", body,
-    (doc) => "Requeued " + fmt(doc.requeued) + (doc.requeued === 1 ? " dead letter" : " dead letters") + which + " of " + topic + "." +
+    (doc) => "Requeued " + count(doc.requeued, "dead letter") + which + " of " + topic + "." +
       (doc.not_requeued ? " " + doc.reason : ""));
 }
 

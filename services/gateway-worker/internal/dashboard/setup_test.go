@@ -267,21 +267,42 @@ func cellIs(topic, field, want string) string {
 }
 
 // answerDialogs answers every confirm of the tab as accept says when it
-// opens (a confirm blocks the click that opened it) and counts them. It
-// ends with the tab.
-func answerDialogs(ctx context.Context, accept *atomic.Bool) *atomic.Int32 {
-	var dialogs atomic.Int32
+// opens (a confirm blocks the click that opened it), counts them and keeps
+// their messages. It ends with the tab.
+func answerDialogs(ctx context.Context, accept *atomic.Bool) *dialogLog {
+	var d dialogLog
 	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
-		for _, err := range opening {
+		for ev, err := range opening {
 			if err != nil {
 				return
 			}
-			dialogs.Add(1)
+			d.mu.Lock()
+			d.messages = append(d.messages, ev.Message)
+			d.mu.Unlock()
+			d.n.Add(1)
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
 		}
 	}()
-	return &dialogs
+	return &d
+}
+
+// dialogLog counts the dialogs answerDialogs answered and keeps their
+// messages.
+type dialogLog struct {
+	n        atomic.Int32
+	mu       sync.Mutex
+	messages []string
+}
+
+// Load returns how many dialogs opened.
+func (d *dialogLog) Load() int32 { return d.n.Load() }
+
+// Messages returns their messages, oldest first.
+func (d *dialogLog) Messages() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.messages...)
 }
 
 // stepper returns a function that runs a named step's actions within 30 s

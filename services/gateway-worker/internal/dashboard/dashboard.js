@@ -29,6 +29,7 @@ let busy = false, again = false;
 let paused = false;     // after a 401 or 403, until the token changes
 let ticks = 0;
 let reveal = false;
+let filtering = false;   // an edit of the filter is under way (see the wiring)
 // The ETags of the answers drawn in the tab and the message panel, and
 // what they are of: a refresh reads them again only when they changed.
 let tabTag = { key: "", etag: "" }, detailTag = { key: "", etag: "" };     // scroll to the topic's panel and focus it once it is drawn
@@ -397,7 +398,7 @@ const TABS = {
   pending: { path: "/messages?state=pending", list: "messages", time: ["published_at", "Published"], empty: "No pending messages.", actions: pendingActions },
   delayed: { path: "/messages?state=delayed", list: "messages", time: ["due_at", "Due"], empty: "No delayed messages.", actions: delayedActions },
   in_flight: { path: "/messages?state=in_flight", list: "messages", time: ["lease_expiry", "Lease until"], empty: "No messages in flight.", actions: () => [] },
-  dead: { path: "/dead?", list: "dead_letters", time: ["failed_at", "Failed"], empty: "No dead letters.", actions: deadActions },
+  dead: { path: "/dead?", list: "dead_letters", time: ["failed_at", "Failed at"], empty: "No dead letters.", actions: deadActions },
 };
 
 // Ids are the publisher's and may repeat: the row actions act on every
@@ -452,11 +453,11 @@ function renderTab(doc) {
   $("requeue-all").disabled = $("purge").disabled = doc.total === 0;
   const head = $("tab-head");
   head.replaceChildren();
-  const cols = ["ID", tab.time[1], "Failed", view.tab === "dead" ? "Reason" : "Last error", "Entry"];
+  const cols = ["ID", tab.time[1], "Failures", view.tab === "dead" ? "Reason" : "Last error", "Entry"];
   if (view.tab === "in_flight") cols.splice(1, 0, "Consumer");
   for (const c of cols) {
-    const th = head.appendChild(el("th", c === "Failed" ? "num" : "", c));
-    if (c === "Failed") th.title = "Failed deliveries so far (the API's attempt)";
+    const th = head.appendChild(el("th", c === "Failures" ? "num" : "", c));
+    if (c === "Failures") th.title = "Failed deliveries so far (the API's attempt)";
   }
   head.appendChild(el("th")).appendChild(el("span", "visually-hidden", "Actions"));
   const body = document.querySelector("#tab-panel tbody");
@@ -646,12 +647,25 @@ async function routeBreakers() {
 // it, so a change is always shown.
 async function refresh() {
   if (busy) { again = true; return; }
+  if (!token()) { // nothing to ask without a token: the API would only refuse
+    paused = true;
+    forgetData();
+    clearError();
+    $("status").textContent = "Enter the admin token to see the queues";
+    return;
+  }
   busy = true;
   const slow = ticks++ % SLOW_EVERY === 0 || last.slow !== view.topic;
   const seen = epoch;
   try {
     const [doc, br] = await Promise.all([api("GET", topicsQuery()), routeBreakers()]);
     if (seen !== epoch) { again = true; return; } // a change was sent meanwhile: read again
+    if (doc.topics.length === 0 && doc.total > 0 && view.offset > 0) { // past the end (a link, or topics gone): the last page
+      view.offset = lastPage(doc.total);
+      history.replaceState(null, "", location.pathname + location.search + viewHash());
+      again = true;
+      return;
+    }
     breakers = br;
     renderTopics(doc);
     if (slow) {
@@ -670,6 +684,12 @@ async function refresh() {
         api("GET", topicPath(t) + tab.path + "&offset=" + view.tabOffset + "&limit=" + PAGE, undefined, tabTag),
       ]);
       if (seen !== epoch) { again = true; return; }
+      if (list && list[tab.list].length === 0 && list.total > 0 && view.tabOffset > 0 && t === view.topic) {
+        view.tabOffset = lastPage(list.total); // past the end: the last page
+        history.replaceState(null, "", location.pathname + location.search + viewHash());
+        again = true;
+        return;
+      }
       if (t === view.topic) {
         $("topic").hidden = false;
         renderTopic(one.stats);
@@ -705,7 +725,8 @@ async function refresh() {
     if (err.status === 401 || err.status === 403) {
       paused = true;
       forgetData();
-      $("status").textContent = "Paused until a token is entered";
+      $("status").textContent = err.status === 401 ? "Token refused: enter the admin token" :
+        "Refused (403): stopped until a token is entered again";
     }
   } finally {
     busy = false;
@@ -747,7 +768,7 @@ function openTopic(topic, tab) {
 // The view is kept in the URL's fragment, which is never sent to a server:
 // #q=orders&sort=-pending&page=2&topic=orders.created&tab=dead&tpage=1&msg=bad-1,
 // each left out at its default. Every change the operator makes is a new
-// history entry (typing in the filter replaces its own), so Back and
+// history entry (an edit of the filter is one, see below), so Back and
 // Forward step through the views, and a reload or a link shows the same.
 const SORTS = [...document.querySelectorAll("#topic-head th[data-sort]")].flatMap((th) => [th.dataset.sort, "-" + th.dataset.sort]);
 const TOPIC_NAME = /^(?!\.+$)[A-Za-z0-9._:-]{1,200}$/; // as the API's: not dots only
@@ -767,6 +788,9 @@ function viewHash(v = view) {
   const s = p.toString();
   return s ? "#" + s : "";
 }
+
+// lastPage is the offset of the last page of total entries.
+function lastPage(total) { return Math.floor((total - 1) / PAGE) * PAGE; }
 
 // pageOffset is the offset of the page a parameter names, 0 when it names
 // none.
@@ -795,6 +819,7 @@ function restoreView() {
 // go makes the change of the view the operator asked for, records it in
 // the URL (in place of the current entry when replace is set) and redraws.
 function go(change, replace) {
+  filtering = false;
   change();
   const url = location.pathname + location.search + viewHash();
   if (url !== location.pathname + location.search + location.hash) {
@@ -803,7 +828,7 @@ function go(change, replace) {
   refresh();
 }
 
-window.addEventListener("popstate", () => { restoreView(); refresh(); });
+window.addEventListener("popstate", () => { filtering = false; clearTimeout(filterTimer); restoreView(); refresh(); });
 
 // --- wiring ---------------------------------------------------------------
 
@@ -818,11 +843,20 @@ for (const th of document.querySelectorAll("#topic-head th[data-sort]")) {
   });
 }
 
+// An edit of the filter is one history entry: its first change pushes
+// one, the next ones (while typing goes on) replace it. Any other change
+// of the view, Back or Forward, or leaving the field ends the edit.
 let filterTimer = null;
 $("filter").addEventListener("input", () => {
   clearTimeout(filterTimer);
-  filterTimer = setTimeout(() => go(() => { view.q = $("filter").value.trim(); view.offset = 0; }, true), 200);
+  filterTimer = setTimeout(() => {
+    const editing = filtering, before = location.hash;
+    go(() => { view.q = $("filter").value.trim(); view.offset = 0; }, editing);
+    filtering = editing || location.hash !== before; // an edit that changed nothing starts none
+
+  }, 200);
 });
+$("filter").addEventListener("change", () => { filtering = false; });
 
 $("topics-prev").addEventListener("click", () => go(() => { view.offset = Math.max(0, view.offset - PAGE); }));
 $("topics-next").addEventListener("click", () => go(() => { view.offset += PAGE; }));

@@ -83,15 +83,19 @@ func TestDashboardInBrowser(t *testing.T) {
 		return s
 	}
 
-	// Without a token, the page says why it shows nothing, and stops asking.
-	run("error without a token",
-		chromedp.Navigate(base+"/dashboard"),
+	// Without a token, the page asks for one, and sends no request the API
+	// would refuse; a wrong one is refused.
+	noToken := waitJS(`document.getElementById("status").textContent === "Enter the admin token to see the queues" && ` +
+		`document.getElementById("error").hidden && !performance.getEntriesByType("resource").some(e => e.name.includes("/v1/"))`)
+	run("no token", chromedp.Navigate(base+"/dashboard"), noToken)
+	run("a wrong token",
+		chromedp.SendKeys(css("#token"), "wrong"), click(css("#save-token")),
 		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
-		waitJS(`document.getElementById("status").textContent.startsWith("Paused")`),
+		waitJS(`document.getElementById("status").textContent === "Token refused: enter the admin token"`),
 	)
 	banner := text("#error")
 	if !strings.Contains(banner, "401") || !strings.Contains(banner, "token") {
-		t.Errorf("error banner without a token: %q", banner)
+		t.Errorf("error banner with a wrong token: %q", banner)
 	}
 
 	// With the token: the topic's row with its counts, and no error.
@@ -111,6 +115,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	run("open the dead letters", openTab(topic, "dead"),
 		waitJS(`document.querySelectorAll("#dead-rows tr").length === 2`),
 	)
+	// Its columns: the time of death apart from the failures, each aligned
+	// as its cells are.
+	if heads, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#tab-head th")].map(th => th.textContent + ":" + getComputedStyle(th).textAlign).join()`)); heads != "ID:left,Failed at:left,Failures:right,Reason:left,Entry:left,Actions:left" {
+		t.Errorf("the dead letters' columns: %s", heads)
+	}
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#dead-rows tr")].map(r => `+
 		`r.dataset.id + "|" + r.querySelector('[data-field="reason"]').textContent + "|" + `+
 		`r.querySelector('[data-field="attempt"]').textContent + "|" + r.querySelector('[data-field="entry"]').textContent)`))
@@ -165,10 +174,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("after purge: %+v", st)
 	}
 
-	// Forgetting the token brings the error back.
+	// Forgetting the token empties the page and asks for one, with no
+	// request and no error.
 	run("forget the token",
 		click(css("#forget-token")),
-		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
+		waitJS(`document.getElementById("status").textContent === "Enter the admin token to see the queues" && ` +
+			`document.getElementById("error").hidden && document.getElementById("topic-rows").children.length === 0`),
 	)
 }
 
@@ -200,7 +211,7 @@ func TestDashboardErrors(t *testing.T) {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := chromedp.Do(sctx,
 			chromedp.Navigate(srv.URL+"/dashboard"),
-			waitJS(`!document.getElementById("error").hidden`),
+			waitJS(`document.getElementById("status").textContent.startsWith("Enter the admin token")`),
 			enterToken(""),
 			waitJS(`!document.getElementById("error").hidden && document.getElementById("error").dataset.status !== "401"`),
 		)

@@ -79,7 +79,7 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 
 	run("forget the token",
 		click(css("#forget-token")),
-		waitJS(`document.getElementById("error").dataset.status === "401" && !document.getElementById("error").hidden`),
+		waitJS(`document.getElementById("status").textContent === "Enter the admin token to see the queues" && document.getElementById("error").hidden`),
 		waitJS(`document.querySelectorAll("#topic-rows tr").length === 0 && document.getElementById("redis-facts").children.length === 0 && `+
 			`document.getElementById("topic").hidden && document.getElementById("detail").hidden && `+
 			`document.getElementById("detail-data").textContent === "" && document.getElementById("history-chart").children.length === 0`),

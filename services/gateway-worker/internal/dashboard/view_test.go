@@ -116,3 +116,33 @@ func TestDashboardInFlightAttempt(t *testing.T) {
 		waitJS(detail("attempt")+` === "attempt 1, in flight (running or prefetched)"`),
 	)
 }
+
+// An edit of the filter is one history entry: Back after typing returns
+// to the view before it (sorted), not further. A page past the end shows
+// the last page.
+func TestDashboardFilterHistory(t *testing.T) {
+	t.Parallel()
+	base, _ := startWithTopics(t, 60, "hist.t%02d")
+	_, run := newTab(t)
+	hashIs := func(want string) chromedp.Action[chromedp.Void] { return waitJS(`location.hash === "` + want + `"`) }
+	run("sort, then filter in two bursts",
+		signIn(base, ""),
+		waitJS(`document.getElementById("topics-range").textContent === "1–50 of 61"`),
+		click(css(`th[data-sort="name"] button`)), hashIs("#sort=-name"),
+		chromedp.SendKeys(css("#filter"), "hist"), hashIs("#q=hist&sort=-name"),
+		chromedp.SendKeys(css("#filter"), ".t0"), hashIs("#q=hist.t0&sort=-name"),
+		waitJS(`document.getElementById("topics-range").textContent === "1–10 of 10"`),
+	)
+	run("back: the sorted view, then the first",
+		js(`history.back(); 0`), hashIs("#sort=-name"),
+		waitJS(`document.getElementById("filter").value === "" && document.getElementById("topics-range").textContent === "1–50 of 61"`),
+		js(`history.back(); 0`), hashIs(""),
+		js(`history.forward(); history.forward(); 0`), hashIs("#q=hist.t0&sort=-name"),
+	)
+	run("a page past the end: the last",
+		chromedp.Navigate(base+"/dashboard#page=99"),
+		waitJS(`document.getElementById("topics-range").textContent === "51–61 of 61"`),
+		hashIs("#page=2"),
+		waitJS(`document.getElementById("no-topics").hidden`),
+	)
+}

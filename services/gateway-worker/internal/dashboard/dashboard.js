@@ -79,7 +79,7 @@ function explain(err) {
 
 function showError(err) {
   const el = $("error");
-  el.textContent = explain(err);
+  setText(el, explain(err));
   el.dataset.status = String(err.status);
   el.hidden = false;
   $("status").textContent = "Error at " + clock(new Date());
@@ -89,7 +89,7 @@ function clearError() { $("error").hidden = true; $("error").textContent = ""; }
 
 let noticeTimer = null;
 function notice(text) {
-  $("notice").textContent = text;
+  setText($("notice"), text);
   $("notice").hidden = false;
   clearTimeout(noticeTimer);
   noticeTimer = setTimeout(() => { $("notice").hidden = true; }, 5000);
@@ -100,8 +100,41 @@ function notice(text) {
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  if (text !== undefined) appendText(e, String(text));
   return e;
+}
+
+// Invisible characters: format characters (the bidirectional controls
+// U+202A–U+202E and U+2066–U+2069, the marks U+200E and U+200F, zero-width
+// ones), line and paragraph separators and control characters but tab and
+// newline. Shown as they are, they make a text read other than it is
+// stored (U+202E reverses what follows).
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
+const INVISIBLES = new RegExp(INVISIBLE.source, "gu");
+
+// appendText appends text to e, each invisible character as its visible
+// escape (\u202e) in a marked span.
+function appendText(e, text) {
+  if (!INVISIBLE.test(text)) { e.append(text); return e; }
+  let start = 0;
+  for (const m of text.matchAll(INVISIBLES)) {
+    if (m.index > start) e.append(text.slice(start, m.index));
+    const hex = m[0].codePointAt(0).toString(16).padStart(4, "0");
+    const esc = document.createElement("span");
+    esc.className = "esc";
+    esc.textContent = hex.length > 4 ? "\\u{" + hex + "}" : "\\u" + hex;
+    esc.title = "Invisible character U+" + hex.toUpperCase() + ", shown escaped";
+    e.appendChild(esc);
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) e.append(text.slice(start));
+  return e;
+}
+
+// setText sets e's text as appendText shows it.
+function setText(e, text) {
+  e.replaceChildren();
+  return appendText(e, text);
 }
 
 function cell(tr, text, cls, field) {
@@ -141,12 +174,12 @@ function entryText(e, entry) {
     }
     if (c === '"') inString = true;
     else if (c === "," || c === ":" || c === "{" || c === "[") {
-      e.appendChild(document.createTextNode(entry.slice(start, i + 1)));
+      appendText(e, entry.slice(start, i + 1));
       e.appendChild(document.createElement("wbr"));
       start = i + 1;
     }
   }
-  e.appendChild(document.createTextNode(entry.slice(start)));
+  appendText(e, entry.slice(start));
   return e;
 }
 
@@ -277,7 +310,7 @@ function facts(dl) {
   dl.replaceChildren();
   return (name, value, field) => {
     const dd = el("dd");
-    if (value instanceof Node) dd.appendChild(value); else dd.textContent = value;
+    if (value instanceof Node) dd.appendChild(value); else appendText(dd, String(value));
     dd.dataset.field = field;
     dl.append(el("dt", "", name), dd);
     return dd;
@@ -520,7 +553,7 @@ function renderDetail(doc) {
   const m = doc.message, topic = doc.topic;
   $("detail").hidden = false;
   $("detail-body").hidden = false;
-  $("detail-id").textContent = m.id;
+  setText($("detail-id"), m.id);
   let entry = null;
   try { entry = JSON.parse(m.entry); } catch (e) { /* not JSON: shown as stored */ }
   const fact = facts($("detail-facts"));
@@ -538,7 +571,7 @@ function renderDetail(doc) {
   if (m.invalid) fact("Invalid", m.invalid, "invalid");
 
   const data = m.data !== undefined ? m.data : entry && entry.data;
-  $("detail-data").textContent = data === undefined ? "(none)" : JSON.stringify(data, null, 2);
+  setText($("detail-data"), data === undefined ? "(none)" : JSON.stringify(data, null, 2));
   const headers = m.headers || (entry && entry.headers) || {};
   const hbox = $("detail-headers");
   hbox.replaceChildren();
@@ -553,7 +586,7 @@ function renderDetail(doc) {
   $("detail-attempts").replaceChildren();
   if (doc.attempts && doc.attempts.length) $("detail-attempts").appendChild(attemptsList(doc.attempts));
   $("detail-entry-title").textContent = entry ? "Entry, decoded" : "Entry as stored";
-  $("detail-entry").textContent = entry ? JSON.stringify(entry, null, 2) : m.entry;
+  setText($("detail-entry"), entry ? JSON.stringify(entry, null, 2) : m.entry);
 
   const actions = $("detail-actions");
   actions.replaceChildren();
@@ -579,7 +612,7 @@ function attemptText(state, failed) {
 // never there.
 function detailMissing(why) {
   $("detail").hidden = false;
-  $("detail-id").textContent = view.detail;
+  setText($("detail-id"), view.detail);
   const dd = el("dd", "hot", why);
   dd.dataset.field = "state";
   $("detail-facts").replaceChildren(el("dt", "", "State"), dd);

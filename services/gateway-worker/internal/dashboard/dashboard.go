@@ -9,7 +9,8 @@
 // (package admin) with the token the operator enters, kept in the tab's
 // sessionStorage. The view (filter, sort, page, topic, tab, message) is
 // kept in the URL's fragment, so a reload or a link shows the same, and
-// Back and Forward step through the views.
+// Back and Forward step through the views. /dashboard/ redirects to
+// /dashboard.
 //
 //	mux.Handle("GET /dashboard", dashboard.Handler())
 //	mux.Handle("GET /dashboard/", dashboard.Handler())
@@ -37,11 +38,24 @@ var assets = map[string]string{
 }
 
 // Handler serves the page at /dashboard and its script and style under
-// /dashboard/. It needs no token: they hold no data, and the page asks for
+// /dashboard/, and redirects /dashboard/ to /dashboard. It needs no token: they hold no data, and the page asks for
 // the token itself.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ctype := "dashboard.html", "text/html; charset=utf-8"
+		if r.URL.Path == "/dashboard/" {
+			// The page loads its files by relative path (dashboard/...),
+			// which from /dashboard/ would be /dashboard/dashboard/...: send
+			// the browser to the page. Relative, so that a proxy's path
+			// prefix is kept; the fragment (the view) the browser keeps.
+			target := "../dashboard"
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			w.Header().Set("Location", target) // http.Redirect would make it absolute
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
 		if r.URL.Path != "/dashboard" {
 			name = path.Base(r.URL.Path)
 			var ok bool

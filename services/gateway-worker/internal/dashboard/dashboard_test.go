@@ -54,6 +54,11 @@ func TestPage(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, rec.Code)
 		}
 	}
+	// The page's address with a slash sends the browser to the page (its
+	// files load by relative path).
+	if rec := get("/dashboard/?x=1"); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "../dashboard?x=1" {
+		t.Errorf("GET /dashboard/: %d, Location %q, want 301 to ../dashboard?x=1", rec.Code, rec.Header().Get("Location"))
+	}
 	// Nothing inline, which the CSP would block, and no CDN: the machines
 	// running it may have no internet.
 	if m := regexp.MustCompile(`<script>|<style|\sstyle=|\son[a-z]+=`).FindString(body); m != "" {

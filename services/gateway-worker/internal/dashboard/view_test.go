@@ -145,4 +145,8 @@ func TestDashboardFilterHistory(t *testing.T) {
 		hashIs("#page=2"),
 		waitJS(`document.getElementById("no-topics").hidden`),
 	)
+	run("the address with a slash: the page, its script running, the view kept",
+		chromedp.Navigate(base+"/dashboard/#page=2"),
+		waitJS(`location.pathname === "/dashboard" && document.getElementById("topics-range").textContent === "51–61 of 61"`),
+	)
 }

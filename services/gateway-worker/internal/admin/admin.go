@@ -209,6 +209,22 @@ func (a *api) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), a.Timeout)
 }
 
+// read runs f, and for a read (GET) runs it again after a socket timeout
+// while the request's deadline (a.ctx) has not passed: the Redis client
+// gives up on one reply after REDIS_READ_TIMEOUT (3 s by default), which
+// it retries for single commands but not for pipelines, so without this a
+// read answered 504 after 3 s or 5 s depending on how it reads. The
+// request's timeout owns the wait. A change (POST, DELETE) is not sent
+// twice: it may have happened.
+func (a *api) read(ctx context.Context, r *http.Request, f func() (any, error)) (any, error) {
+	for {
+		res, err := f()
+		if r.Method != http.MethodGet || err == nil || !timedOut(err) || ctx.Err() != nil {
+			return res, err
+		}
+	}
+}
+
 // topic returns the path's topic, or answers 400 and returns false.
 func topic(w http.ResponseWriter, r *http.Request) (string, bool) {
 	t := r.PathValue("topic")
@@ -245,7 +261,7 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request, act func(ctx contex
 	}
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	res, err := act(ctx, t)
+	res, err := a.read(ctx, r, func() (any, error) { return act(ctx, t) })
 	var re *requestError
 	switch {
 	case errors.As(err, &re):

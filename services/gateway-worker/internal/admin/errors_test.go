@@ -205,3 +205,32 @@ func TestNotReplicatedIs504(t *testing.T) {
 		t.Errorf("GET topic: %d %s, want the 3 messages stored", r.code, r.body)
 	}
 }
+
+// The request's timeout bounds every read, whatever REDIS_READ_TIMEOUT
+// is: with a shorter read timeout, the pipelined reads (the topics with
+// their sparklines, a lookup) wait the request's timeout as the single
+// commands do, rather than giving up at the read timeout.
+func TestReadsWaitTheRequestTimeout(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rc := servicetest.RedisConfig(srv.Addr)
+	rc.ReadTimeout = 100 * time.Millisecond
+	m := redis.NewManager(&rc, logger.Nop())
+	h := admin.New(m, admin.Options{Token: token, Timeout: 700 * time.Millisecond})
+	topic := redistest.Topic(t)
+	if _, err := m.GetQueue().Enqueue(servicetest.Ctx(t), topic, map[string]any{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause()
+	t.Cleanup(func() { srv.Resume(); _ = m.Close() }) // resume before the manager closes
+	for _, target := range []string{"/v1/topics?limit=50&spark=30", "/v1/topics/" + topic + "/messages:lookup?id=x", "/v1/topics/" + topic, "/v1/redis", "/v1/history"} {
+		req := httptest.NewRequest("GET", target, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != http.StatusGatewayTimeout || !strings.Contains(body, "queue timed out after 700ms") && !strings.Contains(body, "queue timed out after 800ms") {
+			t.Errorf("GET %s: %d %s, want 504 after the request's 700ms", target, rec.Code, rec.Body)
+		}
+	}
+}

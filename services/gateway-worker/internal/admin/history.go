@@ -25,7 +25,7 @@ func (a *api) historyOfAll(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	h, err := a.insp.HistoryOfAll(ctx, n)
+	h, err := a.read(ctx, r, func() (any, error) { return a.insp.HistoryOfAll(ctx, n) })
 	if err != nil {
 		a.queueError(w, r, err)
 		return

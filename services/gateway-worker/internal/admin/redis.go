@@ -7,7 +7,7 @@ import "net/http"
 func (a *api) redisInfo(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	info, err := a.m.RedisInfo(ctx)
+	info, err := a.read(ctx, r, func() (any, error) { return a.m.RedisInfo(ctx) })
 	if err != nil {
 		a.queueError(w, r, err)
 		return

@@ -120,10 +120,19 @@ func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := a.ctx(r)
 	defer cancel()
-	stats, total, err := a.topicStats(ctx, tq)
+	res, err := a.read(ctx, r, func() (any, error) { return a.topics(ctx, tq) })
 	if err != nil {
 		a.queueError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// topics reads the page of topics tq asks for.
+func (a *api) topics(ctx context.Context, tq topicQuery) (any, error) {
+	stats, total, err := a.topicStats(ctx, tq)
+	if err != nil {
+		return nil, err
 	}
 	out := topicsJSON{Total: total, Topics: make([]topicEntry, len(stats))}
 	names := make([]string, len(stats))
@@ -133,14 +142,13 @@ func (a *api) listTopics(w http.ResponseWriter, r *http.Request) {
 	if tq.spark > 0 {
 		hist, err := a.insp.History(ctx, names, tq.spark)
 		if err != nil {
-			a.queueError(w, r, err)
-			return
+			return nil, err
 		}
 		for i := range hist {
 			out.Topics[i].Spark = hist[i].Processed
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 func (a *api) topicStats(ctx context.Context, tq topicQuery) ([]redis.TopicStats, int, error) {

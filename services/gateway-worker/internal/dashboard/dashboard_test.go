@@ -183,7 +183,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// request and no error.
 	run("forget the token",
 		click(css("#forget-token")),
-		waitJS(`document.getElementById("status").textContent === "Enter the admin token to see the queues" && ` +
+		waitJS(`document.getElementById("status").textContent === "Enter the admin token to see the queues" && `+
 			`document.getElementById("error").hidden && document.getElementById("topic-rows").children.length === 0`),
 	)
 }

@@ -519,6 +519,8 @@ function renderTab(doc) {
       if (!m.id) { b.disabled = true; b.title = "No id"; }
       td.appendChild(b);
     }
+    // On a phone the cells stack, each after its column's name.
+    cols.forEach((c, i) => { tr.children[i].dataset.label = c; });
     body.appendChild(tr);
   }
   const shown = doc[tab.list].length;

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"goweb/pkg/redis/redistest"
 )
 
 // The second stranger's report (defects 1-3 and 5): a phone-wide page with
@@ -84,4 +86,33 @@ func TestDashboardNarrowAndLongIDs(t *testing.T) {
 			`document.getElementById("topic").hidden && document.getElementById("detail").hidden && `+
 			`document.getElementById("detail-data").textContent === "" && document.getElementById("history-chart").children.length === 0`),
 	)
+}
+
+// At 390 px a dead letter's cells stack: its reason, entry and Requeue
+// show within the screen, with no sideways scroll, each after its
+// column's name.
+func TestDashboardNarrowDeadLetters(t *testing.T) {
+	t.Parallel()
+	base, m := startApp(t)
+	topic := redistest.Topic(t)
+	seed(t, m, topic)
+	ctx, run := newTab(t)
+	run("the dead letters at 390x844",
+		chromedp.EmulateViewport(390, 844),
+		signIn(base, topic),
+		openTab(topic, "dead"),
+		waitJS(`document.querySelectorAll("#dead-rows tr").length === 2`),
+		settled,
+	)
+	for _, check := range []string{
+		`[...document.querySelectorAll('#dead-rows [data-field="reason"], #dead-rows [data-field="entry"], #dead-rows button.requeue')].every(e => e.getBoundingClientRect().right <= 390 && e.getBoundingClientRect().width > 0)`,
+		`document.querySelector("#tab-panel .scroll").scrollWidth <= document.querySelector("#tab-panel .scroll").clientWidth`,
+		`getComputedStyle(document.querySelector('#dead-rows [data-field="reason"]'), "::before").content === '"Reason: "'`,
+		`document.documentElement.scrollWidth <= 390`,
+	} {
+		if !evalBool(t, ctx, check) {
+			t.Errorf("at 390 px: false: %s", check)
+		}
+	}
+	audit(t, ctx, "390x844, the dead letters")
 }

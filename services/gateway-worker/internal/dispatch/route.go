@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -239,7 +240,7 @@ func (r Route) LogValue() slog.Value {
 		slog.Any("headers", names),
 		slog.Int("signing_secrets", len(r.Secrets)),
 		slog.String("body", string(r.Body)),
-		slog.String("timeout", r.Timeout.String()),
+		slog.String("timeout", cmp.Or(r.Timeout, DefaultTimeout).String()), // the effective one: 0 is DefaultTimeout
 	)
 }
 

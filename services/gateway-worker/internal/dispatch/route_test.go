@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,23 @@ func TestNewRefusesARouteWithoutURL(t *testing.T) {
 	_, err := dispatch.New(dispatch.Config{Routes: []dispatch.Route{{Topic: "orders", Method: "POST"}}}, nil, logger.Nop())
 	if err == nil || !strings.Contains(err.Error(), "orders") || !strings.Contains(err.Error(), "no URL") {
 		t.Errorf("New = %v, want an error naming the topic and the missing URL", err)
+	}
+}
+
+// A route's log line shows the timeout its requests get: DefaultTimeout
+// when it sets none.
+func TestRouteLogsItsEffectiveTimeout(t *testing.T) {
+	t.Parallel()
+	for timeout, want := range map[time.Duration]string{0: dispatch.DefaultTimeout.String(), 5 * time.Second: "5s"} {
+		r := dispatch.Route{Topic: "a", URL: &url.URL{Scheme: "http", Host: "a"}, Timeout: timeout}
+		got := ""
+		for _, a := range r.LogValue().Group() {
+			if a.Key == "timeout" {
+				got = a.Value.String()
+			}
+		}
+		if got != want {
+			t.Errorf("timeout %v: logged %q, want %q", timeout, got, want)
+		}
 	}
 }

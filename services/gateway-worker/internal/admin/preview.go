@@ -60,26 +60,27 @@ func full(r *http.Request) (bool, error) {
 	}
 }
 
-// previewQueued returns the messages with their previews, or whole.
-func previewQueued(ms []redis.QueuedMessage, whole bool) []queuedItem {
-	out := make([]queuedItem, len(ms))
+// previewable is a listed message and its truncation.
+type previewable interface{ preview() }
+
+func (m *queuedItem) preview()   { m.cut(&m.Entry, &m.Data) }
+func (m *inFlightItem) preview() { m.cut(&m.Entry, &m.Data) }
+
+// previews wraps each listed message with wrap and, unless whole, cuts it
+// to its preview.
+func previews[M, I any, P interface {
+	*I
+	previewable
+}](ms []M, whole bool, wrap func(M) I) []I {
+	out := make([]I, len(ms))
 	for i, m := range ms {
-		out[i].QueuedMessage = m
+		out[i] = wrap(m)
 		if !whole {
-			out[i].cut(&out[i].Entry, &out[i].Data)
+			P(&out[i]).preview()
 		}
 	}
 	return out
 }
 
-// previewInFlight is previewQueued for in-flight messages.
-func previewInFlight(ms []redis.InFlightMessage, whole bool) []inFlightItem {
-	out := make([]inFlightItem, len(ms))
-	for i, m := range ms {
-		out[i].InFlightMessage = m
-		if !whole {
-			out[i].cut(&out[i].Entry, &out[i].Data)
-		}
-	}
-	return out
-}
+func queued(m redis.QueuedMessage) queuedItem       { return queuedItem{QueuedMessage: m} }
+func inFlight(m redis.InFlightMessage) inFlightItem { return inFlightItem{InFlightMessage: m} }

@@ -51,22 +51,22 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		doc := messagesJSON{Topic: t, State: state, Offset: offset, Limit: limit}
-		var queued []redis.QueuedMessage
+		var waiting []redis.QueuedMessage
 		switch state {
 		case statePending:
 			doc.Total = stats.Pending
-			queued, err = a.insp.Pending(ctx, t, offset, limit)
+			waiting, err = a.insp.Pending(ctx, t, offset, limit)
 		case stateDelayed:
 			doc.Total = stats.Delayed
-			queued, err = a.insp.Delayed(ctx, t, offset, limit)
+			waiting, err = a.insp.Delayed(ctx, t, offset, limit)
 		case stateInFlight:
 			doc.Total = stats.InFlight
 			var held []redis.InFlightMessage
 			held, err = a.insp.InFlight(ctx, t, offset, limit)
-			doc.Messages = previewInFlight(held, whole)
+			doc.Messages = previews(held, whole, inFlight)
 			return doc, err
 		}
-		doc.Messages = previewQueued(queued, whole)
+		doc.Messages = previews(waiting, whole, queued)
 		return doc, err
 	})
 }

@@ -14,10 +14,10 @@
 //	GET    /v1/redis                          Redis version, mode, nodes, memory, eviction policy, clients
 //	POST   /v1/topics/{topic}/messages        publish one message     → 201 {"id":"..."}
 //	POST   /v1/topics/{topic}/messages:batch  publish up to MaxBatch  → 201 {"ids":[...]}
-//	GET    /v1/topics/{topic}/dead            dead letters, ?offset=&limit=
+//	GET    /v1/topics/{topic}/dead            dead letters, ?offset=&limit=&full=
 //	DELETE /v1/topics/{topic}/dead            → {"purged":n}
 //	POST   /v1/topics/{topic}/dead/requeue    {"ids":[...]} or {"all":true} → {"requeued":n}
-//	GET    /v1/topics/{topic}/messages        pending, delayed or in-flight messages, ?state=&offset=&limit=
+//	GET    /v1/topics/{topic}/messages        pending, delayed or in-flight messages, ?state=&offset=&limit=&full=
 //	POST   /v1/topics/{topic}/messages:delete {"state":"pending"|"delayed","ids":[...]} → {"deleted":n}
 //	POST   /v1/topics/{topic}/delayed:run     {"ids":[...]} → {"moved":n}
 //	POST   /v1/topics/{topic}/pause           no body → {"topic":"...","paused":true}
@@ -28,7 +28,10 @@
 // configured token the API is disabled and answers 403, so a forgotten
 // setting never leaves it open. Every error is JSON {"error":"..."}: 4xx
 // naming the field for bad input; 500 for a key of the wrong type, 503 when
-// Redis cannot be reached, 504 when it does not answer in time.
+// Redis cannot be reached, 504 when it does not answer in time (within
+// Options.Timeout, which bounds a read whatever the Redis read timeout).
+// Listings carry a preview of a message over PreviewBytes unless
+// ?full=true; a read of a topic answers an ETag, and 304 to If-None-Match.
 //
 //	mux.Handle("/v1/", admin.New(manager, admin.Options{Token: token, Log: log}))
 package admin

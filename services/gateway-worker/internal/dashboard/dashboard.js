@@ -28,11 +28,11 @@ let last = {};          // last rendered answers by panel, to redraw only on cha
 let busy = false, again = false;
 let paused = false;     // after a 401 or 403, until the token changes
 let ticks = 0;
-let reveal = false;
-let filtering = false;   // an edit of the filter is under way (see the wiring)
+let reveal = false;     // scroll to the topic's panel and focus it once it is drawn
+let filtering = false;  // an edit of the filter is under way (see the wiring)
 // The ETags of the answers drawn in the tab and the message panel, and
 // what they are of: a refresh reads them again only when they changed.
-let tabTag = { key: "", etag: "" }, detailTag = { key: "", etag: "" };     // scroll to the topic's panel and focus it once it is drawn
+let tabTag = { key: "", etag: "" }, detailTag = { key: "", etag: "" };
 // epoch counts the changes sent; a refresh that read the API before the
 // last change is not drawn (it would show, for a moment, a topic paused
 // that is resumed, and a click then would act on the old state).
@@ -45,9 +45,11 @@ class APIError extends Error {
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
 // api sends a request and returns its answer. With a tag ({etag}), a read
-// sends the ETag of the answer before as If-None-Match, keeps the new one,
-// and returns null when the answer is the same (304): the open message,
-// up to a megabyte, is not downloaded again at every refresh.
+// sends the ETag of the answer drawn as If-None-Match and returns null
+// when the answer is the same (304): the open message, up to a megabyte,
+// is not downloaded again at every refresh. The new answer's ETag goes to
+// tag.next; the caller makes it tag.etag once it has drawn the answer (an
+// answer read and then not drawn must be read again).
 async function api(method, path, body, tag) {
   const headers = { "Accept": "application/json" };
   if (token()) headers["Authorization"] = "Bearer " + token();
@@ -60,7 +62,7 @@ async function api(method, path, body, tag) {
     throw new APIError(0, "Cannot reach the service (" + e.message + ").");
   }
   if (tag && res.status === 304) return null;
-  if (tag) tag.etag = res.ok ? res.headers.get("ETag") || "" : "";
+  if (tag) tag.next = res.ok ? res.headers.get("ETag") || "" : "";
   let doc = null;
   try { doc = await res.json(); } catch (e) { /* not JSON: use the status text */ }
   if (!res.ok) throw new APIError(res.status, doc && doc.error ? doc.error : res.statusText);
@@ -728,7 +730,7 @@ async function refresh() {
       if (t === view.topic) {
         $("topic").hidden = false;
         renderTopic(one.stats);
-        if (list) renderTab(list); // null: as drawn
+        if (list) { renderTab(list); tabTag.etag = tabTag.next; } // null: as drawn
         if (reveal) { // opened by the operator: the panel may be far below, under the topics
           reveal = false;
           $("topic-title").scrollIntoView({ block: "start" });
@@ -746,7 +748,7 @@ async function refresh() {
       if (detailTag.key !== key || !last.detail) detailTag = { key, etag: "" };
       try {
         const doc = await api("GET", topicPath(t) + "/messages:lookup?id=" + encodeURIComponent(id), undefined, detailTag);
-        if (doc && t === view.topic && id === view.detail) renderDetail(doc);
+        if (doc && t === view.topic && id === view.detail) { renderDetail(doc); detailTag.etag = detailTag.next; }
       } catch (err) {
         if (err.status !== 404 && err.status !== 400) throw err;
         if (t === view.topic && id === view.detail) detailMissing(err.message);

@@ -117,7 +117,7 @@ const INVISIBLES = new RegExp(INVISIBLE.source, "gu");
 // appendText appends text to e, each invisible character as its visible
 // escape (\u202e) in a marked span.
 function appendText(e, text) {
-  if (!INVISIBLE.test(text)) { e.append(text); return e; }
+  if (!INVISIBLE.test(text)) { if (text) e.append(text); return e; }
   let start = 0;
   for (const m of text.matchAll(INVISIBLES)) {
     if (m.index > start) e.append(text.slice(start, m.index));

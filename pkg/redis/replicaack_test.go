@@ -119,22 +119,32 @@ func TestReplicaAckFailover(t *testing.T) {
 		rounds = v
 	}
 	for _, kind := range []string{"sentinel", "cluster"} {
-		for _, lag := range []bool{false, true} {
-			for _, ack := range []bool{true, false} {
-				var acked, lost int
-				for i := 0; i < rounds; i++ {
-					a, l := failoverRound(t, kind, lag, ack)
-					acked += a
-					lost += l
-				}
-				t.Logf("SUMMARY %s, lagging replica %v, replica ack %v, %d rounds: %d acknowledged publishes, %d lost",
-					kind, lag, ack, rounds, acked, lost)
-				if ack && lost > 0 {
-					t.Errorf("%s with WithReplicaAck: %d of %d acknowledged publishes lost", kind, lost, acked)
-				}
-				if lag && !ack && lost == 0 {
-					t.Errorf("%s, lagging replica, no replica ack: nothing lost; the test did not make the replica lag", kind)
-				}
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // the two set-ups are independent; each takes ~40 s, mostly waiting for failovers
+			replicaAckFailovers(t, kind, rounds)
+		})
+	}
+}
+
+// replicaAckFailovers runs the four rounds of TestReplicaAckFailover on
+// one kind of set-up: with and without a lagging replica, with and
+// without WithReplicaAck.
+func replicaAckFailovers(t *testing.T, kind string, rounds int) {
+	for _, lag := range []bool{false, true} {
+		for _, ack := range []bool{true, false} {
+			var acked, lost int
+			for i := 0; i < rounds; i++ {
+				a, l := failoverRound(t, kind, lag, ack)
+				acked += a
+				lost += l
+			}
+			t.Logf("SUMMARY %s, lagging replica %v, replica ack %v, %d rounds: %d acknowledged publishes, %d lost",
+				kind, lag, ack, rounds, acked, lost)
+			if ack && lost > 0 {
+				t.Errorf("%s with WithReplicaAck: %d of %d acknowledged publishes lost", kind, lost, acked)
+			}
+			if lag && !ack && lost == 0 {
+				t.Errorf("%s, lagging replica, no replica ack: nothing lost; the test did not make the replica lag", kind)
 			}
 		}
 	}

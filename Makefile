@@ -15,11 +15,8 @@ run: ## run the worker locally (embedded Redis when none is configured)
 build: ## build the worker into bin/gateway-worker
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) $(SERVER)
 
-# -parallel 4: most tests wait on Redis (failovers, recovery windows,
-# leases), not on the CPU, so four at a time per package halve the
-# redis package's wall time on 2 cores (go test's default is GOMAXPROCS).
 test: test-deps ## the README's test command: install what the tests need, then run every test with the race detector
-	$(GO) test -race -count=1 -parallel 4 ./...
+	$(GO) test -race -count=1 ./...
 
 # The tests start private redis-server processes, the dashboard's
 # browser tests drive Chromium, and the receivers of docs/dispatch.md run

@@ -87,7 +87,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 func (c *consumer) run(ctx context.Context, worker func(context.Context)) error {
 	c.q.rclock.sync(ctx)
 	c.q.register(ctx, c.topic)
-	c.q.m.checkPolicy(ctx)
+	c.q.m.checkServer(ctx)
 	// Counted first and uncounted last: the shared path's loops run while
 	// any consumer that may use them does.
 	c.q.sharing.started()

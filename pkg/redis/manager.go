@@ -244,7 +244,7 @@ func (m *Manager) Ping(ctx context.Context) error {
 	if err := m.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: ping %s: %w", m.describe(), err)
 	}
-	m.checkPolicy(ctx)
+	m.checkServer(ctx)
 	return nil
 }
 

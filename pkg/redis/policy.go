@@ -45,10 +45,17 @@ func (m *Manager) MaxMemoryPolicy(ctx context.Context) (string, error) {
 // nothing rules it out.
 func Evicts(policy string) bool { return policy != "noeviction" }
 
+// checkServer logs, once per Manager each, what a start should warn about:
+// an eviction policy that may delete queue keys, too few replicas for the
+// default WithReplicaAck.
+func (m *Manager) checkServer(ctx context.Context) {
+	m.checkPolicy(ctx)
+	m.checkReplicas(ctx)
+}
+
 // checkPolicy logs a warning, once per Manager, when Redis may evict queue
 // keys or will not say.
 func (m *Manager) checkPolicy(ctx context.Context) {
-	m.checkReplicas(ctx) // the other fact a start should warn about
 	if m.policyChecked.Load() {
 		return
 	}

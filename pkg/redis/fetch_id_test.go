@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,12 +14,13 @@ import (
 
 // FuzzFetchKeepsExistingID pushes any entry and takes it with the fetch
 // script, as a consumer does: an entry that is a JSON object with a
-// top-level "id" (however spaced, ordered or escaped) comes back byte for
-// byte; any other JSON object gets exactly one id, spliced in front.
+// top-level "id" (however spaced, ordered, escaped or cased: the decoder
+// reads "ID" as the id) comes back byte for byte; any other JSON object
+// gets exactly one id, spliced in front.
 func FuzzFetchKeepsExistingID(f *testing.F) {
 	for _, s := range []string{
 		`{"id": "huge1", "data": {}}`, `{"data":{},"id":"late"}`, `{"\u0069d":"esc","data":{}}`, `{"data":{"id":1}}`,
-		` { "data" : {} } `, `{"id":"x","data":{}}`, `{"id":null,"data":{}}`, `[1]`, `{"id":`, `not json`,
+		` { "data" : {} } `, `{"id":"x","data":{}}`, `{"id":null,"data":{}}`, `[1]`, `{"id":`, `not json`, `{"ID":"up","data":{}}`, `{"data":{},"\u0049d":"x"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -51,7 +53,7 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 		if json.Unmarshal(entry, &members) != nil || members == nil {
 			return // not a JSON object: dead-lettered as invalid either way
 		}
-		if _, ok := members["id"]; ok {
+		if topLevelIDs(t, entry) > 0 {
 			if !bytes.Equal(got, entry) {
 				t.Fatalf("entry with an id %q taken as %q", entry, got)
 			}
@@ -63,7 +65,8 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 	})
 }
 
-// topLevelIDs counts the top-level "id" members of a JSON object.
+// topLevelIDs counts the top-level members of a JSON object that the
+// decoder reads as its id: "id" in any case.
 func topLevelIDs(t *testing.T, obj []byte) int {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(obj))
@@ -76,7 +79,7 @@ func topLevelIDs(t *testing.T, obj []byte) int {
 		if err != nil {
 			t.Fatalf("%q: %v", obj, err)
 		}
-		if key == "id" {
+		if name, _ := key.(string); strings.EqualFold(name, "id") {
 			n++
 		}
 		var skip json.RawMessage

@@ -149,12 +149,14 @@ func testLargeNumbersKeepDigits(t *testing.T, b *bundle) {
 // testSpacedIDIsKept covers issue 10's second id: Python's json.dumps
 // writes {"id": "huge1", ...}, and the fetch script, looking for {"id":",
 // stored it as {"id":"g…","id": "huge1",...}. An entry with an id, however
-// spaced, ordered or escaped, is delivered (and dead-lettered) as it was.
+// spaced, ordered, escaped or cased ("ID", which the decoder reads as the
+// id), is delivered (and dead-lettered) as it was.
 func testSpacedIDIsKept(t *testing.T, b *bundle) {
 	entries := []string{
 		`{"id": "huge1", "data": {"a": 1}}`,
 		"{ \"data\" : {}, \"id\" :\t\"late2\" }",
 		`{"\u0069d":"escaped3","data":{}}`,
+		`{"ID": "upper4", "data": {}}`, // the decoder reads any case
 	}
 	for _, e := range entries {
 		if err := b.m.Client().LPush(b.ctx, keys.Pending(b.topic), e).Err(); err != nil {
@@ -186,8 +188,8 @@ func testSpacedIDIsKept(t *testing.T, b *bundle) {
 	mu.Lock()
 	defer mu.Unlock()
 	slices.Sort(ids)
-	if strings.Join(ids, ",") != "escaped3,huge1,late2" {
-		t.Errorf("ids %v, want the producers' huge1, late2, escaped3", ids)
+	if strings.Join(ids, ",") != "escaped3,huge1,late2,upper4" {
+		t.Errorf("ids %v, want the producers' huge1, late2, escaped3, upper4", ids)
 	}
 }
 

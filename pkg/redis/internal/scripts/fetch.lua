@@ -48,7 +48,8 @@
 -- {"data":...}) gets a generated id spliced in, so its id stays the same on
 -- every redelivery. Entries the library wrote start with {"id":" and are
 -- not parsed; any other entry is parsed to find an "id" member however the
--- JSON is spaced or ordered ({"id": "x", ...} from Python's json.dumps).
+-- JSON is spaced or ordered ({"id": "x", ...} from Python's json.dumps),
+-- and in any case ("ID"), as the decoder reads it.
 --
 -- The rate limit is GCRA: the state is the theoretical arrival time (TAT)
 -- of the next message, in microseconds of Redis's own clock (TIME), so the
@@ -181,7 +182,16 @@ for i = 1, taken do
   if string.sub(e, 1, 7) ~= '{"id":"' then
     local rest = string.match(e, '^%s*{(.*)$')
     local ok, decoded = pcall(cjson.decode, e)
-    local hasID = ok and type(decoded) == 'table' and decoded.id ~= nil
+    local hasID = false
+    if ok and type(decoded) == 'table' then
+      -- The decoder reads a member named id in any case ("ID") as the id.
+      for name in pairs(decoded) do
+        if type(name) == 'string' and string.lower(name) == 'id' then
+          hasID = true
+          break
+        end
+      end
+    end
     if rest and not hasID then
       local sep = ','
       if string.match(rest, '^%s*}') then

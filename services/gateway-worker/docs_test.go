@@ -126,3 +126,41 @@ func TestDocumentedSettings(t *testing.T) {
 		t.Error("per-topic options are not documented")
 	}
 }
+
+// GET /dashboard answers 200 with or without ADMIN_TOKEN
+// (TestEndpointsDocumented); only the API it reads answers 403. So no
+// sentence of the docs, the compose file or the manifests may say the
+// dashboard answers 403 without also saying that its page loads (issue 10
+// item 15: they said "the admin API and the dashboard answer 403").
+func TestDashboardStatusDocumented(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	var files []string
+	for _, pattern := range []string{"README.md", "docker-compose.yml", "docs/*.md", "docs/*.yaml", "deploy/*/*.yaml", "deploy/*/*.yml"} {
+		found, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, found...)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found only %q", files)
+	}
+	comment := regexp.MustCompile(`(?m)^\s*#\s?`)
+	// A sentence or a table cell.
+	sentence := regexp.MustCompile(`\.\s|\|`)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(comment.ReplaceAllString(string(raw), "")), " ")
+		for _, s := range sentence.Split(text, -1) {
+			lower := strings.ToLower(s)
+			if i := strings.Index(lower, "dashboard"); i >= 0 && strings.Contains(s, "403") && !strings.Contains(lower, "page loads") {
+				rel, _ := filepath.Rel(root, f)
+				t.Errorf("%s says the dashboard answers 403, but its page answers 200 and shows the API's 403: %q", rel, s[max(0, i-100):])
+			}
+		}
+	}
+}

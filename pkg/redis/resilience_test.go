@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,6 +130,39 @@ func TestInvalidArguments(t *testing.T) {
 	}
 	if s := stats(t, b); s.Pending != 0 {
 		t.Errorf("a refused publish left %d entries", s.Pending)
+	}
+}
+
+// The options that size a consumer's memory up front are bounded, so a
+// typo cannot spin a core and exhaust memory before the first message
+// (issue 10 item 3: a concurrency of 1,000,000,000 allocated 40 GB). The
+// context is done already: an option accepted only starts and stops.
+func TestHugeOptionsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, cancel := context.WithCancel(b.ctx)
+	cancel()
+	h := func(context.Context, *redis.Message) error { return nil }
+	bh := func(context.Context, []redis.Message) error { return nil }
+	for name, tc := range map[string]struct {
+		err  error
+		want string
+	}{
+		"concurrency":       {b.q.Subscribe(ctx, b.topic, h, redis.WithConcurrency(redis.MaxConcurrency+1)), "WithConcurrency(10001): must be at most 10000"},
+		"batch concurrency": {b.q.SubscribeBatch(ctx, b.topic, bh, redis.WithConcurrency(redis.MaxConcurrency+1)), "WithConcurrency(10001): must be at most 10000"},
+		"prefetch":          {b.q.Subscribe(ctx, b.topic, h, redis.WithPrefetch(redis.MaxPrefetch+1)), "WithPrefetch(100001): must be at most 100000"},
+	} {
+		if !errors.Is(tc.err, redis.ErrInvalidOption) || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrInvalidOption saying %q", name, tc.err, tc.want)
+		}
+	}
+	for name, err := range map[string]error{
+		"concurrency": b.q.Subscribe(ctx, b.topic, h, redis.WithConcurrency(redis.MaxConcurrency)),
+		"prefetch":    b.q.Subscribe(ctx, b.topic, h, redis.WithPrefetch(redis.MaxPrefetch)),
+	} {
+		if err != nil {
+			t.Errorf("%s at its bound: %v", name, err)
+		}
 	}
 }
 

@@ -37,8 +37,17 @@ const (
 	DefaultMaxDeadLetters  = 100_000
 )
 
-// WithConcurrency sets how many handlers run at once. Defaults to
-// DefaultConcurrency (10). For SubscribeBatch it is the number of batches
+// Upper bounds of the options that size a consumer's memory up front: far
+// above any sane use, far below what would exhaust it (a concurrency of
+// 1,000,000,000 once spun a core for minutes filling its window, then
+// died allocating 40 GB).
+const (
+	MaxConcurrency = 10_000
+	MaxPrefetch    = 100_000
+)
+
+// WithConcurrency sets how many handlers run at once, 1 to MaxConcurrency.
+// Defaults to DefaultConcurrency (10). For SubscribeBatch it is the number of batches
 // handled at once and defaults to 1.
 func WithConcurrency(n int) SubscribeOption { return func(o *subscribeOptions) { o.concurrency = n } }
 
@@ -89,7 +98,7 @@ func WithRecoveryWindow(d time.Duration) SubscribeOption {
 // to handler speed: about 20ms of work, at least 1. Prefetched messages are
 // leased like running ones: a crash redelivers them and a shutdown hands
 // them back. Defaults to max(4×concurrency, 256); 0 takes a message only
-// when a handler is free. Subscribe only.
+// when a handler is free; at most MaxPrefetch. Subscribe only.
 func WithPrefetch(n int) SubscribeOption { return func(o *subscribeOptions) { o.prefetch = n } }
 
 // WithMaxDeadLetters caps the topic's dead letters; the oldest beyond the
@@ -189,6 +198,10 @@ func (q *RedisQueue) subscribeOptions(topic string, batch bool, opts []Subscribe
 	switch {
 	case o.concurrency < 1:
 		return nil, fmt.Errorf("%w: WithConcurrency(%d): must be at least 1", ErrInvalidOption, o.concurrency)
+	case o.concurrency > MaxConcurrency:
+		return nil, fmt.Errorf("%w: WithConcurrency(%d): must be at most %d", ErrInvalidOption, o.concurrency, MaxConcurrency)
+	case o.prefetch > MaxPrefetch:
+		return nil, fmt.Errorf("%w: WithPrefetch(%d): must be at most %d", ErrInvalidOption, o.prefetch, MaxPrefetch)
 	case o.maxRetries < 0:
 		return nil, fmt.Errorf("%w: WithMaxRetries(%d): must not be negative", ErrInvalidOption, o.maxRetries)
 	case o.backoff == nil:

@@ -54,7 +54,7 @@ const (
 // what would exhaust memory (WORKER_CONCURRENCY=1000000000 once ran for
 // five minutes and died allocating 40 GB).
 const (
-	MaxConcurrency    = 10_000
+	MaxConcurrency    = redis.MaxConcurrency
 	MaxMaxRetries     = 1_000
 	MaxHandlerTimeout = 24 * time.Hour
 	MaxShutdown       = time.Hour

@@ -6,11 +6,19 @@ import "github.com/jonboulle/clockwork"
 // clockwork.FakeClock. Call it before the first publish or subscribe:
 // consumers and schedules take the clock when they start. Times written
 // to Redis then come from clk too, not from Redis's TIME.
+//
+// A manager whose clock runs ahead of Redis's time finds every lease on
+// that Redis run out, whoever holds it: its reapers hand back what live
+// consumers of other managers are handling, and those messages run twice.
+// Such a manager needs a server of its own (see subscribe in main_test.go).
 func SetClock(m *Manager, clk clockwork.Clock) {
 	m.clock = clk
 	m.queue.clock = clk
 	m.queue.rclock = newRedisClock(clk, nil) // no TIME samples: the fake clock is Redis's time
 }
+
+// ClockOf is the clock q reads time from.
+func ClockOf(q *RedisQueue) clockwork.Clock { return q.clock }
 
 // ProcessOf is the process id part of consumer id cid.
 func ProcessOf(cid string) string { return processOf(cid) }

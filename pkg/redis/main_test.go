@@ -82,8 +82,18 @@ func newManagerConfig(t testing.TB, cfg config.RedisConfig, opts ...redis.Manage
 
 // subscribe runs Subscribe in the background and returns a function that
 // stops it and returns its error.
+//
+// It refuses a queue on the shared server whose clock runs ahead of real
+// time: its reapers would take the leases of every other test's consumers
+// for run out and hand back what they are handling, to be delivered twice
+// (TestRequeueAllManyDeadLetters failed so, with 224 extra deliveries, next
+// to TestLeaseReapsAConsumerWhoseLeaseRanOut's clock in 2027). Such a test
+// runs on a server of its own (redistest.Start).
 func subscribe(t *testing.T, b *bundle, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
 	t.Helper()
+	if now := redis.ClockOf(b.q).Now(); b.addr == srv.Addr && now.After(time.Now()) {
+		t.Fatalf("subscribing on the shared server with a clock ahead of real time (%v): its reapers would hand back other tests' messages; use a server of its own", now)
+	}
 	return subscribeOn(t, b.ctx, b.q, b.topic, h, opts...)
 }
 

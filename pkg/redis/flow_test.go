@@ -192,10 +192,10 @@ func testPauseOutlastsRestart(t *testing.T, b *bundle) {
 	}
 }
 
-// testRateLimitShared runs three processes sharing 50/s on a large backlog:
-// over 10s at most 50×10 + burst start, and at least 90% of that.
+// testRateLimitShared runs three processes sharing 100/s on a large
+// backlog: over 4s at most 100×4 + burst start, and at least 90% of that.
 func testRateLimitShared(t *testing.T, b *bundle) {
-	const n, burst, secs = 50, 50, 10
+	const n, burst, secs = 100, 100, 4
 	publishBatch(t, b, 1000)
 	var s starts
 	var waited atomic.Int64
@@ -207,12 +207,12 @@ func testRateLimitShared(t *testing.T, b *bundle) {
 			}
 		}))
 	end := begin.Add(secs * time.Second)
-	eventually(t, (secs+5)*time.Second, "the 10s window to pass", func() bool { return time.Now().After(end) })
+	eventually(t, (secs+5)*time.Second, "the window to pass", func() bool { return time.Now().After(end) })
 	got := s.between(begin, end)
 	limit := n*secs + burst
-	t.Logf("%d started in %ds at 50/s (limit %d); waited for tokens %v in all", got, secs, limit, time.Duration(waited.Load()))
+	t.Logf("%d started in %ds at %d/s (limit %d); waited for tokens %v in all", got, secs, n, limit, time.Duration(waited.Load()))
 	if got > limit || got < limit*9/10 {
-		t.Errorf("%d messages started in %ds at 50/s, want %d to %d", got, secs, limit*9/10, limit)
+		t.Errorf("%d messages started in %ds at %d/s, want %d to %d", got, secs, n, limit*9/10, limit)
 	}
 	if st := stats(t, b); st.Failed != 0 || st.Retried != 0 {
 		t.Errorf("waiting for tokens counted attempts: %+v", st)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"goweb/pkg/redis/redistest"
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
@@ -57,13 +58,13 @@ func TestSeedExamples(t *testing.T) {
 	overlay := seedOverlay(t)
 	bin := filepath.Join(t.TempDir(), "demo")
 	for _, args := range [][]string{
-		{"build", "-overlay", overlay, "./services/gateway-worker/cmd/sender", "./services/gateway-worker/cmd/demo", "./services/gateway-worker/internal/service"},
-		{"build", "-overlay", overlay, "-o", bin, "./services/gateway-worker/cmd/demo"},
+		{"-overlay", overlay, "./services/gateway-worker/cmd/sender", "./services/gateway-worker/cmd/demo", "./services/gateway-worker/internal/service"},
+		{"-overlay", overlay, "-o", bin, "./services/gateway-worker/cmd/demo"},
 	} {
-		cmd := exec.Command("go", args...)
+		cmd := redistest.GoBuild(args...)
 		cmd.Dir = repoRoot(t)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", args[0], err, out)
+			t.Fatalf("go build %v: %v\n%s", args, err, out)
 		}
 	}
 

@@ -3,10 +3,11 @@ package gatewayworker_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"goweb/pkg/redis/redistest"
 )
 
 // The README's "30 seconds with the library" is a complete program: it
@@ -35,7 +36,7 @@ func TestReadmeLibraryExampleBuilds(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "overlay.json"), overlay, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "build", "-overlay", filepath.Join(dir, "overlay.json"), "-o", os.DevNull, "./"+filepath.Base(pkg))
+	cmd := redistest.GoBuild("-overlay", filepath.Join(dir, "overlay.json"), "-o", os.DevNull, "./"+filepath.Base(pkg))
 	cmd.Dir = filepath.Join(root, "examples")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("the README's Go block does not build: %v\n%s\n%s", err, out, block)

@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	workerBin = filepath.Join(dir, "worker")
+	// Built without -race, as it ships: the soak test bounds its memory,
+	// and it carries the fault runs' load.
 	build := exec.Command("go", "build", "-o", workerBin, "goweb/test/fault/worker")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {

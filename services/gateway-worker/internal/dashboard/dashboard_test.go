@@ -21,7 +21,7 @@ import (
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
-func TestMain(m *testing.M) { servicetest.Main(m) }
+func TestMain(m *testing.M) { servicetest.Main(m, closeBrowser) }
 
 const token = "dashboard-test-token"
 

@@ -139,12 +139,37 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browser returns a chromedp context for a headless Chromium that works as
-// root in a container. The cleanup cancels the tab and then the allocator,
-// which waits for the browser process to exit, so no goroutine outlives
-// the test.
+// browser returns a new tab of the package's headless Chromium, at
+// 1280x800 and closed at cleanup. One browser serves every test: starting
+// one per test cost the package more CPU than its tests. Each test's
+// service has a port of its own, so tabs share no origin and no storage.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	ctx, cancel := chromedp.NewContext(sharedBrowser(t))
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	return ctx
+}
+
+// shared is the package's browser, started by the first test that needs
+// it and stopped by TestMain (closeBrowser) after the last.
+var shared struct {
+	sync.Mutex
+	ctx  context.Context // the browser's first tab: new tabs are made from it
+	stop func()
+}
+
+// sharedBrowser starts the browser once, as root in a container: no
+// sandbox, no GPU, no /dev/shm.
+func sharedBrowser(t *testing.T) context.Context {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.ctx != nil {
+		return shared.ctx
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Headless,
@@ -155,15 +180,28 @@ func browser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
+	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		cancelAlloc()
-	})
-	// Start the browser now, so its start-up is not charged to a step.
-	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
+	shared.ctx = ctx
+	shared.stop = func() {
+		cancel()
+		cancelAlloc() // waits for the browser process to exit
+	}
 	return ctx
+}
+
+// closeBrowser stops the shared browser, if one was started, so that no
+// goroutine outlives the tests.
+func closeBrowser() {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.stop != nil {
+		shared.stop()
+		shared.ctx, shared.stop = nil, nil
+	}
 }
 
 // startApp runs the whole service with the admin token, consuming only

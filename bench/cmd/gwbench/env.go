@@ -52,8 +52,10 @@ type env struct {
 	rdb   *goredis.Client       // the measuring connection
 	opts  []redis.ManagerOption // of every Manager a workload makes
 
-	serviceBin string   // the gateway-worker binary of the dispatch workload
-	cleanups   []func() // run by close
+	serviceBin  string   // the gateway-worker binary of the dispatch workload
+	topicCounts []int    // the topics workload's numbers of idle topics
+	memProfile  string   // where the topics workload writes a heap profile
+	cleanups    []func() // run by close
 }
 
 func newEnv(addr string, short bool) (*env, error) {

@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -32,6 +33,8 @@ func main() {
 	serviceBin := flag.String("service", "", "the gateway-worker binary the dispatch workload runs (default: built from this tree), to compare two builds with one harness")
 	child := flag.String("child-consume", "", "internal: run as a consumer child process on this topic")
 	childRate := flag.String("child-rate", "", "internal: the child's rate limit, as redis.ParseRateLimit reads it")
+	topicCounts := flag.String("topic-counts", "1,5,100,1000", "the topics workload's numbers of idle topics, measured in turn; one count alone measures a fresh process")
+	memProfile := flag.String("memprofile", "", "the topics workload writes a heap profile of the last count measured to this file")
 	flag.Parse()
 	log.SetOutput(os.Stderr)
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -86,6 +89,13 @@ func main() {
 	}
 	defer e.close()
 	e.serviceBin = *serviceBin
+	e.memProfile = *memProfile
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096 // a finer sample than the default 512 KiB, for the idle topics' small allocations
+	}
+	if e.topicCounts, err = parseCounts(*topicCounts); err != nil {
+		log.Fatal(err)
+	}
 
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -19,11 +20,13 @@ import (
 // commandstats deltas, script-internal commands included) and the
 // process's resident memory, for 1, 100 and 1,000 topics subscribed with
 // WithConcurrency(10) each and nothing published (issue #14), with the
-// default options: the shared fetch path past 32 subscriptions.
+// default options: the shared fetch path past 32 subscriptions. The counts
+// come from -topic-counts, measured in turn in this process; with one count
+// alone the figures are those of a fresh process holding only those topics.
 func (e *env) topics() ([]result.Metric, error) {
 	window := time.Duration(e.size(10, 5)) * time.Second
 	var ms []result.Metric
-	for _, k := range []int{1, 5, 100, 1000} {
+	for i, k := range e.topicCounts {
 		s, err := e.subscribe(topicNames(fmt.Sprintf("idle%d", k), k), 10, func(context.Context, *redis.Message) error { return nil })
 		if err != nil {
 			return nil, err
@@ -43,9 +46,15 @@ func (e *env) topics() ([]result.Metric, error) {
 		rss := residentBytes()
 		var mem runtime.MemStats
 		runtime.ReadMemStats(&mem)
-		log.Printf("topics: %d idle topics: %d connections, %.1f cmd/s (%s), RSS %.1f MB (heap in use %.1f MB, stacks %.1f MB, %d goroutines)",
+		log.Printf("topics: %d idle topics: %d connections, %.1f cmd/s (%s), RSS %.1f MB (heap in use %.1f MB, heap idle kept %.1f MB, stacks %.1f MB, runtime %.1f MB, %d goroutines)",
 			k, conns, float64(calls)/secs, describeCalls(perCmd, secs), float64(rss)/(1<<20),
-			float64(mem.HeapInuse)/(1<<20), float64(mem.StackInuse)/(1<<20), runtime.NumGoroutine())
+			mb(mem.HeapInuse), mb(mem.HeapIdle-mem.HeapReleased), mb(mem.StackInuse),
+			mb(mem.MSpanSys+mem.MCacheSys+mem.BuckHashSys+mem.GCSys+mem.OtherSys), runtime.NumGoroutine())
+		if i == len(e.topicCounts)-1 && e.memProfile != "" {
+			if err := writeHeapProfile(e.memProfile); err != nil {
+				return nil, err
+			}
+		}
 		note := fmt.Sprintf("one Manager, default options, %d idle topics, WithConcurrency(10) each", k)
 		ms = append(ms,
 			result.Metric{Name: fmt.Sprintf("topics_%d_connections", k), Value: float64(conns), Unit: "conns", Note: note},
@@ -59,6 +68,35 @@ func (e *env) topics() ([]result.Metric, error) {
 		}
 	}
 	return ms, nil
+}
+
+// mb is n bytes in MiB.
+func mb(n uint64) float64 { return float64(n) / (1 << 20) }
+
+// parseCounts reads a comma-separated list of positive counts.
+func parseCounts(s string) ([]int, error) {
+	var ns []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-topic-counts %q: %q is not a positive count", s, f)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// writeHeapProfile writes the heap profile as of the last GC to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // residentBytes is this process's resident set size (Linux), or 0.

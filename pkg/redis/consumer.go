@@ -21,6 +21,10 @@ import (
 //     entries of dead consumers;
 //   - promoter (promoter.go) moves due delayed entries to the queue.
 //
+// The gate's watcher and the promoter run only while they have work
+// (onDemand); on the shared path the leaser ends, and idle workers and an
+// idle settler leave until there is work again.
+//
 // The window (window.go) bounds how many entries the consumer holds: the
 // fetcher takes slots from it, the settler gives them back.
 type consumer struct {
@@ -105,17 +109,17 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 	defer hardStop()
 	c.settler.handlers = hctx
 
-	wake, leave := c.q.wake.join(c.topic)
-	defer leave()
-	defer c.gate.join()()
-
+	// The gate's watcher and the promoter hold no goroutine while idle;
+	// the leaser ends on the shared path.
 	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	leaveGate := c.gate.join(bg)
+	defer leaveGate()
+	stopPromoter := sync.OnceFunc(c.promoter.start(bg, c.q.wake))
+	defer stopPromoter()
 	var bgWG sync.WaitGroup
-	bgWG.Add(3)
+	bgWG.Add(1)
 	go func() { defer bgWG.Done(); c.leaser.run(bg) }()
-	go func() { defer bgWG.Done(); c.gate.run(bg) }()
-	go func() { defer bgWG.Done(); c.promoter.run(bg, wake) }()
-	go c.settler.run()
+	c.settler.start()
 
 	var workers sync.WaitGroup
 	c.crew.spawn = func() {
@@ -123,21 +127,20 @@ func (c *consumer) run(ctx context.Context, worker func(context.Context)) error 
 		go func() { defer workers.Done(); worker(hctx) }()
 	}
 	c.crew.start()
-	fetchDone := make(chan struct{})
-	go func() { defer close(fetchDone); c.fetcher.run(ctx) }()
+	c.fetcher.start(ctx)
 
 	c.q.log.Info("consumer started", "topic", c.topic, "consumer", c.id, "concurrency", c.o.concurrency)
 	<-ctx.Done()
-	return c.shutdown(&workers, fetchDone, hardStop, func() { stopBg(); bgWG.Wait() })
+	return c.shutdown(&workers, hardStop, func() { stopBg(); bgWG.Wait(); c.gate.stop(); stopPromoter() })
 }
 
 // shutdown stops taking entries, lets running handlers finish within the
 // shutdown timeout (then cancels them), settles what they returned, hands
 // back the rest and releases this consumer's lease.
-func (c *consumer) shutdown(workers *sync.WaitGroup, fetchDone <-chan struct{}, hardStop func(), stopBg func()) error {
+func (c *consumer) shutdown(workers *sync.WaitGroup, hardStop func(), stopBg func()) error {
 	c.runner.stopping.Store(true)
 	c.fetcher.block.close() // a blocked BLMOVE ends when its client closes
-	<-fetchDone
+	c.fetcher.stop()
 	var err error
 	if !waitTimeout(workers, c.o.shutdownTimeout) {
 		c.q.log.Warn("shutdown timeout: cancelling running handlers", "topic", c.topic, "timeout", c.o.shutdownTimeout.String())

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -30,6 +31,10 @@ func runChild() {
 		runTrickleChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop()), n)
 		return
 	}
+	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_IDLE")); n > 0 {
+		runIdleChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop()), n)
+		return
+	}
 	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TOPICS")); n > 0 {
 		runManyChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop(), redis.WithSharedFetchAbove(sharedAbove)), n)
 		return
@@ -52,12 +57,19 @@ const childWindow = 2 * time.Second
 // runChild) with the extra environment env.
 func startChild(t *testing.T, b *bundle, env ...string) *exec.Cmd {
 	t.Helper()
+	return startChildTo(t, b, nil, env...)
+}
+
+// startChildTo is startChild with the child's stdout written to out.
+func startChildTo(t *testing.T, b *bundle, out io.Writer, env ...string) *exec.Cmd {
+	t.Helper()
 	host, port := splitAddr(t, srv.Addr)
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(append(os.Environ(), childEnv+"=1", "GW_CHILD_HOST="+host,
 		"GW_CHILD_PORT="+strconv.Itoa(port), "GW_CHILD_TOPIC="+b.topic), env...)
 	// The child dies with the test binary, whatever happens to the test.
 	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	child.Stdout = out
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,9 @@ const unsureFor = 30 * time.Second
 
 // fetcher takes entries from the topic into jobs, as many as the window
 // has free slots for: in batches with fetch.lua while there is a backlog,
-// with a blocking move when the queue is drained.
+// with a blocking move when the queue is drained. On the shared path a
+// drained fetcher parks with the sweeper and its goroutine ends; the
+// sweeper starts it again (runs) when the topic may have an entry.
 type fetcher struct {
 	client       goredis.UniversalClient
 	block        *blocker        // one connection for BLMOVE; closing it stops a blocked wait
@@ -45,8 +47,12 @@ type fetcher struct {
 	// token ranges of fetches that failed recently (see fetch.lua).
 	nextToken int64
 	unsure    []tokenRange
-	// scriptKeys are fetch.lua's KEYS, built once by run.
+	// scriptKeys are fetch.lua's KEYS, built once by start.
 	scriptKeys []string
+
+	ctx    context.Context // the consumer's, set by start
+	runs   onDemand        // runs run
+	unpark func()          // forgets the sweeper wait of a parked fetcher
 }
 
 // tokenRange is the tokens [from, to) reserved by one fetch call, kept
@@ -56,10 +62,25 @@ type tokenRange struct {
 	expires  time.Time
 }
 
-// run fetches until ctx ends, then closes jobs.
-func (f *fetcher) run(ctx context.Context) {
-	defer close(f.jobs)
+// start fetches until ctx ends; stop must be called then.
+func (f *fetcher) start(ctx context.Context) {
 	f.scriptKeys = append([]string{f.keys.Pending(), f.keys.Claim(f.cid), f.keys.Inflight(f.cid), f.keys.Consumers()}, f.gate.fetchKeys()...)
+	f.ctx = ctx
+	f.unpark = func() {}
+	f.runs.pass = func() { f.run(f.ctx) }
+	f.runs.kick()
+}
+
+// stop waits for run to return, after ctx ended, and closes jobs.
+func (f *fetcher) stop() {
+	f.runs.close()
+	f.unpark()
+	close(f.jobs)
+}
+
+// run fetches until ctx ends or, on the shared path, until the queue is
+// drained: then it parks with the sweeper, which calls it again.
+func (f *fetcher) run(ctx context.Context) {
 	drained := false
 	for {
 		// With a backlog, fetch in batches of at least a quarter of the
@@ -71,6 +92,15 @@ func (f *fetcher) run(ctx context.Context) {
 		}
 		n := f.win.acquire(ctx, least, maxFetch)
 		if n == 0 {
+			return
+		}
+		if drained && f.sharing.active() {
+			// The shared path's sweeper waits for every idle topic: the
+			// blocking connection is not needed any more, nor this
+			// goroutine.
+			f.win.release(n)
+			f.block.close()
+			f.unpark = f.sharing.sweeper.await(f.keys.Topic(), f.runs.kick)
 			return
 		}
 		if drained && !f.waitForEntry(ctx) {
@@ -114,12 +144,6 @@ func (f *fetcher) run(ctx context.Context) {
 // on timeout. On error it returns true after a pause, because the move may
 // have happened with its reply lost: only a fetch would take that entry.
 func (f *fetcher) waitForEntry(ctx context.Context) bool {
-	if f.sharing.active() {
-		// The shared path's sweeper waits for every idle topic: the
-		// blocking connection is not needed any more.
-		f.block.close()
-		return f.sharing.sweeper.wait(ctx, f.keys.Topic())
-	}
 	block := f.block.get()
 	if block == nil { // closed: the consumer is stopping
 		<-ctx.Done()

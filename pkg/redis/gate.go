@@ -24,8 +24,9 @@ const (
 // gate is a consumer's flow control. It gives the fetch script the topic's
 // limits; makes the fetcher wait for what the script said was missing (the
 // end of a pause, a rate limit token, a concurrency slot); and, through its
-// watcher goroutine, learns of a pause from the flow channel at once, so
-// the runner stops starting prefetched messages and they are handed back.
+// watcher (a goroutine only while it has work), learns of a pause from the
+// flow channel at once, so the runner stops starting prefetched messages
+// and they are handed back.
 //
 // A topic without limits pays nothing for it while it runs: the script
 // checks the pause flag in the same call, and the watcher only reads Redis
@@ -49,8 +50,9 @@ type gate struct {
 
 	paused   atomic.Bool           // the runner hands deliveries back instead of starting them
 	resumed  chan struct{}         // the pause may have ended: fetch again (buffered 1)
-	handed   chan struct{}         // deliveries were handed back while paused (buffered 1)
-	state    <-chan struct{}       // the pause state changed, or announcements may have been lost
+	stale    atomic.Bool           // the pause state changed, or announcements may have been lost
+	watcher  onDemand              // runs watch
+	ctx      context.Context       // watch's, set by join
 	freed    <-chan struct{}       // concurrency slots were freed
 	flush    func(context.Context) // returns handed-back deliveries to the queue
 	stopping func() bool           // the consumer is shutting down
@@ -62,7 +64,6 @@ func newGate(q *RedisQueue, k keys.TopicKeys, cid string, o *subscribeOptions, e
 		rate: o.flow.rateLimit, slots: max(o.flow.globalConcurrency, 0), observe: o.flow.waitObserver,
 		slotRecheck: o.recoveryWindow / 2,
 		resumed:     make(chan struct{}, 1),
-		handed:      make(chan struct{}, 1),
 	}
 	interval, burst := "0", 0
 	if g.rate != nil {
@@ -80,50 +81,60 @@ func (g *gate) fetchKeys() []string { return g.scriptKeys }
 // fetchArgs are the script's ARGV[5..7].
 func (g *gate) fetchArgs() []interface{} { return g.scriptArgs }
 
-// join registers the gate's waits with the wake hub; leave must be called
-// when the consumer stops.
-func (g *gate) join() (leave func()) {
-	var leaveState, leaveFreed func()
-	g.state, leaveState = g.wake.joinFlow(keys.FlowState, g.keys.Topic())
-	leaveFreed = func() {}
+// join registers the gate's waits with the wake hub, and starts watching
+// the topic's pause state (watch) on ctx; leave must be called when the
+// consumer stops, after stop.
+func (g *gate) join(ctx context.Context) (leave func()) {
+	g.ctx = ctx
+	g.watcher.pass = g.watch
+	leaveState := g.wake.joinFlowCall(keys.FlowState, g.keys.Topic(), func() {
+		g.stale.Store(true)
+		g.watcher.kick()
+	})
+	leaveFreed := func() {}
 	if g.slots > 0 {
 		g.freed, leaveFreed = g.wake.joinFlow(keys.FlowSlots, g.keys.Topic())
 	}
-	return func() { leaveState(); leaveFreed() }
+	return func() { leaveState(); leaveFreed(); g.stop() }
 }
 
-// run watches the topic's pause state until ctx ends: each announcement
-// (and each reconnection of the pub/sub connection, which may have lost
-// one) makes it read the flag; and, until the consumer stops, it returns
-// to the queue what the runner hands back.
-func (g *gate) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-g.state:
-			n, err := g.client.Exists(ctx, g.keys.Paused()).Result()
-			if err != nil {
-				if ctx.Err() == nil {
-					g.errs.log("reading the pause flag failed", err, "topic", g.keys.Topic())
-				}
-				continue // the fetch script checks the flag anyway
+// stop waits for a running watch to return; ctx, which join was given,
+// is cancelled first.
+func (g *gate) stop() { g.watcher.close() }
+
+// watch runs on a goroutine of its own (watcher) when the topic's pause
+// state may have changed (each announcement, and each reconnection of the
+// pub/sub connection, which may have lost one): then it reads the flag.
+// And, until the consumer stops, it returns to the queue what the runner
+// handed back.
+func (g *gate) watch() {
+	ctx := g.ctx
+	if ctx.Err() != nil {
+		return
+	}
+	if g.stale.Swap(false) {
+		n, err := g.client.Exists(ctx, g.keys.Paused()).Result()
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				g.errs.log("reading the pause flag failed", err, "topic", g.keys.Topic())
 			}
+			return // the fetch script checks the flag anyway
+		default:
 			g.paused.Store(n == 1)
 			signal(g.resumed)
-		case <-g.handed:
 		}
-		// Not only while paused: the runner may have read the flag just
-		// before a resume cleared it. At shutdown the consumer hands back
-		// everything itself, oldest first.
-		if !g.stopping() {
-			g.flush(ctx)
-		}
+	}
+	// Not only while paused: the runner may have read the flag just
+	// before a resume cleared it. At shutdown the consumer hands back
+	// everything itself, oldest first.
+	if !g.stopping() {
+		g.flush(ctx)
 	}
 }
 
 // handedBack tells the watcher that the runner handed deliveries back.
-func (g *gate) handedBack() { signal(g.handed) }
+func (g *gate) handedBack() { g.watcher.kick() }
 
 func signal(ch chan struct{}) {
 	select {
@@ -141,7 +152,7 @@ func (g *gate) hold(ctx context.Context, status string, waitMs int64) {
 	case fetchPaused:
 		reason = WaitPaused
 		if !g.paused.Swap(true) {
-			signal(g.handed) // flush what the runner already handed back
+			g.handedBack() // flush what the runner already handed back
 		}
 		// A pause may last hours: report the wait so far every
 		// pauseReport, so that what observes it (a rate of waited

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -11,7 +12,9 @@ import (
 	"goweb/pkg/redis/internal/scripts"
 )
 
-// promoter moves a topic's delayed entries to its queue when they fall due.
+// promoter moves a topic's delayed entries to its queue when they fall
+// due. Between two looks it holds a timer, not a goroutine: promote runs on
+// a goroutine of its own (runs) when the timer fires or a wake-up comes.
 type promoter struct {
 	client goredis.UniversalClient
 	clock  clockwork.Clock // waits
@@ -24,6 +27,13 @@ type promoter struct {
 	arrived func()
 	// limit waits for a turn to run the script (sharing.limit).
 	limit func(context.Context) (func(), bool)
+
+	ctx  context.Context // promote's, set by start
+	runs onDemand
+
+	mu   sync.Mutex
+	next clockwork.Timer // the next look; nil once stopped
+	done bool
 }
 
 const (
@@ -31,11 +41,31 @@ const (
 	promoteBatch     = 1000            // entries moved by one script call
 )
 
-// run sleeps until the earliest due time it knows of, and is woken early
-// by wake when an earlier entry is published (locally or, via pub/sub, by
-// another process).
-func (p *promoter) run(ctx context.Context, wake <-chan struct{}) {
-	for {
+// start looks at once, then at the earliest due time it knows of, and
+// early when hub announces an earlier entry of the topic (published
+// locally or, via pub/sub, by another process), until ctx ends; stop must
+// be called then.
+func (p *promoter) start(ctx context.Context, hub *wakeHub) (stop func()) {
+	p.ctx = ctx
+	p.runs.pass = p.promote
+	leave := hub.joinCall(p.keys.Topic(), p.runs.kick)
+	p.runs.kick()
+	return func() {
+		leave()
+		p.runs.close()
+		p.mu.Lock()
+		p.done = true
+		if p.next != nil {
+			p.next.Stop()
+		}
+		p.mu.Unlock()
+	}
+}
+
+// promote moves what is due, and sets the timer of the next look.
+func (p *promoter) promote() {
+	ctx := p.ctx
+	for ctx.Err() == nil {
 		wait := p.idle()
 		done, ok := p.limit(ctx)
 		if !ok {
@@ -58,17 +88,22 @@ func (p *promoter) run(ctx context.Context, wake <-chan struct{}) {
 		} else if err == nil && res[1] >= 0 {
 			wait = min(wait, time.Duration(res[1]-p.rclock.Now().UnixMilli())*time.Millisecond)
 		}
-		if wait <= 0 {
-			continue
-		}
-		t := p.clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait > 0 {
+			p.after(wait)
 			return
-		case <-wake:
-		case <-t.Chan():
 		}
-		t.Stop()
 	}
+}
+
+// after sets the timer of the next look to d from now.
+func (p *promoter) after(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	if p.next != nil {
+		p.next.Stop()
+	}
+	p.next = p.clock.AfterFunc(d, p.runs.kick)
 }

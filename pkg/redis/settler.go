@@ -46,7 +46,14 @@ type settler struct {
 
 	acks     chan string   // tokens of successes, for run
 	stopping chan struct{} // closed when no more acks will be sent
-	done     chan struct{} // closed when run returned
+	// lazy tells whether run may leave when idle (on the shared path,
+	// like the workers; see crew), to be started again by the next ack.
+	lazy func() bool
+
+	runMu   sync.Mutex
+	running bool // run is running
+	stopped bool // stop was called: run drains and ends
+	done    sync.WaitGroup
 
 	mu       sync.Mutex
 	handBack []string // tokens to return to the head of the queue
@@ -60,7 +67,7 @@ func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *sub
 		handlers: context.Background(),
 		acks:     make(chan string, outstanding),
 		stopping: make(chan struct{}),
-		done:     make(chan struct{}),
+		lazy:     q.sharing.active,
 	}
 }
 
@@ -78,6 +85,9 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 	case err == nil:
 		select {
 		case s.acks <- d.token:
+			if s.lazy() {
+				s.call()
+			}
 		case <-s.stopping: // abandoned after the shutdown timeout: redelivered later
 		}
 		ev.Outcome = OutcomeProcessed
@@ -257,24 +267,71 @@ func (s *settler) persist(what string, run func(context.Context) error) bool {
 	}
 }
 
+// start starts run, on the per-topic path; on the shared path the first
+// ack does (call).
+func (s *settler) start() {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if !s.lazy() {
+		s.goRun()
+	}
+}
+
+// call starts run again if it left, after an ack was sent: a leaving run
+// and an arriving ack never miss each other (leave looks at the acks under
+// the same lock).
+func (s *settler) call() {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if !s.stopped {
+		s.goRun()
+	}
+}
+
+// goRun starts run unless it runs; runMu is held.
+func (s *settler) goRun() {
+	if s.running {
+		return
+	}
+	s.running = true
+	s.done.Add(1)
+	go s.run()
+}
+
+// leave reports whether an idle run may end: on the shared path, when no
+// ack waits and stop was not called.
+func (s *settler) leave() bool {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if s.stopped || len(s.acks) > 0 {
+		return false
+	}
+	s.running = false
+	return true
+}
+
 // run acknowledges successes in batches: whatever piled up while the
 // previous batch was in flight goes in the next. It returns after stop,
-// once the acks sent before it are settled.
+// once the acks sent before it are settled, or, on the shared path, after
+// idling for workerIdle (leave).
 func (s *settler) run() {
-	defer close(s.done)
+	defer s.done.Done()
 	var tokens []string
 	var args []interface{} // the minute, then the tokens; reused
 	inflight, stats := s.keys.Inflight(s.cid), s.keys.Stats()
 	for {
 		if len(tokens) == 0 {
-			select {
-			case t := <-s.acks:
+			t, ok, stopping := s.next()
+			switch {
+			case ok:
 				tokens = append(tokens, t)
-			case <-s.stopping:
+			case stopping:
 				s.drainAcks(&tokens)
 				if len(tokens) == 0 {
 					return
 				}
+			default: // left while idle
+				return
 			}
 		}
 		s.drainAcks(&tokens)
@@ -292,10 +349,43 @@ func (s *settler) run() {
 	}
 }
 
-// stop ends run after the last ack, once no handler runs any more.
+// next waits for an ack (ok), or for stop (stopping), or, on the shared
+// path, until run may leave after idling (neither).
+func (s *settler) next() (token string, ok, stopping bool) {
+	for {
+		if !s.lazy() {
+			select {
+			case t := <-s.acks:
+				return t, true, false
+			case <-s.stopping:
+				return "", false, true
+			}
+		}
+		idle := s.clock.NewTimer(workerIdle)
+		select {
+		case t := <-s.acks:
+			idle.Stop()
+			return t, true, false
+		case <-s.stopping:
+			idle.Stop()
+			return "", false, true
+		case <-idle.Chan():
+			if s.leave() {
+				return "", false, false
+			}
+		}
+	}
+}
+
+// stop ends run after the last ack, once no handler runs any more: it
+// starts run if it left, to settle what came since.
 func (s *settler) stop() {
 	close(s.stopping)
-	<-s.done
+	s.runMu.Lock()
+	s.stopped = true
+	s.goRun()
+	s.runMu.Unlock()
+	s.done.Wait()
 }
 
 func (s *settler) drainAcks(tokens *[]string) {

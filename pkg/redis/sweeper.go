@@ -42,26 +42,29 @@ type sweeper struct {
 	client goredis.UniversalClient
 
 	mu      sync.Mutex
-	waiting map[string]map[chan struct{}]struct{} // by topic; topics with no waiter are deleted
-	heard   map[string]bool                       // topics announced while none of their consumers waited
-	heeded  map[string]bool                       // topics whose push channel is listened to, or is to be at the next sweep
-	unheard []string                              // of those, the ones not listened to yet
-	// waiters counts the channels in waiting, so that poke, called by
+	waiting map[string]map[*sweepWaiter]struct{} // by topic; topics with no waiter are deleted
+	heard   map[string]bool                      // topics announced while none of their consumers waited
+	heeded  map[string]bool                      // topics whose push channel is listened to, or is to be at the next sweep
+	unheard []string                             // of those, the ones not listened to yet
+	// waiters counts the waiters in waiting, so that poke, called by
 	// every publish, takes no lock while nobody waits (the per-topic path).
 	waiters atomic.Int64
 }
 
 func newSweeper(client goredis.UniversalClient) *sweeper {
-	return &sweeper{client: client, waiting: map[string]map[chan struct{}]struct{}{},
+	return &sweeper{client: client, waiting: map[string]map[*sweepWaiter]struct{}{},
 		heard: map[string]bool{}, heeded: map[string]bool{}}
 }
 
-// wait blocks until topic may have an entry (true) or ctx ends (false).
-// The sweeper runs while the shared path is on; a consumer waits here
-// only then.
-func (s *sweeper) wait(ctx context.Context, topic string) bool {
-	ch := make(chan struct{}, 1)
+// await calls fn once topic may have an entry, from the sweeper, the
+// push listener or a local publish, or at once when the topic was
+// announced since the consumer last looked; fn must not block
+// (onDemand.kick). The sweeper runs while the shared path is on; a
+// consumer waits here only then, parked without a goroutine. cancel
+// forgets fn if it was not called yet.
+func (s *sweeper) await(topic string, fn func()) (cancel func()) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.heeded[topic] {
 		s.heeded[topic] = true
 		s.unheard = append(s.unheard, topic)
@@ -69,29 +72,41 @@ func (s *sweeper) wait(ctx context.Context, topic string) bool {
 	if s.heard[topic] {
 		// Announced between this consumer's last fetch and now.
 		delete(s.heard, topic)
-		s.mu.Unlock()
-		return true
+		fn()
+		return func() {}
 	}
+	w := &sweepWaiter{fn: fn}
 	if s.waiting[topic] == nil {
-		s.waiting[topic] = map[chan struct{}]struct{}{}
+		s.waiting[topic] = map[*sweepWaiter]struct{}{}
 	}
-	s.waiting[topic][ch] = struct{}{}
+	s.waiting[topic][w] = struct{}{}
 	s.waiters.Add(1)
-	s.mu.Unlock()
-	defer func() {
+	return func() {
 		s.mu.Lock()
-		s.waiters.Add(-1)
-		delete(s.waiting[topic], ch)
-		if len(s.waiting[topic]) == 0 {
-			delete(s.waiting, topic)
+		defer s.mu.Unlock()
+		if _, ok := s.waiting[topic][w]; ok {
+			s.forget(topic, w)
 		}
-		s.mu.Unlock()
-	}()
-	select {
-	case <-ch:
-		return true
-	case <-ctx.Done():
-		return false
+	}
+}
+
+// sweepWaiter is one consumer parked in await.
+type sweepWaiter struct{ fn func() }
+
+// forget removes w, a waiter of topic; s.mu is held.
+func (s *sweeper) forget(topic string, w *sweepWaiter) {
+	delete(s.waiting[topic], w)
+	s.waiters.Add(-1)
+	if len(s.waiting[topic]) == 0 {
+		delete(s.waiting, topic)
+	}
+}
+
+// wake calls the waiters of topic, once each; s.mu is held.
+func (s *sweeper) wake(topic string) {
+	for w := range s.waiting[topic] {
+		s.forget(topic, w)
+		w.fn()
 	}
 }
 
@@ -102,7 +117,7 @@ func (s *sweeper) poke(topic string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	wakeAll(s.waiting[topic])
+	s.wake(topic)
 }
 
 // heardOf wakes the consumers waiting for topic, announced by another
@@ -114,7 +129,7 @@ func (s *sweeper) heardOf(topic string) {
 		s.heard[topic] = true
 		return
 	}
-	wakeAll(s.waiting[topic])
+	s.wake(topic)
 }
 
 // run sweeps until ctx ends, and listens to the push channels meanwhile.

@@ -21,13 +21,38 @@ type wakeHub struct {
 	q *RedisQueue
 
 	mu     sync.Mutex
-	subs   map[string]map[chan struct{}]struct{} // by subject; subjects with no waiter left are deleted
-	pubsub *goredis.PubSub                       // open while subs is not empty
+	subs   map[string]map[*hubWaiter]struct{} // by subject; subjects with no waiter left are deleted
+	pubsub *goredis.PubSub                    // open while subs is not empty
 	done   chan struct{}
 }
 
 func newWakeHub(q *RedisQueue) *wakeHub {
-	return &wakeHub{q: q, subs: map[string]map[chan struct{}]struct{}{}}
+	return &wakeHub{q: q, subs: map[string]map[*hubWaiter]struct{}{}}
+}
+
+// hubWaiter is one waiter of the hub: a channel that keeps one pending
+// wake-up, or a function called at once, under the hub's lock, that must
+// not block (onDemand.kick).
+type hubWaiter struct {
+	ch chan struct{}
+	fn func()
+}
+
+func (w *hubWaiter) wake() {
+	if w.fn != nil {
+		w.fn()
+		return
+	}
+	select {
+	case w.ch <- struct{}{}:
+	default: // already has a pending wake-up
+	}
+}
+
+func wakeWaiters(ws map[*hubWaiter]struct{}) {
+	for w := range ws {
+		w.wake()
+	}
 }
 
 // subject names what waiters wait for: a channel and its message. The
@@ -55,15 +80,15 @@ func (h *wakeHub) notify(topic string) { h.notifySubject(subject(keys.WakeChanne
 func (h *wakeHub) notifySubject(s string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	wakeAll(h.subs[s])
+	wakeWaiters(h.subs[s])
 }
 
 // notifyAll wakes every waiter of this process.
 func (h *wakeHub) notifyAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, chans := range h.subs {
-		wakeAll(chans)
+	for _, ws := range h.subs {
+		wakeWaiters(ws)
 	}
 }
 
@@ -81,29 +106,47 @@ func (h *wakeHub) join(topic string) (<-chan struct{}, func()) {
 	return h.joinSubject(subject(keys.WakeChannel, topic))
 }
 
+// joinCall registers fn, called whenever a scheduler of topic would be
+// woken; see joinWaiter.
+func (h *wakeHub) joinCall(topic string, fn func()) (leave func()) {
+	return h.joinWaiter(subject(keys.WakeChannel, topic), &hubWaiter{fn: fn})
+}
+
 // joinFlow registers a consumer of topic waiting for kind; see joinSubject.
 func (h *wakeHub) joinFlow(kind, topic string) (<-chan struct{}, func()) {
 	return h.joinSubject(subject(keys.FlowChannel, kind+topic))
 }
 
-// joinSubject registers a waiter for s. leave must be called when it stops;
-// the last leave closes the pub/sub connection and waits for its reader.
+// joinFlowCall registers fn, called whenever a consumer of topic waiting
+// for kind would be woken; see joinWaiter.
+func (h *wakeHub) joinFlowCall(kind, topic string, fn func()) (leave func()) {
+	return h.joinWaiter(subject(keys.FlowChannel, kind+topic), &hubWaiter{fn: fn})
+}
+
+// joinSubject registers a waiter for s that is woken through the channel
+// it returns; see joinWaiter.
 func (h *wakeHub) joinSubject(s string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+	w := &hubWaiter{ch: make(chan struct{}, 1)}
+	return w.ch, h.joinWaiter(s, w)
+}
+
+// joinWaiter registers w for s. leave must be called when it stops; the
+// last leave closes the pub/sub connection and waits for its reader.
+func (h *wakeHub) joinWaiter(s string, w *hubWaiter) (leave func()) {
 	h.mu.Lock()
 	if h.subs[s] == nil {
-		h.subs[s] = map[chan struct{}]struct{}{}
+		h.subs[s] = map[*hubWaiter]struct{}{}
 	}
-	h.subs[s][ch] = struct{}{}
+	h.subs[s][w] = struct{}{}
 	if h.pubsub == nil {
 		h.pubsub = h.q.client.Subscribe(context.Background(), keys.WakeChannel, keys.FlowChannel)
 		h.done = make(chan struct{})
 		go h.listen(h.pubsub, h.done)
 	}
 	h.mu.Unlock()
-	return ch, func() {
+	return func() {
 		h.mu.Lock()
-		delete(h.subs[s], ch)
+		delete(h.subs[s], w)
 		if len(h.subs[s]) == 0 {
 			delete(h.subs, s)
 		}

@@ -53,7 +53,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	win := newWindow(o.concurrency, p.max, p.fixed)
 	id := q.ids.next()
 	k := keys.For(topic)
-	jobs := make(chan *delivery, cap(win.slots))
+	jobs := newLazyChan[*delivery](cap(win.slots))
 	errs := newThrottle(q.log, q.clock, 10*time.Second)
 	lease := o.recoveryWindow / 2
 	s := newSettler(q, k, id, win, o, cap(win.slots), errs)
@@ -66,7 +66,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	s.gate = g
 	r := newRunner(q, topic, o, jobs, s, g)
 	g.stopping = r.stopping.Load
-	cr := &crew{size: o.concurrency, pending: func() int { return len(jobs) }, lazy: q.sharing.active}
+	cr := &crew{size: o.concurrency, pending: jobs.pending, lazy: q.sharing.active}
 	r.crew = cr
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,

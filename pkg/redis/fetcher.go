@@ -36,7 +36,7 @@ type fetcher struct {
 	lease        time.Duration
 	blockTimeout time.Duration
 	win          *window
-	jobs         chan<- *delivery
+	jobs         *lazyChan[*delivery]
 	errs         *throttle
 	gate         *gate
 	sharing      *sharing
@@ -75,7 +75,7 @@ func (f *fetcher) start(ctx context.Context) {
 func (f *fetcher) stop() {
 	f.runs.close()
 	f.unpark()
-	close(f.jobs)
+	close(f.jobs.get())
 }
 
 // run fetches until ctx ends or, on the shared path, until the queue is
@@ -196,10 +196,11 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err
 	}
-	for i := 2; i+1 < len(res); i += 2 {
-		f.jobs <- &delivery{token: res[i], entry: res[i+1]}
-	}
 	if len(res) > 2 {
+		jobs := f.jobs.get()
+		for i := 2; i+1 < len(res); i += 2 {
+			jobs <- &delivery{token: res[i], entry: res[i+1]}
+		}
 		f.crew.call()
 	}
 	wait, _ = strconv.ParseInt(res[1], 10, 64)

@@ -24,7 +24,7 @@ type runner struct {
 	handlerTimeout time.Duration
 	batchSize      int
 	batchWait      time.Duration
-	jobs           <-chan *delivery
+	jobs           *lazyChan[*delivery]
 	settler        *settler
 	gate           *gate
 	crew           *crew
@@ -32,7 +32,7 @@ type runner struct {
 	stopping atomic.Bool // set at shutdown: hand deliveries back, start no handler
 }
 
-func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs <-chan *delivery, s *settler, g *gate) *runner {
+func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs *lazyChan[*delivery], s *settler, g *gate) *runner {
 	return &runner{
 		topic: topic, log: q.log, clock: q.clock, maxPayload: q.maxPayload,
 		handlerTimeout: o.handlerTimeout, batchSize: o.batchSize, batchWait: o.batchWait,
@@ -47,14 +47,15 @@ const workerIdle = 5 * time.Second
 // take returns the next delivery, or false when the jobs channel is closed
 // or the worker may leave after idling (crew.leave).
 func (r *runner) take() (*delivery, bool) {
+	jobs := r.jobs.get()
 	for {
 		if !r.crew.lazy() {
-			d, ok := <-r.jobs
+			d, ok := <-jobs
 			return d, ok
 		}
 		t := r.clock.NewTimer(workerIdle)
 		select {
-		case d, ok := <-r.jobs:
+		case d, ok := <-jobs:
 			t.Stop()
 			return d, ok
 		case <-t.Chan():
@@ -129,9 +130,10 @@ func (r *runner) collect(first *delivery) []*delivery {
 	batch := []*delivery{first}
 	t := r.clock.NewTimer(r.batchWait)
 	defer t.Stop()
+	jobs := r.jobs.get()
 	for len(batch) < r.batchSize {
 		select {
-		case d, ok := <-r.jobs:
+		case d, ok := <-jobs:
 			if !ok {
 				return batch
 			}

@@ -44,8 +44,8 @@ type settler struct {
 	// cancelled, a failure is the shutdown's doing, not the handler's.
 	handlers context.Context
 
-	acks     chan string   // tokens of successes, for run
-	stopping chan struct{} // closed when no more acks will be sent
+	acks     *lazyChan[string] // tokens of successes, for run
+	stopping chan struct{}     // closed when no more acks will be sent
 	// lazy tells whether run may leave when idle (on the shared path,
 	// like the workers; see crew), to be started again by the next ack.
 	lazy func() bool
@@ -65,7 +65,7 @@ func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *sub
 		dead:       newThrottle(q.log, q.clock, time.Second),
 		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
 		handlers: context.Background(),
-		acks:     make(chan string, outstanding),
+		acks:     newLazyChan[string](outstanding),
 		stopping: make(chan struct{}),
 		lazy:     q.sharing.active,
 	}
@@ -84,7 +84,7 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 	switch {
 	case err == nil:
 		select {
-		case s.acks <- d.token:
+		case s.acks.get() <- d.token:
 			if s.lazy() {
 				s.call()
 			}
@@ -303,7 +303,7 @@ func (s *settler) goRun() {
 func (s *settler) leave() bool {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	if s.stopped || len(s.acks) > 0 {
+	if s.stopped || s.acks.pending() > 0 {
 		return false
 	}
 	s.running = false
@@ -352,10 +352,11 @@ func (s *settler) run() {
 // next waits for an ack (ok), or for stop (stopping), or, on the shared
 // path, until run may leave after idling (neither).
 func (s *settler) next() (token string, ok, stopping bool) {
+	acks := s.acks.get()
 	for {
 		if !s.lazy() {
 			select {
-			case t := <-s.acks:
+			case t := <-acks:
 				return t, true, false
 			case <-s.stopping:
 				return "", false, true
@@ -363,7 +364,7 @@ func (s *settler) next() (token string, ok, stopping bool) {
 		}
 		idle := s.clock.NewTimer(workerIdle)
 		select {
-		case t := <-s.acks:
+		case t := <-acks:
 			idle.Stop()
 			return t, true, false
 		case <-s.stopping:
@@ -389,9 +390,10 @@ func (s *settler) stop() {
 }
 
 func (s *settler) drainAcks(tokens *[]string) {
+	acks := s.acks.get()
 	for len(*tokens) < 1000 {
 		select {
-		case t := <-s.acks:
+		case t := <-acks:
 			*tokens = append(*tokens, t)
 		default:
 			return

@@ -114,16 +114,14 @@ func (g *gate) watch() {
 	}
 	if g.stale.Swap(false) {
 		n, err := g.client.Exists(ctx, g.keys.Paused()).Result()
-		switch {
-		case err != nil:
+		if err != nil {
 			if ctx.Err() == nil {
 				g.errs.log("reading the pause flag failed", err, "topic", g.keys.Topic())
 			}
 			return // the fetch script checks the flag anyway
-		default:
-			g.paused.Store(n == 1)
-			signal(g.resumed)
 		}
+		g.paused.Store(n == 1)
+		signal(g.resumed)
 	}
 	// Not only while paused: the runner may have read the flag just
 	// before a resume cleared it. At shutdown the consumer hands back

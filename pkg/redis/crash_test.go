@@ -32,7 +32,9 @@ func runChild() {
 		return
 	}
 	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_IDLE")); n > 0 {
-		runIdleChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port}, logger.Nop()), n)
+		// A pool of idleChildPool, not the default 10 a CPU: the pool's
+		// connection buffers count in the heap the child reports.
+		runIdleChild(redis.NewManager(&config.RedisConfig{Host: host, Port: port, PoolSize: idleChildPool}, logger.Nop()), n)
 		return
 	}
 	if n, _ := strconv.Atoi(os.Getenv("GW_CHILD_TOPICS")); n > 0 {

@@ -56,6 +56,9 @@ func runIdleChild(m *redis.Manager, n int) {
 // idleReport is how often runIdleChild reports.
 const idleReport = 500 * time.Millisecond
 
+// idleChildPool is the connection pool size of runIdleChild's Manager.
+const idleChildPool = 10
+
 // lines collects a child's output.
 type lines struct {
 	mu  sync.Mutex
@@ -116,8 +119,8 @@ func TestIdleTopicsCost(t *testing.T) {
 
 // The bounds of TestIdleTopicsCost: the process's shared loops (sweeper,
 // leasers, pub/sub readers, connection pool) beyond one goroutine a topic,
-// and live heap a topic: about 10.5 KiB measured, the pool's connection
-// buffers included (64 KiB each). Stacks are bounded by the goroutines
+// and live heap a topic: about 10 KiB measured, the connection buffers of
+// the pool (idleChildPool) included. Stacks are bounded by the goroutines
 // (their size differs with -race). Before issue #14's last steps: five
 // goroutines and 21 KiB a topic.
 const (

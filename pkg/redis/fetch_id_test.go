@@ -49,25 +49,30 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 			t.Fatalf("fetch = %q, %v", out, err) // status, wait, token, entry
 		}
 		got := []byte(out[3])
-		var members map[string]json.RawMessage
-		if json.Unmarshal(entry, &members) != nil || members == nil {
-			return // not a JSON object: dead-lettered as invalid either way
+		if !isObject(entry) {
+			return // dead-lettered as invalid either way
 		}
-		if topLevelIDs(t, entry) > 0 {
+		if topLevel(t, entry, "id") > 0 {
 			if !bytes.Equal(got, entry) {
 				t.Fatalf("entry with an id %q taken as %q", entry, got)
 			}
 			return
 		}
-		if n := topLevelIDs(t, got); n != 1 {
+		if n := topLevel(t, got, "id"); n != 1 {
 			t.Fatalf("entry %q taken as %q, with %d ids", entry, got, n)
 		}
 	})
 }
 
-// topLevelIDs counts the top-level members of a JSON object that the
-// decoder reads as its id: "id" in any case.
-func topLevelIDs(t *testing.T, obj []byte) int {
+// isObject tells whether b is one JSON object.
+func isObject(b []byte) bool {
+	var members map[string]json.RawMessage
+	return json.Unmarshal(b, &members) == nil && members != nil
+}
+
+// topLevel counts the top-level members of a JSON object that the decoder
+// reads as its member name: name in any case ("ID" is read as the id).
+func topLevel(t *testing.T, obj []byte, name string) int {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(obj))
 	if _, err := dec.Token(); err != nil {
@@ -79,7 +84,7 @@ func topLevelIDs(t *testing.T, obj []byte) int {
 		if err != nil {
 			t.Fatalf("%q: %v", obj, err)
 		}
-		if name, _ := key.(string); strings.EqualFold(name, "id") {
+		if k, _ := key.(string); strings.EqualFold(k, name) {
 			n++
 		}
 		var skip json.RawMessage

@@ -98,7 +98,7 @@ func subscribe(t *testing.T, b *bundle, h redis.MessageHandler, opts ...redis.Su
 }
 
 // subscribeOn is subscribe for any queue and topic.
-func subscribeOn(t *testing.T, ctx context.Context, q *redis.RedisQueue, topic string, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
+func subscribeOn(t testing.TB, ctx context.Context, q *redis.RedisQueue, topic string, h redis.MessageHandler, opts ...redis.SubscribeOption) func() error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)

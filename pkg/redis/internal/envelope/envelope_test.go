@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"goweb/pkg/redis/internal/envelope/envelopetest"
 )
 
 // TestDecodeKeepsNumbers checks that numbers reach the handler as their
@@ -88,11 +90,7 @@ func TestRequeuedKeepsEntries(t *testing.T) {
 // after the first returns the same bytes, and the message (id, ts,
 // headers, data) is never changed.
 func FuzzRequeued(f *testing.F) {
-	for _, s := range []string{
-		`{"id":"pay-78"}`, `{"id":"p","data":{}}`, `{"id":"a","attempt":2,"error":"e","data":{"n":1e3}}`,
-		`{"id": "huge1", "data": {}}`, `{"data":{"x":[1,{"y":null}]},"attempt":null}`, `{"id":"a\u0022","ts":3,"data":{},"headers":{}}`,
-		`{"id":"a","id":"b","data":{}}`, `{"data":{},"data":1}`, "\x00\xff",
-	} {
+	for _, s := range envelopetest.RequeueSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, entry []byte) {

@@ -49,7 +49,9 @@
 -- every redelivery. Entries the library wrote start with {"id":" and are
 -- not parsed; any other entry is parsed to find an "id" member however the
 -- JSON is spaced or ordered ({"id": "x", ...} from Python's json.dumps),
--- and in any case ("ID"), as the decoder reads it.
+-- and in any case ("ID"), as the decoder reads it. An entry that is not a
+-- JSON object is taken as it is: it is dead-lettered, and the dead letter
+-- shows what was pushed.
 --
 -- The rate limit is GCRA: the state is the theoretical arrival time (TAT)
 -- of the next message, in microseconds of Redis's own clock (TIME), so the
@@ -182,8 +184,9 @@ for i = 1, taken do
   if string.sub(e, 1, 7) ~= '{"id":"' then
     local rest = string.match(e, '^%s*{(.*)$')
     local ok, decoded = pcall(cjson.decode, e)
+    local object = ok and type(decoded) == 'table' and rest ~= nil
     local hasID = false
-    if ok and type(decoded) == 'table' then
+    if object then
       -- The decoder reads a member named id in any case ("ID") as the id.
       for name in pairs(decoded) do
         if type(name) == 'string' and string.lower(name) == 'id' then
@@ -192,7 +195,7 @@ for i = 1, taken do
         end
       end
     end
-    if rest and not hasID then
+    if object and not hasID then
       local sep = ','
       if string.match(rest, '^%s*}') then
         sep = '' -- {} gets no comma after its id

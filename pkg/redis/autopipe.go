@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/redis/internal/keys"
+	"goweb/pkg/redis/internal/scripts"
 )
 
 // autoPipe coalesces concurrent single publishes: whatever publishes arrive
@@ -173,10 +174,12 @@ func (p *autoPipe) drain(batch []*pushReq) []*pushReq {
 }
 
 func (p *autoPipe) flush(batch []*pushReq) {
-	ctx := context.Background() // bounded by the client's read/write timeouts
+	// Bounded by the client's read/write timeouts. Each LPUSH is sent once
+	// (scripts.NotResent): one whose reply does not come may be stored.
+	ctx := context.Background()
 	if len(batch) == 1 {
 		r := batch[0]
-		n, err := p.client.LPush(ctx, keys.For(r.topic).Pending(), r.entry).Result()
+		n, err := lpushOnce(ctx, p.client, keys.For(r.topic).Pending(), r.entry)
 		p.ann.filled(r.topic, n, 1)
 		r.done <- err
 		return
@@ -193,7 +196,9 @@ func (p *autoPipe) flush(batch []*pushReq) {
 	pipe := p.client.Pipeline()
 	cmds := make(map[string]*goredis.IntCmd, len(order))
 	for _, t := range order {
-		cmds[t] = pipe.LPush(ctx, keys.For(t).Pending(), byTopic[t]...)
+		cmd := goredis.NewIntCmd(ctx, append([]interface{}{"lpush", keys.For(t).Pending()}, byTopic[t]...)...)
+		_ = pipe.Process(ctx, scripts.NotResent(cmd)) // queued; the errors are per command
+		cmds[t] = cmd
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
 	for _, t := range order {

@@ -259,8 +259,8 @@ func (q *RedisQueue) encode(id string, data map[string]interface{}, o *publishOp
 func (q *RedisQueue) push(ctx context.Context, topic string, entries []interface{}, ack replicaAck) error {
 	k := keys.For(topic).Pending()
 	var n int64
-	err := q.write(ctx, k, ack, func(c goredis.Cmdable, _ goredis.Scripter) (err error) {
-		n, err = c.LPush(ctx, k, entries...).Result()
+	err := q.write(ctx, k, ack, func(c scripts.Processor, _ goredis.Scripter) (err error) {
+		n, err = lpushOnce(ctx, c, k, entries...)
 		return err
 	})
 	// Stored even when too few replicas confirmed it: announced then too.
@@ -268,13 +268,21 @@ func (q *RedisQueue) push(ctx context.Context, topic string, entries []interface
 	return err
 }
 
+// lpushOnce is LPUSH key entries, sent at most once (scripts.NotResent);
+// it returns the list's new length.
+func lpushOnce(ctx context.Context, c scripts.Processor, key string, entries ...interface{}) (int64, error) {
+	cmd := goredis.NewIntCmd(ctx, append([]interface{}{"lpush", key}, entries...)...)
+	err := c.Process(ctx, scripts.NotResent(cmd))
+	return cmd.Val(), err
+}
+
 // schedule adds delayed entries (args are due, entry pairs) and wakes the
 // schedulers if one of them is the new earliest.
 func (q *RedisQueue) schedule(ctx context.Context, topic string, args []interface{}, ack replicaAck) error {
 	k := keys.For(topic)
 	var earliest int
-	err := q.write(ctx, k.Pending(), ack, func(c goredis.Cmdable, server goredis.Scripter) (err error) {
-		earliest, err = scripts.Schedule.RunOn(ctx, c, server, []string{k.Delayed()}, args...).Int()
+	err := q.write(ctx, k.Pending(), ack, func(c scripts.Processor, server goredis.Scripter) (err error) {
+		earliest, err = scripts.Schedule.RunOnceOn(ctx, c, server, []string{k.Delayed()}, args...).Int()
 		return err
 	})
 	if err != nil {
@@ -290,8 +298,8 @@ func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byt
 	now := q.nowMs()
 	k := keys.For(topic)
 	var res int
-	err := q.write(ctx, k.Pending(), o.ack, func(c goredis.Cmdable, server goredis.Scripter) (err error) {
-		res, err = scripts.Dedup.RunOn(ctx, c, server,
+	err := q.write(ctx, k.Pending(), o.ack, func(c scripts.Processor, server goredis.Scripter) (err error) {
+		res, err = scripts.Dedup.RunOnceOn(ctx, c, server,
 			[]string{k.Dedup(), k.Pending(), k.Delayed()},
 			o.dedupKey, now+o.dedupTTL.Milliseconds(), now, entry, strconv.FormatInt(due, 10)).Int()
 		if err == nil && res == 0 {

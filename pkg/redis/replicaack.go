@@ -7,6 +7,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/scripts"
 )
 
 // ErrNotReplicated matches every *NotReplicatedError.
@@ -75,8 +77,10 @@ func (a replicaAck) validate(from string) error {
 // replicas, WAITs on the connection fn wrote through: WAIT counts the
 // replicas that have that connection's writes. On a cluster the connection
 // is to the master holding key. fn gets the connection and the client it
-// came from (see scripts.Script.RunOn).
-func (q *RedisQueue) write(ctx context.Context, key string, ack replicaAck, fn func(c goredis.Cmdable, server goredis.Scripter) error) error {
+// came from (see scripts.Script.RunOnceOn). fn sends its write once
+// (scripts.NotResent): a publish whose reply does not come may have been
+// stored, and is not stored twice.
+func (q *RedisQueue) write(ctx context.Context, key string, ack replicaAck, fn func(c scripts.Processor, server goredis.Scripter) error) error {
 	if ack.n == 0 {
 		return fn(q.client, q.client)
 	}

@@ -20,6 +20,9 @@ import (
 // Redis.
 type Script struct {
 	flagged, plain *redis.Script
+	// flaggedSrc and plainSrc are their sources, for EVAL after NOSCRIPT
+	// (RunOnceOn).
+	flaggedSrc, plainSrc string
 	// unflagged holds the clients whose server failed to compile the
 	// flag line. Per client, not per script: one process may talk to
 	// Redis 7 and to an older server (or miniredis) at once.
@@ -35,7 +38,7 @@ func allowOOM(src string) *Script { return flagged("#!lua flags=allow-oom\n", sr
 func denyOOM(src string) *Script { return flagged("#!lua\n", src) }
 
 func flagged(line, src string) *Script {
-	return &Script{flagged: redis.NewScript(line + src), plain: redis.NewScript(src)}
+	return &Script{flagged: redis.NewScript(line + src), plain: redis.NewScript(src), flaggedSrc: line + src, plainSrc: src}
 }
 
 // Run runs the script by EVALSHA, falling back to EVAL, as
@@ -58,6 +61,58 @@ func (s *Script) RunOn(ctx context.Context, c, server redis.Scripter, keys []str
 	s.unflagged.Store(server, struct{}{})
 	return s.plain.Run(ctx, c, keys, args...)
 }
+
+// Processor runs a command: a client, or a connection taken from one.
+type Processor interface {
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
+// RunOnceOn is RunOn for a script that changes something and must run at
+// most once: go-redis does not send it again when its reply does not come
+// (see NotResent).
+func (s *Script) RunOnceOn(ctx context.Context, c Processor, server redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
+	if _, old := s.unflagged.Load(server); old {
+		return runOnce(ctx, c, s.plain.Hash(), s.plainSrc, keys, args)
+	}
+	cmd := runOnce(ctx, c, s.flagged.Hash(), s.flaggedSrc, keys, args)
+	if !cannotCompile(cmd.Err()) {
+		return cmd
+	}
+	s.unflagged.Store(server, struct{}{})
+	return runOnce(ctx, c, s.plain.Hash(), s.plainSrc, keys, args)
+}
+
+// runOnce runs a script by EVALSHA, and by EVAL when the server does not
+// have it (NOSCRIPT: the script was not run), as (*redis.Script).Run does.
+func runOnce(ctx context.Context, c Processor, sha, src string, keys []string, args []interface{}) *redis.Cmd {
+	cmd := evalCmd(ctx, "evalsha", sha, keys, args)
+	if err := c.Process(ctx, NotResent(cmd)); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		cmd = evalCmd(ctx, "eval", src, keys, args)
+		_ = c.Process(ctx, NotResent(cmd))
+	}
+	return cmd
+}
+
+func evalCmd(ctx context.Context, name, script string, keys []string, args []interface{}) *redis.Cmd {
+	a := make([]interface{}, 0, 3+len(keys)+len(args))
+	a = append(a, name, script, len(keys))
+	for _, k := range keys {
+		a = append(a, k)
+	}
+	return redis.NewCmd(ctx, append(a, args...)...)
+}
+
+// NotResent wraps cmd so that go-redis never sends it again: by default it
+// resends a command whose reply did not come within the read timeout (or
+// whose connection broke), on a fresh connection. For a write that had
+// reached Redis, as one to a Redis that is frozen (SIGSTOP) has, that
+// would store it twice; the caller learns instead that the outcome is
+// unknown. Redirections (MOVED, ASK) are followed all the same.
+func NotResent(cmd redis.Cmder) redis.Cmder { return notResent{cmd} }
+
+type notResent struct{ redis.Cmder }
+
+func (notResent) NoRetry() bool { return true }
 
 // cannotCompile reports whether err says the server did not understand the
 // flag line: Redis before 7 ("Error compiling script ... near '#'") or

@@ -22,3 +22,8 @@ func ClockOf(q *RedisQueue) clockwork.Clock { return q.clock }
 
 // ProcessOf is the process id part of consumer id cid.
 func ProcessOf(cid string) string { return processOf(cid) }
+
+// PushOnly keeps m's sweeper from looking at the idle queues: consumers on
+// the shared path are woken only by local publishes and push
+// announcements.
+func PushOnly(m *Manager) { m.queue.sharing.sweeper.pushOnly.Store(true) }

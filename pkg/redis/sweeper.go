@@ -49,6 +49,10 @@ type sweeper struct {
 	// waiters counts the waiters in waiting, so that poke, called by
 	// every publish, takes no lock while nobody waits (the per-topic path).
 	waiters atomic.Int64
+	// pushOnly keeps the sweeper from looking at the queues: only pokes
+	// and push announcements wake consumers. Tests set it (export_test.go)
+	// to prove an announcement alone wakes a consumer in another process.
+	pushOnly atomic.Bool
 }
 
 func newSweeper(client goredis.UniversalClient) *sweeper {
@@ -155,7 +159,9 @@ func (s *sweeper) run(ctx context.Context) {
 		case <-t.C:
 		}
 		s.heed(ctx, ps)
-		s.sweep(ctx)
+		if !s.pushOnly.Load() {
+			s.sweep(ctx)
+		}
 	}
 }
 

@@ -192,10 +192,12 @@ func testPauseOutlastsRestart(t *testing.T, b *bundle) {
 	}
 }
 
-// testRateLimitShared runs three processes sharing 100/s on a large
-// backlog: over 4s at most 100×4 + burst start, and at least 90% of that.
+// testRateLimitShared runs three processes sharing 50/s on a large
+// backlog: over 5s at most 50×5 + burst start, and at least 90% of that.
+// (At 100/s a loaded machine could not always start the 90%: the bound
+// below the limit needs handlers that keep up.)
 func testRateLimitShared(t *testing.T, b *bundle) {
-	const n, burst, secs = 100, 100, 4
+	const n, burst, secs = 50, 50, 5
 	publishBatch(t, b, 1000)
 	var s starts
 	var waited atomic.Int64

@@ -27,7 +27,6 @@ const unsureFor = 30 * time.Second
 // drained fetcher parks with the sweeper and its goroutine ends; the
 // sweeper starts it again (runs) when the topic may have an entry.
 type fetcher struct {
-	client       goredis.UniversalClient
 	block        *blocker        // one connection for BLMOVE; closing it stops a blocked wait
 	clock        clockwork.Clock // waits, and the expiry of unsure tokens
 	rclock       *redisClock     // lease expiries
@@ -186,12 +185,7 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
 	}
-	done, ok := f.sharing.limit(ctx)
-	if !ok {
-		return 0, "", 0, ctx.Err()
-	}
-	res, err := scripts.Fetch.Run(ctx, f.client, f.scriptKeys, args...).StringSlice()
-	done()
+	res, err := f.sharing.run(ctx, scripts.Fetch, f.scriptKeys, args...).StringSlice()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err

@@ -281,5 +281,6 @@ func (m *Manager) Close() error {
 		return nil
 	}
 	m.queue.pipe.close()
+	m.queue.sharing.pipe.close()
 	return m.client.Close()
 }

@@ -109,6 +109,10 @@ func (f *fetcher) run(ctx context.Context) {
 			}
 			continue
 		}
+		// The window may have grown while acquire or the wait blocked (the
+		// first handler runs tell the handlers' speed): this fetch takes
+		// what it has room for now, not the next one.
+		n += f.win.more(maxFetch - n)
 		got, status, wait, err := f.fetch(ctx, n)
 		f.win.release(n - got)
 		if err != nil {
@@ -128,11 +132,14 @@ func (f *fetcher) run(ctx context.Context) {
 			continue
 		}
 		drained = got < n
-		if drained && got > 0 && f.sharing.active() {
-			// Fewer than asked (a rate limit, or the last of the queue): a
-			// blocking move would return at once if entries remain, the
-			// sweeper only at its next look. Fetch again; wait only once a
-			// fetch finds nothing.
+		if drained && got > 0 && f.sharing.active() && f.gate.limited() {
+			// Fewer than asked because of a rate or concurrency limit, not
+			// necessarily the last of the queue: a blocking move would
+			// return at once if entries remain, the sweeper only at its
+			// next look. Fetch again; wait only once a fetch finds
+			// nothing. Without limits, fewer than asked is the end of the
+			// queue: an entry pushed since wakes the sweeper's wait (poke,
+			// or the push announcement, heard even before the wait).
 			drained = false
 		}
 	}

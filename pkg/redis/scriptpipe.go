@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -55,7 +56,12 @@ func newScriptPipe(client goredis.UniversalClient) *scriptPipe {
 // only the wait for a place in the queue.
 func (p *scriptPipe) run(ctx context.Context, script *scripts.Script, keys []string, args ...interface{}) *goredis.Cmd {
 	defer p.c.track()()
-	r := &scriptReq{script: script, keys: keys, args: args, reply: make(chan *goredis.Cmd, 1)}
+	r := scriptReqPool.Get().(*scriptReq)
+	r.script, r.keys, r.args = script, keys, args
+	defer func() {
+		r.script, r.keys, r.args = nil, nil, nil
+		scriptReqPool.Put(r)
+	}()
 	if err := p.c.queue(ctx, r); err != nil {
 		cmd := goredis.NewCmd(ctx)
 		cmd.SetErr(err)
@@ -63,6 +69,10 @@ func (p *scriptPipe) run(ctx context.Context, script *scripts.Script, keys []str
 	}
 	return <-r.reply
 }
+
+// A request is reused once its caller read the reply: nothing else holds
+// it then.
+var scriptReqPool = sync.Pool{New: func() any { return &scriptReq{reply: make(chan *goredis.Cmd, 1)} }}
 
 // close stops the flushers once they have sent what is queued.
 func (p *scriptPipe) close() { p.c.close() }

@@ -282,5 +282,6 @@ func (m *Manager) Close() error {
 	}
 	m.queue.pipe.close()
 	m.queue.sharing.pipe.close()
+	m.queue.registry.close()
 	return m.client.Close()
 }

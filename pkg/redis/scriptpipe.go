@@ -20,7 +20,8 @@ import (
 // A call, once queued, is always sent and answered, and its caller always
 // waits for the answer, whatever its context: a fetch must not run in
 // Redis after its consumer stopped and handed back what it held. The wait
-// is bounded by the client's read timeout and retries. A pipeline that
+// is bounded by scriptPipeTimeout, which a call that hangs in an outage
+// ends as an error (an unsure fetch), so a shutdown is not held longer. A pipeline that
 // go-redis sends again, or whose reply is lost, is to each call what a
 // single call sent again or answered with an error is: fetch.lua finds its
 // own resend, acks and promotions are idempotent, and a fetch that failed
@@ -44,6 +45,9 @@ const (
 	// most, between its calls.
 	scriptPipeMax    = 256
 	scriptPipeLinger = 200 * time.Microsecond
+	// How long a pipeline, its retries by go-redis included, may take; as
+	// long as the settler gives one settling call.
+	scriptPipeTimeout = 5 * time.Second
 )
 
 func newScriptPipe(client goredis.UniversalClient) *scriptPipe {
@@ -78,7 +82,8 @@ var scriptReqPool = sync.Pool{New: func() any { return &scriptReq{reply: make(ch
 func (p *scriptPipe) close() { p.c.close() }
 
 func (p *scriptPipe) flush(batch []*scriptReq) {
-	ctx := context.Background() // bounded by the client's read/write timeouts
+	ctx, cancel := context.WithTimeout(context.Background(), scriptPipeTimeout)
+	defer cancel()
 	if len(batch) == 1 {
 		r := batch[0]
 		r.reply <- r.script.Run(ctx, p.client, r.keys, r.args...)

@@ -71,7 +71,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,
 		fetcher: &fetcher{
-			client: q.client, clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
+			clock: q.clock, rclock: q.rclock, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, win: win, jobs: jobs, errs: errs, nextToken: 1, gate: g,
 			sharing: q.sharing, crew: cr, full: q.full,
 		},
@@ -82,8 +82,8 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 			client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: id, lease: lease,
 			blockTimeout: o.blockTimeout, errs: errs, gate: g, sharing: q.sharing,
 		},
-		promoter: &promoter{client: q.client, clock: q.clock, rclock: q.rclock, keys: k, errs: errs,
-			idle: q.sharing.promoteIdle, arrived: func() { q.sharing.sweeper.poke(topic) }, limit: q.sharing.limit},
+		promoter: &promoter{clock: q.clock, rclock: q.rclock, keys: k, errs: errs,
+			idle: q.sharing.promoteIdle, arrived: func() { q.sharing.sweeper.poke(topic) }, script: q.sharing.run},
 		gate: g,
 	}
 }

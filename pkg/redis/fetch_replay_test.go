@@ -23,17 +23,49 @@ import (
 // fetch is sent once, and the next one hands back what a failed one took.
 func TestFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
 	t.Parallel()
+	fetchCutLosesNothing(t, 1)
+}
+
+// The same on the shared path, with topics enough that the fetches of
+// several consumers go out in one pipeline (scriptpipe.go): a pipeline
+// whose reply is cut, or that go-redis sends again, loses nothing either.
+func TestSharedFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
+	t.Parallel()
+	fetchCutLosesNothing(t, 8, redis.WithSharedFetchAbove(0))
+}
+
+// fetchCutLosesNothing takes a backlog of 1 KiB messages spread over
+// topics, each with a consumer of the Manager opts make, while replies are
+// cut after 1 KiB, and checks that every message is delivered.
+func fetchCutLosesNothing(t *testing.T, topics int, opts ...redis.ManagerOption) {
 	const n = 300
 	px := netfault.Start(t, srv.Addr)
-	b := setupAddr(t, px.Addr) // the consumer, through the proxy
+	b := setupAddr(t, px.Addr).with(t, opts...) // the consumers, through the proxy
 	direct := newManager(t, srv.Addr)
-	batch := make([]map[string]interface{}, n)
-	for i := range batch {
-		batch[i] = map[string]interface{}{"n": i, "pad": strings.Repeat("x", 1024)}
+	names := make([]string, topics)
+	var ids []string
+	for i := range names {
+		names[i] = b.topic + "-" + strconv.Itoa(i)
+		batch := make([]map[string]interface{}, n/topics)
+		for j := range batch {
+			batch[j] = map[string]interface{}{"n": j, "pad": strings.Repeat("x", 1024)}
+		}
+		got, err := direct.GetQueue().EnqueueBatch(b.ctx, names[i], batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got...)
 	}
-	ids, err := direct.GetQueue().EnqueueBatch(b.ctx, b.topic, batch)
-	if err != nil {
-		t.Fatal(err)
+	pending := func() int64 {
+		var sum int64
+		for _, name := range names {
+			left, err := direct.Client().LLen(b.ctx, keys.For(name).Pending()).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += left
+		}
+		return sum
 	}
 
 	conns := func() int {
@@ -49,24 +81,30 @@ func TestFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
 	px.Add(t, netfault.Toxic{Name: "cut", Type: "limit_data", Stream: netfault.Downstream, Attributes: map[string]int{"bytes": 1024}})
 	var mu sync.Mutex
 	seen := map[string]int{}
-	subscribe(t, b, func(_ context.Context, m *redis.Message) error {
-		mu.Lock()
-		seen[m.ID]++
-		mu.Unlock()
-		return nil
-	}, redis.WithConcurrency(4))
+	for _, name := range names {
+		subscribeOn(t, b.ctx, b.q, name, func(_ context.Context, m *redis.Message) error {
+			mu.Lock()
+			seen[m.ID]++
+			mu.Unlock()
+			return nil
+		}, redis.WithConcurrency(4))
+	}
 	// Each cut reply costs a connection; go-redis dials another to resend.
 	// Three cuts are enough, each a second apart (the fetcher's pause after
 	// a failed fetch).
 	eventually(t, 20*time.Second, "fetches to run and be resent", func() bool {
-		left, err := direct.Client().LLen(b.ctx, keys.For(b.topic).Pending()).Result()
-		return err == nil && left < n && conns() >= before+3
+		return pending() < int64(len(ids)) && conns() >= before+3
 	})
 	px.Clear(t)
 
-	eventually(t, 30*time.Second, "the queue to drain", func() bool {
-		s := stats(t, b)
-		return s.Pending == 0 && s.InFlight == 0
+	eventually(t, 30*time.Second, "the queues to drain", func() bool {
+		for _, name := range names {
+			s, err := b.m.Inspector().Stats(b.ctx, name)
+			if err != nil || s.Pending != 0 || s.InFlight != 0 {
+				return false
+			}
+		}
+		return true
 	})
 	mu.Lock()
 	defer mu.Unlock()
@@ -77,6 +115,6 @@ func TestFetchWhoseReplyIsCutLosesNothing(t *testing.T) {
 		}
 	}
 	if len(lost) > 0 {
-		t.Fatalf("%d of %d messages never delivered, e.g. %v", len(lost), n, lost[:min(5, len(lost))])
+		t.Fatalf("%d of %d messages never delivered, e.g. %v", len(lost), len(ids), lost[:min(5, len(lost))])
 	}
 }

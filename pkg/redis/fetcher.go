@@ -27,7 +27,6 @@ const unsureFor = 30 * time.Second
 // drained fetcher parks with the sweeper and its goroutine ends; the
 // sweeper starts it again (runs) when the topic may have an entry.
 type fetcher struct {
-	client       goredis.UniversalClient
 	block        *blocker        // one connection for BLMOVE; closing it stops a blocked wait
 	clock        clockwork.Clock // waits, and the expiry of unsure tokens
 	rclock       *redisClock     // lease expiries
@@ -110,6 +109,10 @@ func (f *fetcher) run(ctx context.Context) {
 			}
 			continue
 		}
+		// The window may have grown while acquire or the wait blocked (the
+		// first handler runs tell the handlers' speed): this fetch takes
+		// what it has room for now, not the next one.
+		n += f.win.more(maxFetch - n)
 		got, status, wait, err := f.fetch(ctx, n)
 		f.win.release(n - got)
 		if err != nil {
@@ -129,11 +132,14 @@ func (f *fetcher) run(ctx context.Context) {
 			continue
 		}
 		drained = got < n
-		if drained && got > 0 && f.sharing.active() {
-			// Fewer than asked (a rate limit, or the last of the queue): a
-			// blocking move would return at once if entries remain, the
-			// sweeper only at its next look. Fetch again; wait only once a
-			// fetch finds nothing.
+		if drained && got > 0 && f.sharing.active() && f.gate.limited() {
+			// Fewer than asked because of a rate or concurrency limit, not
+			// necessarily the last of the queue: a blocking move would
+			// return at once if entries remain, the sweeper only at its
+			// next look. Fetch again; wait only once a fetch finds
+			// nothing. Without limits, fewer than asked is the end of the
+			// queue: an entry pushed since wakes the sweeper's wait (poke,
+			// or the push announcement, heard even before the wait).
 			drained = false
 		}
 	}
@@ -186,12 +192,7 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
 	}
-	done, ok := f.sharing.limit(ctx)
-	if !ok {
-		return 0, "", 0, ctx.Err()
-	}
-	res, err := scripts.Fetch.Run(ctx, f.client, f.scriptKeys, args...).StringSlice()
-	done()
+	res, err := f.sharing.run(ctx, scripts.Fetch, f.scriptKeys, args...).StringSlice()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err

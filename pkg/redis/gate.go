@@ -75,6 +75,10 @@ func newGate(q *RedisQueue, k keys.TopicKeys, cid string, o *subscribeOptions, e
 	return g
 }
 
+// limited tells whether a rate or concurrency limit may make a fetch take
+// fewer entries than it asked for while more are queued.
+func (g *gate) limited() bool { return g.rate != nil || g.slots > 0 }
+
 // fetchKeys are the script's KEYS[5..7].
 func (g *gate) fetchKeys() []string { return g.scriptKeys }
 

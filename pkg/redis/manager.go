@@ -281,5 +281,7 @@ func (m *Manager) Close() error {
 		return nil
 	}
 	m.queue.pipe.close()
+	m.queue.sharing.pipe.close()
+	m.queue.registry.close()
 	return m.client.Close()
 }

@@ -48,6 +48,7 @@ type procLeaser struct {
 	mu         sync.Mutex
 	members    map[string]member // by consumer id
 	registered bool              // the process's lease and consumer list are written
+	unlisted   map[string]string // consumer id -> topic: joining, not listed yet (join)
 	orphans    map[string]string // consumer id -> topic: stopped without handing back what it held
 
 	// joining makes consumers that join together wait for the first one's
@@ -68,9 +69,10 @@ type member struct {
 func newProcLeaser(q *RedisQueue) *procLeaser {
 	return &procLeaser{
 		q: q, client: q.client, log: q.log, pid: q.ids.prefix, wake: q.wake,
-		errs:    newThrottle(q.log, q.clock, 10*time.Second),
-		members: map[string]member{},
-		orphans: map[string]string{},
+		errs:     newThrottle(q.log, q.clock, 10*time.Second),
+		members:  map[string]member{},
+		orphans:  map[string]string{},
+		unlisted: map[string]string{},
 	}
 }
 
@@ -89,28 +91,48 @@ func processOf(cid string) string {
 // returned nil the consumer is listed, and on the shared path needs no
 // lease of its own. After an error it stays a member, and the next renewal
 // lists every member again.
+//
+// Consumers that join together are listed together: while one HSET is on
+// the wire the others queue up in unlisted, and the next of them to get
+// its turn lists them all, so a thousand starting consumers cost a few
+// round trips, not a thousand in a row.
 func (p *procLeaser) join(ctx context.Context, cid, topic string, lease time.Duration) error {
+	p.mu.Lock()
+	p.members[cid] = member{topic: topic, lease: lease}
+	p.unlisted[cid] = topic
+	p.mu.Unlock()
 	p.joining.Lock()
 	defer p.joining.Unlock()
 	p.mu.Lock()
-	p.members[cid] = member{topic: topic, lease: lease}
+	_, waiting := p.unlisted[cid]
 	registered := p.registered
+	fields := make([]interface{}, 0, 2*len(p.unlisted))
+	for c, t := range p.unlisted {
+		fields = append(fields, c, t)
+	}
 	p.mu.Unlock()
+	if !waiting {
+		return nil // listed by a consumer that joined meanwhile
+	}
 	var err error
 	if !registered {
 		err = p.renew(ctx, false)
 	}
 	// Always, even after a renewal that listed the members: another
-	// consumer's renewal may have listed them before this one was added.
+	// consumer's renewal may have listed them before these were added.
 	if err == nil {
-		err = p.client.HSet(ctx, keys.Process(p.pid), cid, topic).Err()
+		err = p.client.HSet(ctx, keys.Process(p.pid), fields...).Err()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err != nil {
-		p.mu.Lock()
 		p.registered = false
-		p.mu.Unlock()
+		return err // the ones waiting try again in their turn
 	}
-	return err
+	for i := 0; i < len(fields); i += 2 {
+		delete(p.unlisted, fields[i].(string))
+	}
+	return nil
 }
 
 // leave takes consumer cid of topic off the process's lease after it
@@ -123,6 +145,7 @@ func (p *procLeaser) leave(ctx context.Context, cid, topic string, released bool
 	defer p.writing.Unlock()
 	p.mu.Lock()
 	delete(p.members, cid)
+	delete(p.unlisted, cid) // its join failed: no batch lists it any more
 	if !released {
 		p.orphans[cid] = topic
 	}

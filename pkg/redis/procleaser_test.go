@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,5 +113,41 @@ func TestProcessReapedAgainWhenTopicLeaseEnds(t *testing.T) {
 	}
 	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || !isTombstone(score) {
 		t.Errorf("after handing back: score %v, %v; want a tombstone", score, err)
+	}
+}
+
+// Consumers that join the process's lease together are listed together:
+// every one of them is listed, in far fewer writes than consumers; and one
+// that leaves is no longer listed.
+func TestProcessJoinsAreListedTogether(t *testing.T) {
+	t.Parallel()
+	ctx, client, leaser := setupProcLeaser(t)
+	var trips roundTrips
+	client.AddHook(&trips)
+	const consumers = 100
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range consumers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := leaser.join(ctx, leaser.pid+"-c"+strconv.Itoa(i), "join.topic", time.Minute); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	listed, err := client.HGetAll(ctx, keys.Process(leaser.pid)).Result()
+	if err != nil || len(listed) != consumers {
+		t.Fatalf("%d consumers listed, %v; want %d", len(listed), err, consumers)
+	}
+	if got := trips.n.Load(); got > consumers/4 {
+		t.Errorf("%d joins took %d round trips, want at most %d", consumers, got, consumers/4)
+	}
+	leaser.leave(ctx, leaser.pid+"-c0", "join.topic", true)
+	if ok, _ := client.HExists(ctx, keys.Process(leaser.pid), leaser.pid+"-c0").Result(); ok {
+		t.Error("a consumer that left is still listed")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/internal/scripts"
@@ -16,7 +15,6 @@ import (
 // due. Between two looks it holds a timer, not a goroutine: promote runs on
 // a goroutine of its own (runs) when the timer fires or a wake-up comes.
 type promoter struct {
-	client goredis.UniversalClient
 	clock  clockwork.Clock // waits
 	rclock *redisClock     // what is due
 	keys   keys.TopicKeys
@@ -25,8 +23,8 @@ type promoter struct {
 	idle func() time.Duration
 	// arrived tells the shared path that entries were moved to the queue.
 	arrived func()
-	// limit waits for a turn to run the script (sharing.limit).
-	limit func(context.Context) (func(), bool)
+	// script runs the script (sharing.run).
+	script runScript
 
 	ctx  context.Context // promote's, set by start
 	runs onDemand
@@ -67,13 +65,8 @@ func (p *promoter) promote() {
 	ctx := p.ctx
 	for ctx.Err() == nil {
 		wait := p.idle()
-		done, ok := p.limit(ctx)
-		if !ok {
-			return
-		}
-		res, err := scripts.Promote.Run(ctx, p.client, []string{p.keys.Delayed(), p.keys.Pending()},
+		res, err := p.script(ctx, scripts.Promote, []string{p.keys.Delayed(), p.keys.Pending()},
 			p.rclock.Now().UnixMilli(), promoteBatch).Int64Slice()
-		done()
 		if err != nil {
 			if ctx.Err() != nil {
 				return

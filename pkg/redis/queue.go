@@ -10,7 +10,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"goweb/pkg/logger"
-	"goweb/pkg/redis/internal/keys"
 )
 
 // RedisQueue publishes to and consumes from topics. Get it from
@@ -27,6 +26,7 @@ type RedisQueue struct {
 	publishChain PublishFunc // see WithPublishMiddleware; nil without
 
 	known     sync.Map // topic -> struct{}: already in the topic registry
+	registry  *registrar
 	wake      *wakeHub
 	sharing   *sharing // chooses the fetch path; see sharing.go
 	pipe      *autoPipe
@@ -48,6 +48,7 @@ func newQueue(m *Manager) *RedisQueue {
 	}
 	q.wake = newWakeHub(q)
 	q.pipe = newAutoPipe(m.client)
+	q.registry = newRegistrar(m.client)
 	q.sharing = newSharing(q, m.sharedAbove)
 	return q
 }
@@ -63,7 +64,7 @@ func (q *RedisQueue) register(ctx context.Context, topic string) {
 	if _, ok := q.known.Load(topic); ok {
 		return
 	}
-	if err := q.client.SAdd(ctx, keys.Topics, topic).Err(); err == nil {
+	if err := q.registry.add(ctx, topic); err == nil {
 		q.known.Store(topic, struct{}{})
 	}
 }

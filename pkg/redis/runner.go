@@ -53,6 +53,12 @@ func (r *runner) take() (*delivery, bool) {
 			d, ok := <-jobs
 			return d, ok
 		}
+		// A delivery already waiting (a backlog) needs no timer.
+		select {
+		case d, ok := <-jobs:
+			return d, ok
+		default:
+		}
 		t := r.clock.NewTimer(workerIdle)
 		select {
 		case d, ok := <-jobs:

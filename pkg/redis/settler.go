@@ -24,6 +24,7 @@ import (
 // handed back to the head of the queue.
 type settler struct {
 	client goredis.UniversalClient
+	script runScript       // the settling scripts (sharing.run)
 	clock  clockwork.Clock // waits
 	rclock *redisClock     // due times and dead-letter times
 	log    logger.Logger
@@ -61,7 +62,7 @@ type settler struct {
 
 func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *subscribeOptions, outstanding int, errs *throttle) *settler {
 	return &settler{
-		client: q.client, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
+		client: q.client, script: q.sharing.run, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
 		dead:       newThrottle(q.log, q.clock, time.Second),
 		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
 		handlers: context.Background(),
@@ -164,7 +165,7 @@ func (s *settler) retry(d *delivery, msg *Message, attempt int, errText string, 
 	}
 	hist, minute := historyAt(s.keys, s.clock.Now())
 	s.persist("retry", func(ctx context.Context) error {
-		return scripts.Retry.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats(), hist}, d.token, due, entry, count, minute).Err()
+		return s.script(ctx, scripts.Retry, []string{s.keys.Inflight(s.cid), s.keys.Delayed(), s.keys.Stats(), hist}, d.token, due, entry, count, minute).Err()
 	})
 	s.wake.notify(s.topic())
 	s.gate.settled()
@@ -203,7 +204,7 @@ func (s *settler) bury(d *delivery, id string, attempt int, cause error, handler
 	var moved int
 	hist, minute := historyAt(s.keys, s.clock.Now())
 	written := s.persist("dead-letter", func(ctx context.Context) (err error) {
-		moved, err = scripts.Dead.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats(), hist}, d.token, now, rec, s.maxDead, failed, minute).Int()
+		moved, err = s.script(ctx, scripts.Dead, []string{s.keys.Inflight(s.cid), s.keys.Dead(), s.keys.Stats(), hist}, d.token, now, rec, s.maxDead, failed, minute).Int()
 		return err
 	})
 	s.gate.settled()
@@ -342,7 +343,7 @@ func (s *settler) run() {
 		}
 		keys := []string{inflight, stats, hist}
 		s.persist("ack", func(ctx context.Context) error {
-			return scripts.Ack.Run(ctx, s.client, keys, args...).Err()
+			return s.script(ctx, scripts.Ack, keys, args...).Err()
 		})
 		s.gate.settled()
 		tokens = tokens[:0]

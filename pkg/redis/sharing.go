@@ -7,6 +7,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"goweb/pkg/redis/internal/scripts"
 )
 
 // DefaultSharedFetchAbove is how many consumers a queue runs on the
@@ -35,11 +37,12 @@ const maxSharedFetchAbove = 100_000
 type sharing struct {
 	above   int
 	allowed bool // false on a cluster
+	client  goredis.UniversalClient
 	sweeper *sweeper
 	leaser  *procLeaser
+	pipe    *scriptPipe // the shared path's script calls; closed with the Manager
 
-	on    atomic.Bool   // consumers use the shared path
-	calls chan struct{} // bounds the fetches and promotions running at once
+	on atomic.Bool // consumers use the shared path
 
 	mu      sync.Mutex
 	running int                // consumers running
@@ -51,32 +54,31 @@ type sharing struct {
 func newSharing(q *RedisQueue, above int) *sharing {
 	_, cluster := q.client.(*goredis.ClusterClient)
 	return &sharing{
-		above: above, allowed: !cluster,
+		above: above, allowed: !cluster, client: q.client,
 		sweeper: newSweeper(q.client),
 		leaser:  newProcLeaser(q),
-		calls:   make(chan struct{}, sharedCalls),
+		pipe:    newScriptPipe(q.client),
 	}
 }
 
-// sharedCalls is how many fetch and promote scripts the consumers on the
-// shared path run at once: a thousand topics waking together share a few
-// pooled connections instead of growing the pool to its limit, and Redis
-// runs one script at a time anyway.
+// sharedCalls is how many release scripts a process reaping a dead
+// process runs at once: a thousand topics share a few pooled connections
+// instead of growing the pool to its limit, and Redis runs one script at a
+// time anyway.
 const sharedCalls = 8
 
-// limit waits for a turn to run a fetch or promote script on the shared
-// path and returns the function that ends it; on the per-topic path it
-// returns at once. ok is false when ctx ended first.
-func (s *sharing) limit(ctx context.Context) (done func(), ok bool) {
-	if !s.active() {
-		return func() {}, true
+// runScript runs a script; sharing.run is the consumers' one.
+type runScript func(ctx context.Context, s *scripts.Script, keys []string, args ...interface{}) *goredis.Cmd
+
+// run runs a consumer's fetch, settle or promote script: on the shared
+// path in the script pipeline, where the calls of many consumers share
+// round trips (see scriptPipe for what ctx bounds there); on the per-topic
+// path at once.
+func (s *sharing) run(ctx context.Context, script *scripts.Script, keys []string, args ...interface{}) *goredis.Cmd {
+	if s.active() {
+		return s.pipe.run(ctx, script, keys, args...)
 	}
-	select {
-	case s.calls <- struct{}{}:
-		return func() { <-s.calls }, true
-	case <-ctx.Done():
-		return nil, false
-	}
+	return script.Run(ctx, s.client, keys, args...)
 }
 
 // active tells whether consumers use the shared path.

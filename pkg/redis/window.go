@@ -134,3 +134,11 @@ func (w *window) give() {
 	default:
 	}
 }
+
+// more matches the window to its size again (adjust) and takes up to max
+// further free tokens, without waiting: for a fetch whose tokens were
+// acquired while the size grew.
+func (w *window) more(max int) int {
+	w.adjust()
+	return w.acquire(context.Background(), 0, max)
+}

@@ -124,3 +124,41 @@ func cannotCompile(err error) bool {
 	var reply redis.Error
 	return errors.As(err, &reply) && strings.Contains(strings.ToLower(reply.Error()), "compil")
 }
+
+// Queue adds the script to pipe by EVALSHA, in the variant server (the
+// client pipe comes from) compiles. A call whose script server did not
+// have is not run: Rerun runs it again.
+func (s *Script) Queue(ctx context.Context, pipe redis.Pipeliner, server redis.Scripter, keys []string, args ...interface{}) *redis.Cmd {
+	if _, old := s.unflagged.Load(server); old {
+		return s.plain.EvalSha(ctx, pipe, keys, args...)
+	}
+	return s.flagged.EvalSha(ctx, pipe, keys, args...)
+}
+
+// Rerun returns cmd, the reply to a call Queue added, unless it says the
+// script did not run (Redis did not have it, or could not compile its flag
+// line): then it runs the call again through server, as Run does, and
+// returns that reply.
+func (s *Script) Rerun(ctx context.Context, server redis.Scripter, cmd *redis.Cmd, keys []string, args ...interface{}) *redis.Cmd {
+	if err := cmd.Err(); !NoScript(err) && !cannotCompile(err) {
+		return cmd
+	}
+	return s.Run(ctx, server, keys, args...)
+}
+
+// Load puts the script in server's script cache, in the variant server
+// compiles, for the calls Queue adds next.
+func (s *Script) Load(ctx context.Context, server redis.Scripter) error {
+	if _, old := s.unflagged.Load(server); !old {
+		err := s.flagged.Load(ctx, server).Err()
+		if !cannotCompile(err) {
+			return err
+		}
+		s.unflagged.Store(server, struct{}{})
+	}
+	return s.plain.Load(ctx, server).Err()
+}
+
+// NoScript reports whether err says Redis did not have the script: the
+// call did not run.
+func NoScript(err error) bool { return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") }

@@ -213,8 +213,16 @@ func testRateLimitShared(t *testing.T, b *bundle) {
 	got := s.between(begin, end)
 	limit := n*secs + burst
 	t.Logf("%d started in %ds at %d/s (limit %d); waited for tokens %v in all", got, secs, n, limit, time.Duration(waited.Load()))
-	if got > limit || got < limit*9/10 {
-		t.Errorf("%d messages started in %ds at %d/s, want %d to %d", got, secs, n, limit*9/10, limit)
+	if got > limit {
+		t.Errorf("%d messages started in %ds at %d/s, want at most %d", got, secs, n, limit)
+	}
+	// The floor checks that the limit does not hold back more than it
+	// should; a limit holding back shows as consumers waiting for tokens,
+	// which they did for seconds in all whenever the handlers kept up. A
+	// starved machine (under -race, in a loaded run) starts fewer without
+	// the limit being the cause: its consumers hardly waited.
+	if limiting := time.Duration(waited.Load()) >= secs*time.Second/2; limiting && got < limit*9/10 {
+		t.Errorf("%d messages started in %ds at %d/s while the limit held consumers back, want at least %d", got, secs, n, limit*9/10)
 	}
 	if st := stats(t, b); st.Failed != 0 || st.Retried != 0 {
 		t.Errorf("waiting for tokens counted attempts: %+v", st)

@@ -89,6 +89,12 @@ func (e *env) flush() error { return e.rdb.FlushAll(context.Background()).Err() 
 func (e *env) manager() (*redis.Manager, error) { return newManager(e.addr, e.opts...) }
 
 func newManager(addr string, opts ...redis.ManagerOption) (*redis.Manager, error) {
+	return newPooledManager(addr, 0, opts...)
+}
+
+// newPooledManager is newManager with a connection pool of pool
+// connections (0: the library's default).
+func newPooledManager(addr string, pool int, opts ...redis.ManagerOption) (*redis.Manager, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -97,7 +103,7 @@ func newManager(addr string, opts ...redis.ManagerOption) (*redis.Manager, error
 	if err != nil {
 		return nil, fmt.Errorf("port %q: %w", port, err)
 	}
-	m := redis.NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop(), opts...)
+	m := redis.NewManager(&config.RedisConfig{Host: host, Port: p, PoolSize: pool}, logger.Nop(), opts...)
 	if err := m.Ping(context.Background()); err != nil {
 		m.Close()
 		return nil, err

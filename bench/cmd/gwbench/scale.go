@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,7 +44,13 @@ func (e *env) scale() ([]result.Metric, error) {
 	for _, k := range []int{1, 10, 100, 1000} {
 		topics := topicNames(fmt.Sprintf("topics%d", k), k)
 		conc := max(1, concurrency/k)
-		d, err := e.drainPaused(m, n, topics, conc)
+		// Labelled, so that a -cpuprofile of the run can be cut by topic
+		// count: go tool pprof -tagfocus scale_topics=1000 cpu.out. The
+		// consuming Manager's goroutines, started inside, carry the label.
+		var d drained
+		pprof.Do(context.Background(), pprof.Labels("scale_topics", strconv.Itoa(k)), func(context.Context) {
+			d, err = e.drainPaused(m, n, topics, conc)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%d topics: %w", k, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"goweb/bench/internal/result"
@@ -109,8 +110,17 @@ func (e *env) drainPaused(m *redis.Manager, n int, topics []string, conc int) (d
 		return drained{}, err
 	}
 	cd := newCountdown(n)
+	// mono() at the 10% and the 90% handler call: the rate between them
+	// leaves out both the ramp after the resumes and the last topics' tail.
+	var calls, at10, at90 atomic.Int64
 	subscribed := time.Now()
 	s, err := e.subscribe(topics, conc, func(context.Context, *redis.Message) error {
+		switch calls.Add(1) {
+		case int64(n / 10):
+			at10.Store(mono())
+		case int64(n * 9 / 10):
+			at90.Store(mono())
+		}
 		cd.hit()
 		return nil
 	})
@@ -138,7 +148,7 @@ func (e *env) drainPaused(m *redis.Manager, n int, topics []string, conc int) (d
 		return drained{}, err
 	}
 	cpu := e.cpuMeter()
-	resumed := time.Now()
+	resumed, resumedMono := time.Now(), mono()
 	if err := eachTopic(topics, func(t string) error { return insp.Resume(ctx, t) }); err != nil {
 		return drained{}, err
 	}
@@ -162,9 +172,11 @@ func (e *env) drainPaused(m *redis.Manager, n int, topics []string, conc int) (d
 	d := drained{steady: time.Since(resumed), withStartup: time.Since(subscribed)}
 	k := len(topics)
 	cpu.report(fmt.Sprintf("scale: %d topics, consume %d msgs, conc %d each, from Resume", k, n, conc), n)
-	log.Printf("scale: %d topics: start-up %v (Subscribe to every consumer listed), resuming all %v, last handler %v after the first Resume, Processed = n after %v: %.0f msg/s steady, %.0f msg/s with start-up",
-		k, startup.Round(time.Millisecond), resuming.Round(time.Microsecond), handled.Round(time.Millisecond),
-		d.steady.Round(time.Millisecond), rate(n, d.steady), rate(n, d.withStartup))
+	since := func(t int64) time.Duration { return time.Duration(t - resumedMono).Round(time.Millisecond) }
+	log.Printf("scale: %d topics: start-up %v (Subscribe to every consumer listed), resuming all %v; after the first Resume: 10%% handled %v, 90%% %v, the last %v, Processed = n %v: %.0f msg/s steady, %.0f msg/s between 10%% and 90%%, %.0f msg/s with start-up",
+		k, startup.Round(time.Millisecond), resuming.Round(time.Microsecond), since(at10.Load()), since(at90.Load()),
+		handled.Round(time.Millisecond), d.steady.Round(time.Millisecond), rate(n, d.steady),
+		rate(n*9/10-n/10, time.Duration(at90.Load()-at10.Load())), rate(n, d.withStartup))
 	// Redis commands per message show where the cost per topic goes.
 	if calls, perCmd, err := e.commandCalls(); err == nil {
 		log.Printf("scale: %d topics: %.2f Redis commands per message (%s per message)",

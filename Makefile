@@ -15,13 +15,8 @@ run: ## run the worker locally (embedded Redis when none is configured)
 build: ## build the worker into bin/gateway-worker
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) $(SERVER)
 
-# Most tests wait (on Redis, failovers, timers, a browser) rather than
-# compute: four packages at once and four parallel tests in each keep the
-# two cores busier; the defaults (two of each here) left them idle half of
-# the run. Eight parallel tests starved the timing-bound ones on a loaded
-# machine.
 test: test-deps ## the README's test command: install what the tests need, then run every test with the race detector
-	$(GO) test -race -count=1 -p 4 -parallel 4 ./...
+	$(GO) test -race -count=1 ./...
 
 # The tests start private redis-server processes, the dashboard's
 # browser tests drive Chromium, and the receivers of docs/dispatch.md run

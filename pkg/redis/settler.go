@@ -337,8 +337,8 @@ func (s *settler) run() {
 		s.drainAcks(&tokens)
 		hist, minute := historyAt(s.keys, s.clock.Now())
 		args = append(args[:0], minute)
-		for _, t := range tokens {
-			args = append(args, t)
+		for i := range tokens {
+			args = append(args, &tokens[i]) // a pointer boxes without an allocation
 		}
 		keys := []string{inflight, stats, hist}
 		s.persist("ack", func(ctx context.Context) error {

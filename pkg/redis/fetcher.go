@@ -192,12 +192,7 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 	for _, r := range f.unsure {
 		args = append(args, r.from, r.to)
 	}
-	var res []string
-	if f.sharing.active() {
-		res, err = f.sharing.run(ctx, scripts.Fetch, f.scriptKeys, args...).StringSlice()
-	} else { // the reply read without boxing each entry first
-		res, err = scripts.Fetch.Strings(ctx, f.sharing.client, f.scriptKeys, args...)
-	}
+	res, err := f.sharing.run(ctx, scripts.Fetch, f.scriptKeys, args...).StringSlice()
 	if err != nil {
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err

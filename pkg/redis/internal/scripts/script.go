@@ -94,43 +94,12 @@ func runOnce(ctx context.Context, c Processor, sha, src string, keys []string, a
 }
 
 func evalCmd(ctx context.Context, name, script string, keys []string, args []interface{}) *redis.Cmd {
-	return redis.NewCmd(ctx, evalArgs(name, script, keys, args)...)
-}
-
-// evalArgs are the arguments of EVAL or EVALSHA.
-func evalArgs(name, script string, keys []string, args []interface{}) []interface{} {
 	a := make([]interface{}, 0, 3+len(keys)+len(args))
 	a = append(a, name, script, len(keys))
 	for _, k := range keys {
 		a = append(a, k)
 	}
-	return append(a, args...)
-}
-
-// Strings runs a script whose reply is an array of strings, as Run does,
-// and reads that reply straight into a []string. Run's reply holds each
-// element in an interface{} first, which costs an allocation per element:
-// per message, for the fetch script. Unlike RunOnceOn, go-redis may send
-// it again.
-func (s *Script) Strings(ctx context.Context, c Processor, keys []string, args ...interface{}) ([]string, error) {
-	if _, old := s.unflagged.Load(c); !old {
-		out, err := runStrings(ctx, c, s.flagged.Hash(), s.flaggedSrc, keys, args)
-		if !cannotCompile(err) {
-			return out, err
-		}
-		s.unflagged.Store(c, struct{}{})
-	}
-	return runStrings(ctx, c, s.plain.Hash(), s.plainSrc, keys, args)
-}
-
-// runStrings is EVALSHA, then EVAL when the server does not have the script.
-func runStrings(ctx context.Context, c Processor, sha, src string, keys []string, args []interface{}) ([]string, error) {
-	cmd := redis.NewStringSliceCmd(ctx, evalArgs("evalsha", sha, keys, args)...)
-	if err := c.Process(ctx, cmd); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		cmd = redis.NewStringSliceCmd(ctx, evalArgs("eval", src, keys, args)...)
-		_ = c.Process(ctx, cmd)
-	}
-	return cmd.Result()
+	return redis.NewCmd(ctx, append(a, args...)...)
 }
 
 // NotResent wraps cmd so that go-redis never sends it again: by default it

@@ -98,32 +98,3 @@ func TestNotResent(t *testing.T) {
 		}
 	}
 }
-
-// Strings loads the script the first time (EVALSHA, then EVAL), reads its
-// array of strings, and falls back to the plain script as Run does.
-func TestStringsRunsAndFallsBack(t *testing.T) {
-	ctx := context.Background()
-	s := allowOOM("redis.call('INCR', KEYS[1]); return {ARGV[1], redis.call('GET', KEYS[1])}")
-	real := redistest.Start(t)
-	c := real.Client(t)
-	mr := miniredis.RunT(t)
-	mc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer mc.Close()
-	for _, server := range []struct {
-		name string
-		c    Processor
-	}{{"redis-server", c}, {"miniredis", mc}} {
-		for want := 1; want <= 2; want++ {
-			out, err := s.Strings(ctx, server.c, []string{"k"}, "a")
-			if err != nil || len(out) != 2 || out[0] != "a" || out[1] != string(rune('0'+want)) {
-				t.Fatalf("on %s, run %d: %q, %v", server.name, want, out, err)
-			}
-		}
-	}
-	if loaded, err := c.ScriptExists(ctx, s.flagged.Hash(), s.plain.Hash()).Result(); err != nil || !loaded[0] || loaded[1] {
-		t.Fatalf("on redis-server the flagged script should run, not the plain one: %v, %v", loaded, err)
-	}
-	if _, ok := s.unflagged.Load(mc); !ok {
-		t.Fatal("the script did not remember to run unflagged on miniredis")
-	}
-}

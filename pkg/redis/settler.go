@@ -44,8 +44,8 @@ type settler struct {
 	// cancelled, a failure is the shutdown's doing, not the handler's.
 	handlers context.Context
 
-	acks     *lazyChan[int64]  // tokens of successes, for run
-	stopping chan struct{}     // closed when no more acks will be sent
+	acks     *lazyChan[int64] // tokens of successes, for run
+	stopping chan struct{}    // closed when no more acks will be sent
 	// lazy tells whether run may leave when idle (on the shared path,
 	// like the workers; see crew), to be started again by the next ack.
 	lazy func() bool

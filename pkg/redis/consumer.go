@@ -44,7 +44,7 @@ type consumer struct {
 
 // delivery is one fetched entry and the token that settles it.
 type delivery struct {
-	token string
+	token int64
 	entry string
 }
 

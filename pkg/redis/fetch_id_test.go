@@ -45,10 +45,10 @@ func FuzzFetchKeepsExistingID(f *testing.F) {
 		lease := time.Now().Add(time.Minute).UnixMilli()
 		out, err := scripts.Fetch.Run(ctx, client, append([]string{pending, claim, inflight, cons}, flow...),
 			1, lease, "c1", 1, "0", 0, 0).StringSlice()
-		if err != nil || len(out) != 4 || out[0] != "" {
-			t.Fatalf("fetch = %q, %v", out, err) // status, wait, token, entry
+		if err != nil || len(out) != 3 || out[0] != "" {
+			t.Fatalf("fetch = %q, %v", out, err) // status, wait, entry
 		}
-		got := []byte(out[3])
+		got := []byte(out[2])
 		if !isObject(entry) {
 			return // dead-lettered as invalid either way
 		}

@@ -197,13 +197,17 @@ func (f *fetcher) fetch(ctx context.Context, n int) (got int, status string, wai
 		f.unsure = append(f.unsure, tokenRange{from: from, to: from + int64(n), expires: now.Add(unsureFor)})
 		return 0, "", 0, err
 	}
-	if len(res) > 2 {
+	// The i-th entry is under token from+i. One allocation for the batch:
+	// the deliveries are small and settled at about the same time.
+	batch := make([]delivery, len(res)-2)
+	if len(batch) > 0 {
 		jobs := f.jobs.get()
-		for i := 2; i+1 < len(res); i += 2 {
-			jobs <- &delivery{token: res[i], entry: res[i+1]}
+		for i, entry := range res[2:] {
+			batch[i] = delivery{token: from + int64(i), entry: entry}
+			jobs <- &batch[i]
 		}
 		f.crew.call()
 	}
 	wait, _ = strconv.ParseInt(res[1], 10, 64)
-	return (len(res) - 2) / 2, res[0], wait, nil
+	return len(batch), res[0], wait, nil
 }

@@ -158,7 +158,7 @@ func (r *runner) decode(d *delivery) (*Message, bool) {
 		r.settler.buryUndecodable(d, fmt.Errorf("%w: entry of %d bytes exceeds the %d-byte limit", ErrPayloadTooLarge, len(d.entry), r.maxPayload))
 		return nil, false
 	}
-	env, err := envelope.Decode([]byte(d.entry))
+	env, err := envelope.DecodeString(d.entry)
 	if err != nil {
 		r.settler.buryUndecodable(d, err)
 		return nil, false

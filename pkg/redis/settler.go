@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -45,8 +44,8 @@ type settler struct {
 	// cancelled, a failure is the shutdown's doing, not the handler's.
 	handlers context.Context
 
-	acks     *lazyChan[string] // tokens of successes, for run
-	stopping chan struct{}     // closed when no more acks will be sent
+	acks     *lazyChan[int64] // tokens of successes, for run
+	stopping chan struct{}    // closed when no more acks will be sent
 	// lazy tells whether run may leave when idle (on the shared path,
 	// like the workers; see crew), to be started again by the next ack.
 	lazy func() bool
@@ -57,7 +56,7 @@ type settler struct {
 	done    sync.WaitGroup
 
 	mu       sync.Mutex
-	handBack []string // tokens to return to the head of the queue
+	handBack []int64 // tokens to return to the head of the queue
 }
 
 func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *subscribeOptions, outstanding int, errs *throttle) *settler {
@@ -66,7 +65,7 @@ func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *sub
 		dead:       newThrottle(q.log, q.clock, time.Second),
 		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
 		handlers: context.Background(),
-		acks:     newLazyChan[string](outstanding),
+		acks:     newLazyChan[int64](outstanding),
 		stopping: make(chan struct{}),
 		lazy:     q.sharing.active,
 	}
@@ -317,7 +316,7 @@ func (s *settler) leave() bool {
 // idling for workerIdle (leave).
 func (s *settler) run() {
 	defer s.done.Done()
-	var tokens []string
+	var tokens []int64
 	var args []interface{} // the minute, then the tokens; reused
 	inflight, stats := s.keys.Inflight(s.cid), s.keys.Stats()
 	for {
@@ -338,8 +337,8 @@ func (s *settler) run() {
 		s.drainAcks(&tokens)
 		hist, minute := historyAt(s.keys, s.clock.Now())
 		args = append(args[:0], minute)
-		for _, t := range tokens {
-			args = append(args, t)
+		for i := range tokens {
+			args = append(args, &tokens[i]) // a pointer boxes without an allocation
 		}
 		keys := []string{inflight, stats, hist}
 		s.persist("ack", func(ctx context.Context) error {
@@ -352,7 +351,7 @@ func (s *settler) run() {
 
 // next waits for an ack (ok), or for stop (stopping), or, on the shared
 // path, until run may leave after idling (neither).
-func (s *settler) next() (token string, ok, stopping bool) {
+func (s *settler) next() (token int64, ok, stopping bool) {
 	acks := s.acks.get()
 	for {
 		if !s.lazy() {
@@ -360,7 +359,7 @@ func (s *settler) next() (token string, ok, stopping bool) {
 			case t := <-acks:
 				return t, true, false
 			case <-s.stopping:
-				return "", false, true
+				return 0, false, true
 			}
 		}
 		idle := s.clock.NewTimer(workerIdle)
@@ -370,10 +369,10 @@ func (s *settler) next() (token string, ok, stopping bool) {
 			return t, true, false
 		case <-s.stopping:
 			idle.Stop()
-			return "", false, true
+			return 0, false, true
 		case <-idle.Chan():
 			if s.leave() {
-				return "", false, false
+				return 0, false, false
 			}
 		}
 	}
@@ -390,7 +389,7 @@ func (s *settler) stop() {
 	s.done.Wait()
 }
 
-func (s *settler) drainAcks(tokens *[]string) {
+func (s *settler) drainAcks(tokens *[]int64) {
 	acks := s.acks.get()
 	for len(*tokens) < 1000 {
 		select {
@@ -402,10 +401,10 @@ func (s *settler) drainAcks(tokens *[]string) {
 	}
 }
 
-func toArgs(ss []string) []interface{} {
-	args := make([]interface{}, len(ss))
-	for i, s := range ss {
-		args[i] = s
+func toArgs(tokens []int64) []interface{} {
+	args := make([]interface{}, len(tokens))
+	for i, t := range tokens {
+		args[i] = t
 	}
 	return args
 }
@@ -421,7 +420,7 @@ func (s *settler) returnHandedBack(ctx context.Context) int {
 	if len(tokens) == 0 {
 		return 0
 	}
-	slices.SortFunc(tokens, func(a, b string) int { return cmp.Compare(atoi(a), atoi(b)) })
+	slices.Sort(tokens)
 	if err := scripts.Requeue.Run(ctx, s.client, []string{s.keys.Inflight(s.cid), s.keys.Pending()}, toArgs(tokens)...).Err(); err != nil {
 		s.log.Warn("could not hand messages back; they return after the recovery window", "topic", s.topic(), "error", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 )
@@ -116,6 +117,14 @@ func Decode(entry []byte) (*Envelope, error) {
 		e.Attempt = *w.Attempt
 	}
 	return e, nil
+}
+
+// DecodeString is Decode of an entry held as a string, as Redis replies
+// hold them, without copying it to a []byte first: the decoder copies its
+// input into a buffer of its own and never writes to it, so the string's
+// bytes are only read.
+func DecodeString(entry string) (*Envelope, error) {
+	return Decode(unsafe.Slice(unsafe.StringData(entry), len(entry)))
 }
 
 // decodeData decodes the "data" member, already checked to be one JSON

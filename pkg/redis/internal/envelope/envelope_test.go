@@ -236,6 +236,28 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// FuzzDecodeString checks that DecodeString, which lends the string's
+// bytes to the decoder, answers as Decode does and leaves them as they were.
+func FuzzDecodeString(f *testing.F) {
+	for _, s := range []string{`{"data":{}}`, `{"id":"a","headers":{"h":"v"},"data":{"x":[1,"y"]}}`, `{"data":[1]}`, `not json`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, entry []byte) {
+		s := string(entry)
+		got, gotErr := DecodeString(s)
+		if s != string(entry) {
+			t.Fatalf("DecodeString changed its input %q to %q", entry, s)
+		}
+		want, wantErr := Decode(entry)
+		if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+			t.Fatalf("DecodeString error %v, Decode error %v", gotErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("DecodeString = %+v, Decode = %+v", got, want)
+		}
+	})
+}
+
 func BenchmarkEncode(b *testing.B) {
 	data := []byte(`{"amount":299.99,"message":"请及时完成支付","order_id":"12345","type":"payment_reminder","user_id":"67890"}`)
 	e := &Envelope{ID: "abcdefgh12", TS: 1764172800000}

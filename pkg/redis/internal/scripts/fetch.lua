@@ -18,8 +18,10 @@
 -- ARGV[7] global concurrency limit, or 0 for none
 -- ARGV[8], ARGV[9], ... optional pairs: token ranges [from, to) of this
 --         consumer's recent fetches whose reply was lost
--- Returns a flat array of strings: status, wait, token1, entry1, token2, entry2, ...
--- oldest first. status is "" when entries may have been taken, "paused",
+-- Returns a flat array of strings: status, wait, entry1, entry2, ...
+-- oldest first, the i-th entry under token ARGV[4] + i - 1 (no token is
+-- sent back: the caller knows them, and the reply is half as long). status
+-- is "" when entries may have been taken, "paused",
 -- "rate" (no token: wait is the milliseconds until the next one) or "slots"
 -- (every slot is held; the next settle that frees one says so, see
 -- slots.lua).
@@ -39,7 +41,11 @@
 -- with the same ARGV. Taking entries again would put them under the same
 -- tokens and overwrite, in the inflight hash, the entries the first run
 -- took: those would be nowhere any more. So a call whose first token is
--- already in flight is that resend, and returns what the first run took.
+-- already in flight is that resend, and returns what the first run took:
+-- the run of consecutive tokens from the first. Nothing settles a token
+-- its consumer never received, so that run has no gap; should one appear,
+-- the entries after it go back to the head of the pending list, as those
+-- of a lost reply do, rather than be returned under the wrong tokens.
 --
 -- Entries a blocking BLMOVE already put on the claim list come first; when
 -- the topic is paused, or its rate limit or global concurrency grants
@@ -77,11 +83,16 @@ end
 local first = tonumber(ARGV[4])
 if redis.call('HEXISTS', KEYS[3], first) == 1 then
   local out = {'', '0'}
+  local gap = false
   for t = first, first + max - 1 do
     local e = redis.call('HGET', KEYS[3], t)
-    if e then
-      out[#out + 1] = tostring(t)
+    if e and gap then
+      redis.call('RPUSH', KEYS[1], e)
+      redis.call('HDEL', KEYS[3], t)
+    elseif e then
       out[#out + 1] = e
+    else
+      gap = true
     end
   end
   return out
@@ -168,10 +179,12 @@ if slots > 0 then
   redis.call('HSET', KEYS[7], cid, held + taken)
 end
 
--- out is the reply, and from its third element on the token, entry pairs
--- the inflight hash gets: one table, built once. Claimed entries come
+-- out is the reply, fields the token, entry pairs the inflight hash gets.
+-- Tokens stay numbers: redis.call turns them into the same digits the
+-- consumer sends back, without a Lua string each. Claimed entries come
 -- first, each list oldest first.
 local out = {'', '0'}
+local fields = {}
 local nc = #claimed
 for i = 1, taken do
   local e
@@ -180,7 +193,7 @@ for i = 1, taken do
   else
     e = popped[taken - i + 1]
   end
-  local token = tostring(first + i - 1)
+  local token = first + i - 1
   if string.sub(e, 1, 7) ~= '{"id":"' then
     local rest = string.match(e, '^%s*{(.*)$')
     local ok, decoded = pcall(cjson.decode, e)
@@ -203,10 +216,11 @@ for i = 1, taken do
       e = '{"id":"g' .. cid .. '-' .. token .. '"' .. sep .. rest
     end
   end
-  out[#out + 1] = token
-  out[#out + 1] = e
+  out[i + 2] = e
+  fields[2 * i - 1] = token
+  fields[2 * i] = e
 end
-redis.call('HSET', KEYS[3], unpack(out, 3))
+redis.call('HSET', KEYS[3], unpack(fields))
 if nc > 0 then
   redis.call('LTRIM', KEYS[2], 0, -nc - 1)
 end

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,20 +124,11 @@ func TestProcessJoinsAreListedTogether(t *testing.T) {
 	var trips roundTrips
 	client.AddHook(&trips)
 	const consumers = 100
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range consumers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := leaser.join(ctx, leaser.pid+"-c"+strconv.Itoa(i), "join.topic", time.Minute); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(consumers, func(i int) {
+		if err := leaser.join(ctx, leaser.pid+"-c"+strconv.Itoa(i), "join.topic", time.Minute); err != nil {
+			t.Error(err)
+		}
+	})
 	listed, err := client.HGetAll(ctx, keys.Process(leaser.pid)).Result()
 	if err != nil || len(listed) != consumers {
 		t.Fatalf("%d consumers listed, %v; want %d", len(listed), err, consumers)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 
 	"goweb/pkg/redis/internal/keys"
@@ -20,20 +19,11 @@ func TestRegistrarListsConcurrentTopicsTogether(t *testing.T) {
 	r := newRegistrar(c)
 	ctx := context.Background()
 	const topics = 300
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range topics {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := r.add(ctx, "reg"+strconv.Itoa(i)); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(topics, func(i int) {
+		if err := r.add(ctx, "reg"+strconv.Itoa(i)); err != nil {
+			t.Error(err)
+		}
+	})
 	r.close()
 	if n, err := c.SCard(ctx, keys.Topics).Result(); err != nil || n != topics {
 		t.Fatalf("%d topics listed, %v; want %d", n, err, topics)

@@ -35,6 +35,23 @@ func (r *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) gored
 	}
 }
 
+// together runs f(0) … f(n-1) in n goroutines released at once, so that
+// their calls arrive together, and waits for them all.
+func together(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 // Concurrent script calls share round trips, and each caller gets its own
 // reply; after close a call fails with ErrClosed. A Redis that does not
 // have the script yet (NOSCRIPT in the pipeline) is no error.
@@ -54,25 +71,16 @@ func TestScriptPipeCoalescesConcurrentCalls(t *testing.T) {
 	var trips roundTrips
 	c.AddHook(&trips)
 	p := newScriptPipe(c)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			args := []interface{}{"0", "1"}
-			if i%2 == 1 {
-				args = append(args, "2")
-			}
-			n, err := p.run(ctx, scripts.Ack, []string{k[i].Inflight("c"), k[i].Stats(), k[i].History(0)}, args...).Int()
-			if err != nil || n != len(args)-1 {
-				t.Errorf("call %d: settled %d, %v; want %d", i, n, err, len(args)-1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(calls, func(i int) {
+		args := []interface{}{"0", "1"}
+		if i%2 == 1 {
+			args = append(args, "2")
+		}
+		n, err := p.run(ctx, scripts.Ack, []string{k[i].Inflight("c"), k[i].Stats(), k[i].History(0)}, args...).Int()
+		if err != nil || n != len(args)-1 {
+			t.Errorf("call %d: settled %d, %v; want %d", i, n, err, len(args)-1)
+		}
+	})
 	p.close()
 	if got := trips.n.Load(); got > calls/4 {
 		t.Errorf("%d calls took %d round trips, want at most %d", calls, got, calls/4)

@@ -1,18 +1,18 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"goweb/pkg/redis"
+	"goweb/pkg/redis/redistest"
 )
 
 // idleCost is what a process's idle topics cost it beyond what it held
@@ -59,28 +59,13 @@ const idleReport = 500 * time.Millisecond
 // idleChildPool is the connection pool size of runIdleChild's Manager.
 const idleChildPool = 10
 
-// lines collects a child's output.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// last is the last complete line, or "".
-func (l *lines) last() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buf.Bytes()
-	end := bytes.LastIndexByte(b, '\n')
+// lastLine is the last complete line of s, or "".
+func lastLine(s string) string {
+	end := strings.LastIndexByte(s, '\n')
 	if end < 0 {
 		return ""
 	}
-	return string(b[bytes.LastIndexByte(b[:end], '\n')+1 : end])
+	return s[strings.LastIndexByte(s[:end], '\n')+1 : end]
 }
 
 // An idle topic is cheap for its process (issue #14: 1,000 idle topics in
@@ -93,13 +78,13 @@ func TestIdleTopicsCost(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	const n = 200
-	var out lines
+	var out redistest.Buffer
 	startChildTo(t, b, &out, "GW_CHILD_IDLE="+strconv.Itoa(n))
 	topics := manyTopics(b.topic, n)
 	awaitStarted(t, b, topics)
 	var cost idleCost
 	ok := func() bool {
-		line := out.last()
+		line := lastLine(out.String())
 		if line == "" || json.Unmarshal([]byte(line), &cost) != nil {
 			return false
 		}

@@ -7,9 +7,37 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/internal/scripts"
 )
+
+// fetchAgainSetup pushes n entries onto the test's own topic and returns a
+// client, the topic's keys and fetch, which runs fetch.lua for consumer c1
+// directly: up to count entries under the tokens from first on.
+func fetchAgainSetup(t *testing.T, n int) (ctx context.Context, client goredis.UniversalClient, k keys.TopicKeys, fetch func(count, first int) []string) {
+	t.Helper()
+	client = newManager(t, srv.Addr).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	k = keys.For(t.Name())
+	ks := []string{k.Pending(), k.Claim("c1"), k.Inflight("c1"), k.Consumers(), k.Paused(), k.Rate(), k.Slots()}
+	for i := range n {
+		if err := client.LPush(ctx, k.Pending(), fmt.Sprintf(`{"id":"m%d","data":{}}`, i)).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lease := time.Now().Add(time.Minute).UnixMilli()
+	fetch = func(count, first int) []string {
+		out, err := scripts.Fetch.Run(ctx, client, ks, count, lease, "c1", first, "0", 0, 0).StringSlice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return ctx, client, k, fetch
+}
 
 // go-redis sends a command again when its reply timed out, and the fetch
 // script may have run the first time: the same call (same tokens) must
@@ -18,25 +46,8 @@ import (
 // (test/fault TestRedisHang: lost=1 duplicated=1 once in CI).
 func TestFetchSentAgainTakesNothingMore(t *testing.T) {
 	t.Parallel()
-	m := newManager(t, srv.Addr)
-	client := m.Client()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	k := keys.For(t.Name())
-	ks := []string{k.Pending(), k.Claim("c1"), k.Inflight("c1"), k.Consumers(), k.Paused(), k.Rate(), k.Slots()}
-	for i := range 5 {
-		if err := client.LPush(ctx, k.Pending(), fmt.Sprintf(`{"id":"m%d","data":{}}`, i)).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lease := time.Now().Add(time.Minute).UnixMilli()
-	fetch := func(first int) []string {
-		out, err := scripts.Fetch.Run(ctx, client, ks, 2, lease, "c1", first, "0", 0, 0).StringSlice()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	ctx, client, k, fetchN := fetchAgainSetup(t, 5)
+	fetch := func(first int) []string { return fetchN(2, first) }
 	once := fetch(10)
 	again := fetch(10)
 	if !slices.Equal(once, again) || len(once) != 4 {
@@ -60,25 +71,8 @@ func TestFetchSentAgainTakesNothingMore(t *testing.T) {
 // be answered under the wrong tokens.
 func TestFetchSentAgainAfterAGapHandsTheRestBack(t *testing.T) {
 	t.Parallel()
-	m := newManager(t, srv.Addr)
-	client := m.Client()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	k := keys.For(t.Name())
-	ks := []string{k.Pending(), k.Claim("c1"), k.Inflight("c1"), k.Consumers(), k.Paused(), k.Rate(), k.Slots()}
-	for i := range 3 {
-		if err := client.LPush(ctx, k.Pending(), fmt.Sprintf(`{"id":"m%d","data":{}}`, i)).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lease := time.Now().Add(time.Minute).UnixMilli()
-	fetch := func() []string {
-		out, err := scripts.Fetch.Run(ctx, client, ks, 3, lease, "c1", 10, "0", 0, 0).StringSlice()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	ctx, client, k, fetchN := fetchAgainSetup(t, 3)
+	fetch := func() []string { return fetchN(3, 10) }
 	once := fetch()
 	if len(once) != 5 {
 		t.Fatalf("fetch = %q, want 3 entries", once)

@@ -15,8 +15,15 @@ run: ## run the worker locally (embedded Redis when none is configured)
 build: ## build the worker into bin/gateway-worker
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) $(SERVER)
 
+# The tests mostly wait (on Redis, failovers, worker processes, timers),
+# not on the CPU: four packages and four tests of a package run at once.
+# atexit_sleep_ms=0 drops the race detector's 1 s pause at the exit of
+# every test binary and of every program the tests build with -race (a
+# goroutine still running at exit is a leak, which goleak fails on).
+TESTFLAGS ?= -p 4 -parallel 4
+
 test: test-deps ## the README's test command: install what the tests need, then run every test with the race detector
-	$(GO) test -race -count=1 ./...
+	GORACE="atexit_sleep_ms=0 $$GORACE" $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
 # The tests start private redis-server processes, the dashboard's
 # browser tests drive Chromium, and the receivers of docs/dispatch.md run

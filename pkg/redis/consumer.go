@@ -15,8 +15,9 @@ import (
 //
 //   - fetcher (fetcher.go) takes entries from Redis into the jobs channel;
 //   - runner (runner.go) decodes them and runs the handler;
-//   - settler (settler.go) acknowledges, retries and dead-letters the
-//     outcomes, and hands entries back at shutdown;
+//   - settler (settler.go, its ack loop in settler_ack.go) acknowledges,
+//     retries and dead-letters the outcomes, and hands entries back at
+//     shutdown;
 //   - leaser (leaser.go) renews this consumer's lease and recovers the
 //     entries of dead consumers;
 //   - promoter (promoter.go) moves due delayed entries to the queue.
@@ -35,7 +36,7 @@ type consumer struct {
 
 	fetcher  *fetcher
 	runner   *runner
-	crew     *crew
+	crew     *crew[*delivery]
 	settler  *settler
 	leaser   *leaser
 	promoter *promoter
@@ -66,7 +67,7 @@ func (q *RedisQueue) newConsumer(topic string, o *subscribeOptions, p prefetch) 
 	s.gate = g
 	r := newRunner(q, topic, o, jobs, s, g)
 	g.stopping = r.stopping.Load
-	cr := &crew{size: o.concurrency, pending: jobs.pending, lazy: q.sharing.active}
+	cr := &crew[*delivery]{size: o.concurrency, ch: jobs, lazy: q.sharing.active, clock: q.clock}
 	r.crew = cr
 	return &consumer{
 		q: q, topic: topic, id: id, o: o,

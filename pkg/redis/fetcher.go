@@ -40,7 +40,7 @@ type fetcher struct {
 	gate         *gate
 	sharing      *sharing
 	full         *fullWait // logs a full Redis refusing BLMOVE once
-	crew         *crew
+	crew         *crew[*delivery]
 
 	// nextToken is the next in-flight token to hand out; unsure holds the
 	// token ranges of fetches that failed recently (see fetch.lua).

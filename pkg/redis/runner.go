@@ -27,7 +27,7 @@ type runner struct {
 	jobs           *lazyChan[*delivery]
 	settler        *settler
 	gate           *gate
-	crew           *crew
+	crew           *crew[*delivery]
 
 	stopping atomic.Bool // set at shutdown: hand deliveries back, start no handler
 }
@@ -40,36 +40,11 @@ func newRunner(q *RedisQueue, topic string, o *subscribeOptions, jobs *lazyChan[
 	}
 }
 
-// workerIdle is how long a worker on the shared path waits for a delivery
-// before it leaves (crew).
-const workerIdle = 5 * time.Second
-
 // take returns the next delivery, or false when the jobs channel is closed
-// or the worker may leave after idling (crew.leave).
+// or the worker may leave after idling (crew.next).
 func (r *runner) take() (*delivery, bool) {
-	jobs := r.jobs.get()
-	for {
-		if !r.crew.lazy() {
-			d, ok := <-jobs
-			return d, ok
-		}
-		// A delivery already waiting (a backlog) needs no timer.
-		select {
-		case d, ok := <-jobs:
-			return d, ok
-		default:
-		}
-		t := r.clock.NewTimer(workerIdle)
-		select {
-		case d, ok := <-jobs:
-			t.Stop()
-			return d, ok
-		case <-t.Chan():
-			if r.crew.leave() {
-				return nil, false
-			}
-		}
-	}
+	d, ok, _ := r.crew.next(nil)
+	return d, ok
 }
 
 // holding tells whether to hand deliveries back rather than start them: at

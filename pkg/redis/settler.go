@@ -18,9 +18,9 @@ import (
 )
 
 // settler records the outcomes the runner produces: successes are
-// acknowledged in batches by its own goroutine (run), failures are retried
-// or dead-lettered at once, and deliveries not handled at shutdown are
-// handed back to the head of the queue.
+// acknowledged in batches by its own goroutine (run, in settler_ack.go),
+// failures are retried or dead-lettered at once, and deliveries not
+// handled at shutdown are handed back to the head of the queue.
 type settler struct {
 	client goredis.UniversalClient
 	script runScript       // the settling scripts (sharing.run)
@@ -46,29 +46,27 @@ type settler struct {
 
 	acks     *lazyChan[int64] // tokens of successes, for run
 	stopping chan struct{}    // closed when no more acks will be sent
-	// lazy tells whether run may leave when idle (on the shared path,
-	// like the workers; see crew), to be started again by the next ack.
-	lazy func() bool
-
-	runMu   sync.Mutex
-	running bool // run is running
-	stopped bool // stop was called: run drains and ends
-	done    sync.WaitGroup
+	// runs starts run: with the consumer on the per-topic path; on the
+	// shared path with the first ack, and again after it left when idle.
+	runs *crew[int64]
+	done sync.WaitGroup // run
 
 	mu       sync.Mutex
 	handBack []int64 // tokens to return to the head of the queue
 }
 
 func newSettler(q *RedisQueue, k keys.TopicKeys, cid string, win *window, o *subscribeOptions, outstanding int, errs *throttle) *settler {
-	return &settler{
+	s := &settler{
 		client: q.client, script: q.sharing.run, clock: q.clock, rclock: q.rclock, log: q.log, keys: k, cid: cid, win: win, wake: q.wake, errs: errs,
 		dead:       newThrottle(q.log, q.clock, time.Second),
 		maxRetries: o.maxRetries, backoff: o.backoff, maxDead: o.maxDead, observer: o.observer,
 		handlers: context.Background(),
 		acks:     newLazyChan[int64](outstanding),
 		stopping: make(chan struct{}),
-		lazy:     q.sharing.active,
 	}
+	s.runs = &crew[int64]{size: 1, ch: s.acks, lazy: q.sharing.active, clock: q.clock,
+		spawn: func() { s.done.Add(1); go s.run() }}
+	return s
 }
 
 func (s *settler) topic() string { return s.keys.Topic() }
@@ -83,13 +81,7 @@ func (s *settler) settle(d *delivery, msg *Message, err error, dur time.Duration
 	ev := Event{Topic: s.topic(), ID: msg.ID, Attempt: msg.Attempt, Duration: dur, Err: err}
 	switch {
 	case err == nil:
-		select {
-		case s.acks.get() <- d.token:
-			if s.lazy() {
-				s.call()
-			}
-		case <-s.stopping: // abandoned after the shutdown timeout: redelivered later
-		}
+		s.ack(d.token)
 		ev.Outcome = OutcomeProcessed
 		s.win.release(1)
 	case s.handlers.Err() != nil:
@@ -263,140 +255,6 @@ func (s *settler) persist(what string, run func(context.Context) error) bool {
 			t.Stop()
 			return false
 		case <-t.Chan():
-		}
-	}
-}
-
-// start starts run, on the per-topic path; on the shared path the first
-// ack does (call).
-func (s *settler) start() {
-	s.runMu.Lock()
-	defer s.runMu.Unlock()
-	if !s.lazy() {
-		s.goRun()
-	}
-}
-
-// call starts run again if it left, after an ack was sent: a leaving run
-// and an arriving ack never miss each other (leave looks at the acks under
-// the same lock).
-func (s *settler) call() {
-	s.runMu.Lock()
-	defer s.runMu.Unlock()
-	if !s.stopped {
-		s.goRun()
-	}
-}
-
-// goRun starts run unless it runs; runMu is held.
-func (s *settler) goRun() {
-	if s.running {
-		return
-	}
-	s.running = true
-	s.done.Add(1)
-	go s.run()
-}
-
-// leave reports whether an idle run may end: on the shared path, when no
-// ack waits and stop was not called.
-func (s *settler) leave() bool {
-	s.runMu.Lock()
-	defer s.runMu.Unlock()
-	if s.stopped || s.acks.pending() > 0 {
-		return false
-	}
-	s.running = false
-	return true
-}
-
-// run acknowledges successes in batches: whatever piled up while the
-// previous batch was in flight goes in the next. It returns after stop,
-// once the acks sent before it are settled, or, on the shared path, after
-// idling for workerIdle (leave).
-func (s *settler) run() {
-	defer s.done.Done()
-	var tokens []int64
-	var args []interface{} // the minute, then the tokens; reused
-	inflight, stats := s.keys.Inflight(s.cid), s.keys.Stats()
-	for {
-		if len(tokens) == 0 {
-			t, ok, stopping := s.next()
-			switch {
-			case ok:
-				tokens = append(tokens, t)
-			case stopping:
-				s.drainAcks(&tokens)
-				if len(tokens) == 0 {
-					return
-				}
-			default: // left while idle
-				return
-			}
-		}
-		s.drainAcks(&tokens)
-		hist, minute := historyAt(s.keys, s.clock.Now())
-		args = append(args[:0], minute)
-		for i := range tokens {
-			args = append(args, &tokens[i]) // a pointer boxes without an allocation
-		}
-		keys := []string{inflight, stats, hist}
-		s.persist("ack", func(ctx context.Context) error {
-			return s.script(ctx, scripts.Ack, keys, args...).Err()
-		})
-		s.gate.settled()
-		tokens = tokens[:0]
-	}
-}
-
-// next waits for an ack (ok), or for stop (stopping), or, on the shared
-// path, until run may leave after idling (neither).
-func (s *settler) next() (token int64, ok, stopping bool) {
-	acks := s.acks.get()
-	for {
-		if !s.lazy() {
-			select {
-			case t := <-acks:
-				return t, true, false
-			case <-s.stopping:
-				return 0, false, true
-			}
-		}
-		idle := s.clock.NewTimer(workerIdle)
-		select {
-		case t := <-acks:
-			idle.Stop()
-			return t, true, false
-		case <-s.stopping:
-			idle.Stop()
-			return 0, false, true
-		case <-idle.Chan():
-			if s.leave() {
-				return 0, false, false
-			}
-		}
-	}
-}
-
-// stop ends run after the last ack, once no handler runs any more: it
-// starts run if it left, to settle what came since.
-func (s *settler) stop() {
-	close(s.stopping)
-	s.runMu.Lock()
-	s.stopped = true
-	s.goRun()
-	s.runMu.Unlock()
-	s.done.Wait()
-}
-
-func (s *settler) drainAcks(tokens *[]int64) {
-	acks := s.acks.get()
-	for len(*tokens) < 1000 {
-		select {
-		case t := <-acks:
-			*tokens = append(*tokens, t)
-		default:
-			return
 		}
 	}
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"goweb/pkg/config"
+	"goweb/pkg/logger"
 	"goweb/pkg/redis/internal/keys"
 	"goweb/pkg/redis/redistest"
 )
@@ -20,6 +23,18 @@ func privateClient(t *testing.T) goredis.UniversalClient {
 	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// privateManager is a Manager of a private redis-server, closed with the
+// test.
+func privateManager(t *testing.T) *Manager {
+	t.Helper()
+	srv := redistest.Start(t)
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	p, _ := strconv.Atoi(port)
+	m := NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
+	t.Cleanup(func() { _ = m.Close() })
+	return m
 }
 
 // Concurrent pushes to two topics are all stored, each publisher's in its

@@ -2,28 +2,20 @@ package redis
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"goweb/pkg/config"
-	"goweb/pkg/logger"
 	"goweb/pkg/redis/internal/keys"
-	"goweb/pkg/redis/redistest"
 )
 
 // setupProcLeaser starts a private Redis and returns a context bound to the
 // test, a client of it and the process leaser of a fresh Manager.
 func setupProcLeaser(t *testing.T) (context.Context, goredis.UniversalClient, *procLeaser) {
 	t.Helper()
-	srv := redistest.Start(t)
-	host, port, _ := net.SplitHostPort(srv.Addr)
-	p, _ := strconv.Atoi(port)
-	m := NewManager(&config.RedisConfig{Host: host, Port: p}, logger.Nop())
-	t.Cleanup(func() { _ = m.Close() })
+	m := privateManager(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx, m.Client(), m.GetQueue().sharing.leaser

@@ -122,9 +122,12 @@ func (q *RedisQueue) enqueueOne(ctx context.Context, topic string, data map[stri
 		err = q.schedule(ctx, topic, []interface{}{due, entry}, o.ack)
 	case o.ack.n > 0:
 		err = q.push(ctx, topic, []interface{}{entry}, o.ack)
-		q.sharing.sweeper.poke(topic)
 	default:
 		err = q.pipe.push(ctx, topic, entry)
+	}
+	if due == 0 && !errors.Is(err, ErrDuplicate) {
+		// Once for every way to queue an entry at once (a de-duplicated
+		// one too), also after an error: it may be stored all the same.
 		q.sharing.sweeper.poke(topic)
 	}
 	if err != nil && !errors.Is(err, ErrNotReplicated) {

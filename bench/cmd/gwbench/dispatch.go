@@ -140,19 +140,14 @@ func (e *env) dispatch() ([]result.Metric, error) {
 		float64(min(loopCPU, afterCPU))/float64(svcCPU+recvCPU+redisCPU))
 
 	recv.reset()
-	trickle := e.size(1000, 300)
-	const every = 5 * time.Millisecond
-	start := time.Now()
-	for i := range trickle {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
-		o := order()
-		o["sent_ns"] = mono()
-		if err := q.Publish(ctx, dispatchTopic, o); err != nil {
-			return nil, err
-		}
+	sent := e.size(1000, 300)
+	if err := trickle(sent, 5*time.Millisecond, func(o map[string]interface{}) error {
+		return q.Publish(ctx, dispatchTopic, o)
+	}); err != nil {
+		return nil, err
 	}
-	if err := waitFor(30*time.Second, func() bool { return recv.n.Load() >= int64(trickle) }); err != nil {
-		return nil, fmt.Errorf("trickle: %d/%d delivered: %w", recv.n.Load(), trickle, err)
+	if err := waitFor(30*time.Second, func() bool { return recv.n.Load() >= int64(sent) }); err != nil {
+		return nil, fmt.Errorf("trickle: %d/%d delivered: %w", recv.n.Load(), sent, err)
 	}
 	recv.mu.Lock()
 	lat := append([]float64(nil), recv.latencies...)

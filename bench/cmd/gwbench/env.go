@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -16,7 +15,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"goweb/bench/internal/result"
 	"goweb/pkg/config"
 	"goweb/pkg/logger"
 	"goweb/pkg/redis"
@@ -340,33 +338,6 @@ func topicNames(prefix string, k int) []string {
 		ts[i] = fmt.Sprintf("%s-%d", prefix, i)
 	}
 	return ts
-}
-
-func pctMetrics(prefix string, v []float64, note string) []result.Metric {
-	if len(v) == 0 {
-		return nil
-	}
-	p50, p99, mx := result.Percentiles(v)
-	return []result.Metric{
-		{Name: prefix + "_p50_ms", Value: p50, Unit: "ms", Note: note},
-		{Name: prefix + "_p99_ms", Value: p99, Unit: "ms", Note: note},
-		{Name: prefix + "_max_ms", Value: mx, Unit: "ms", Note: note},
-	}
-}
-
-// stamp reads an integer stamp from message data (JSON numbers decode as
-// float64, exact for the nanosecond offsets used here).
-func stamp(data map[string]interface{}, key string) (int64, bool) {
-	switch v := data[key].(type) {
-	case json.Number: // what the library hands handlers
-		n, err := v.Int64()
-		return n, err == nil
-	case float64:
-		return int64(v), true
-	case int64:
-		return v, true
-	}
-	return 0, false
 }
 
 // cpuMeter records the CPU time this process and redis-server used, so a

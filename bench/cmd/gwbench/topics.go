@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"goweb/bench/internal/result"
-	"goweb/pkg/redis"
 )
 
 // topics measures what idle topics cost one process: Redis connections
@@ -20,14 +18,18 @@ import (
 // commandstats deltas, script-internal commands included) and the
 // process's resident memory, for 1, 100 and 1,000 topics subscribed with
 // WithConcurrency(10) each and nothing published (issue #14), with the
-// default options: the shared fetch path past 32 subscriptions. The counts
+// default options: the shared fetch path past 32 subscriptions. Then, the
+// topics still idle, the pickup of messages trickled onto random ones of
+// them from outside the subscribing Manager (pickupMetrics). The counts
 // come from -topic-counts, measured in turn in this process; with one count
 // alone the figures are those of a fresh process holding only those topics.
 func (e *env) topics() ([]result.Metric, error) {
 	window := time.Duration(e.size(10, 5)) * time.Second
 	var ms []result.Metric
 	for i, k := range e.topicCounts {
-		s, err := e.subscribe(topicNames(fmt.Sprintf("idle%d", k), k), 10, func(context.Context, *redis.Message) error { return nil })
+		p := newPickups()
+		names := topicNames(fmt.Sprintf("idle%d", k), k)
+		s, err := e.subscribe(names, 10, p.handle)
 		if err != nil {
 			return nil, err
 		}
@@ -60,6 +62,11 @@ func (e *env) topics() ([]result.Metric, error) {
 			result.Metric{Name: fmt.Sprintf("topics_%d_connections", k), Value: float64(conns), Unit: "conns", Note: note},
 			result.Metric{Name: fmt.Sprintf("topics_%d_idle_cmds_per_s", k), Value: float64(calls) / secs, Unit: "cmd/s", Note: note},
 			result.Metric{Name: fmt.Sprintf("topics_%d_rss_mb", k), Value: float64(rss) / (1 << 20), Unit: "MB", Note: note + "; the harness process's RSS"})
+		pm, err := e.pickupMetrics(p, names)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, pm...)
 		if err := s.stop(); err != nil {
 			return nil, err
 		}

@@ -114,19 +114,10 @@ func (e *env) stampedRun(topic, key string, n int, settle, deadline time.Duratio
 
 func (e *env) latency() ([]result.Metric, error) {
 	n := e.size(1000, 300)
-	const every = 5 * time.Millisecond
 	samples, err := e.stampedRun("latency", "sent_ns", n, time.Second, 30*time.Second, func(q *redis.RedisQueue) error {
-		ctx := context.Background()
-		start := time.Now()
-		for i := range n {
-			time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
-			o := order()
-			o["sent_ns"] = mono()
-			if err := q.Publish(ctx, "latency", o); err != nil {
-				return err
-			}
-		}
-		return nil
+		return trickle(n, 5*time.Millisecond, func(o map[string]interface{}) error {
+			return q.Publish(context.Background(), "latency", o)
+		})
 	})
 	if err != nil {
 		return nil, err

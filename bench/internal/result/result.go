@@ -55,12 +55,15 @@ func Median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Percentiles returns the nearest-rank p50, p99 and max of a non-empty
-// slice; it sorts v.
-func Percentiles(v []float64) (p50, p99, mx float64) {
+// Percentiles returns the nearest-rank percentiles ps of a non-empty
+// slice, each in (0, 1] (1 is the max); it sorts v.
+func Percentiles(v []float64, ps ...float64) []float64 {
 	sort.Float64s(v)
-	rank := func(p float64) float64 { return v[max(int(math.Ceil(p*float64(len(v))))-1, 0)] }
-	return rank(0.50), rank(0.99), v[len(v)-1]
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = v[max(int(math.Ceil(p*float64(len(v))))-1, 0)]
+	}
+	return out
 }
 
 // Round3 rounds to three decimals, as every harness prints.

@@ -318,6 +318,8 @@ func (q *RedisQueue) publishDedup(ctx context.Context, topic string, entry []byt
 		return err
 	case res == 2:
 		q.wake.announce(ctx, topic)
+	case res == 3: // its queue was empty: as push announces
+		q.pipe.ann.filled(topic, 1, 1)
 	}
 	return nil
 }

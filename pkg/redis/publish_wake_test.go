@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"goweb/pkg/redis/internal/keys"
 )
 
 // A publish that queues an entry at once wakes the consumers of its topic
@@ -48,5 +50,52 @@ func TestPublishWakesParkedConsumers(t *testing.T) {
 		if got != tc.wakes {
 			t.Errorf("%s publish: parked consumer woken %v, want %v", tc.name, got, tc.wakes)
 		}
+	}
+}
+
+// A de-duplicated publish that makes its queue non-empty is announced on
+// the topic's push channel, as a plain one is, so the consumers of other
+// processes parked on their sweepers take it at once rather than at their
+// next sweep; one onto a queue that already holds entries is not.
+func TestDedupPublishIsAnnounced(t *testing.T) {
+	t.Parallel()
+	m := privateManager(t)
+	q := m.GetQueue()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const topic = "dedup-announced"
+	sub := m.Client().Subscribe(ctx, keys.PushChannel(topic))
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
+		t.Fatal(err)
+	}
+	announced := sub.Channel()
+	publish := func(key string) {
+		t.Helper()
+		if err := q.Publish(ctx, topic, map[string]interface{}{"k": key}, WithDedupKey(key, time.Hour)); err != nil {
+			t.Fatalf("publish with key %s: %v", key, err)
+		}
+	}
+	receive := func(what string) {
+		t.Helper()
+		select {
+		case <-announced:
+		case <-ctx.Done():
+			t.Fatalf("%s: no announcement on %s", what, keys.PushChannel(topic))
+		}
+	}
+	publish("a") // onto the empty queue
+	receive("the publish onto the empty queue")
+	publish("b") // the queue holds a: not announced
+	if err := m.Client().Del(ctx, keys.For(topic).Pending()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	publish("c") // onto the emptied queue
+	receive("the publish onto the emptied queue")
+	// The announcer sends in order: one for b would have come before c's.
+	select {
+	case msg := <-announced:
+		t.Errorf("an announcement too many: %v (the publish onto a queue holding an entry was announced)", msg)
+	default:
 	}
 }

@@ -9,7 +9,8 @@
 -- ARGV[4] entry
 -- ARGV[5] due time, unix ms, or 0 to publish now
 -- Returns 1 when published, 0 when it was a duplicate, 2 when published as
--- the new earliest delayed entry.
+-- the new earliest delayed entry, 3 when published at once onto an empty
+-- queue (which the publisher announces on the topic's push channel).
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s and tonumber(s) > tonumber(ARGV[3]) then
   return 0
@@ -19,7 +20,9 @@ end
 -- was never written would refuse the publisher's retry as a duplicate.
 local ret = 1
 if ARGV[5] == '0' then
-  redis.call('LPUSH', KEYS[2], ARGV[4])
+  if redis.call('LPUSH', KEYS[2], ARGV[4]) == 1 then
+    ret = 3
+  end
 else
   redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
   local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')

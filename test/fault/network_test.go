@@ -20,8 +20,9 @@ import (
 // The network-fault tests put a Toxiproxy proxy between Redis and
 // everything that uses the queue: two worker processes and two publishing
 // goroutines of the test process. The test itself reads Redis directly.
-// The four scenarios are independent (a server, a proxy and workers each),
-// so they run in parallel, as subtests of TestNetworkFaults.
+// The four scenarios are independent (a server, a proxy and workers each)
+// and mostly wait out their fault, so they run at the same time, as
+// subtests of TestNetworkFaults.
 
 // faultFor is how long each network fault lasts.
 const faultFor = 10 * time.Second
@@ -246,8 +247,15 @@ func hold(toxics ...netfault.Toxic) func(r *netRun) {
 	}
 }
 
-// The four network faults, each in a subtest of its own, run in parallel.
+// The four network faults, each in a subtest of its own, run at the same
+// time: each subtest is started from a goroutine of its own rather than
+// marked parallel, so that all four overlap whatever -parallel allows (at
+// go's default of GOMAXPROCS, two on a 2-core machine, they would otherwise
+// run two by two). TestNetworkFaults itself runs in parallel with
+// TestRedisDown, after the package's other tests; see the package doc.
 func TestNetworkFaults(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
 	for _, s := range []netScenario{
 		// Every reply from Redis comes 200 ms ± 100 ms late. Nothing
 		// fails: the replies come well within the 1 s read timeout.
@@ -291,11 +299,9 @@ func TestNetworkFaults(t *testing.T) {
 			catchUp:                60 * time.Second,
 		},
 	} {
-		t.Run(s.test, func(t *testing.T) {
-			t.Parallel()
-			runNetScenario(t, s)
-		})
+		wg.Go(func() { t.Run(s.test, func(t *testing.T) { runNetScenario(t, s) }) })
 	}
+	wg.Wait()
 }
 
 // resets cuts connections for faultFor: every 150 to 700 ms, a reset_peer

@@ -12,7 +12,15 @@ import (
 
 // Redis is down for 11 s. The workers stay up, log a handful of lines
 // rather than one per retry, and resume by themselves when it is back.
+//
+// It runs in parallel with TestNetworkFaults (see the package doc): for
+// most of its run it only waits out the outage, and what it asserts, the
+// lines logged and that the workers resume within 15 s, does not depend on
+// the load.
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
+	// Longer than the workers' 10 s log throttle, so that the outage shows
+	// a failing operation logged once per interval, not once per retry.
 	const outage = 11 * time.Second
 	srv := startRedis(t)
 	m := newManager(t, srv.Addr, logger.Nop())

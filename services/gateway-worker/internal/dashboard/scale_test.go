@@ -107,8 +107,8 @@ func TestDashboardManyTopics(t *testing.T) {
 	)
 	load := time.Since(start)
 
-	// Six refreshes (every 2 s), one of them also reading the Redis panel
-	// and the chart (every fifth).
+	// Six refreshes (every 500 ms here, see quickRefresh), one of them also
+	// reading the Redis panel and the chart (every fifth).
 	tr.reset()
 	servicetest.Eventually(t, 60*time.Second, "six refreshes", func() bool { return tr.count("/v1/topics") >= 6 })
 	worst, report := tr.worst()

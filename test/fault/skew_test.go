@@ -32,8 +32,13 @@ func TestClockSkew(t *testing.T) {
 		messages    = 10_000
 		concurrency = 4
 		window      = 3 * time.Second
-		delay       = 3 * time.Second // of the delayed messages
-		delayed     = 50              // per skewed publisher
+		// delay is that of the delayed messages. Any delay well above
+		// earlyBound tells a skewed publisher's clock from Redis's: by
+		// the slow publisher's clock a message would be due at once, the
+		// whole delay early, and by the fast one's 60 s late. A short one
+		// keeps the test short.
+		delay   = time.Second
+		delayed = 50 // per skewed publisher
 		// lateBound is how late a delayed message may be handled: the
 		// promoter's wake-up, a fetch and a handler on a loaded 2-core
 		// machine. docs/reliability.md states it.

@@ -251,14 +251,21 @@ func (r tally) summary(t *testing.T, scenario, label string, d time.Duration, ex
 	}
 }
 
-// newManager connects the test process to addr with short timeouts.
+// newManager connects the test process to addr with short timeouts
+// (clientTimeout).
 func newManager(t *testing.T, addr string, log logger.Logger, opts ...redis.ManagerOption) *redis.Manager {
+	t.Helper()
+	return newManagerTimeout(t, addr, log, clientTimeout, opts...)
+}
+
+// newManagerTimeout is newManager with dial, read and write timeouts of d.
+func newManagerTimeout(t *testing.T, addr string, log logger.Logger, d time.Duration, opts ...redis.ManagerOption) *redis.Manager {
 	t.Helper()
 	m := redis.NewManager(&config.RedisConfig{
 		URL:          "redis://" + addr,
-		DialTimeout:  time.Second,
-		ReadTimeout:  time.Second,
-		WriteTimeout: time.Second,
+		DialTimeout:  d,
+		ReadTimeout:  d,
+		WriteTimeout: d,
 	}, log, opts...)
 	t.Cleanup(func() { _ = m.Close() })
 	return m

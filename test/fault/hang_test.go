@@ -3,6 +3,7 @@ package fault
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,17 +16,24 @@ import (
 	"goweb/pkg/redis/redistest"
 )
 
-// Redis hangs (SIGSTOP) for 3 s with clients configured with 1 s read and
-// write timeouts. Calls fail instead of hanging, goroutines do not pile up,
-// and processing resumes soon after SIGCONT. The consumer runs in the test
-// process so that its goroutines can be counted.
+// Redis hangs (SIGSTOP) for 2.5 s with clients configured with 500 ms read
+// and write timeouts. Calls fail instead of hanging, goroutines do not pile
+// up, and processing resumes soon after SIGCONT. The consumer runs in the
+// test process so that its goroutines can be counted.
 func TestRedisHang(t *testing.T) {
-	// Longer than go-redis' four tries of a command with a 1s read timeout, so
-	// the timeouts surface instead of a late retry succeeding.
-	const hang = 5 * time.Second
+	const (
+		// timeout is the client's dial, read and write timeout: half the
+		// other tests', so that the hang, which must outlast it four
+		// times, is half as long, and the test with it.
+		timeout = 500 * time.Millisecond
+		// Longer than go-redis' four tries of a command (four timeouts
+		// and backoffs of tens of ms), so the timeouts surface instead of
+		// a late retry succeeding.
+		hang = 5 * timeout
+	)
 	srv := startRedis(t)
 	var logs syncBuffer
-	m := newManager(t, srv.Addr, logger.NewWithOptions(logger.Options{Format: "json", Output: &logs}))
+	m := newManagerTimeout(t, srv.Addr, logger.NewWithOptions(logger.Options{Format: "json", Output: &logs}), timeout)
 	q := m.GetQueue()
 	topic := redistest.Topic(t)
 
@@ -99,11 +107,11 @@ func TestRedisHang(t *testing.T) {
 	t.Logf("goroutines: %d before, peak %d during the hang, %d after; slowest Publish %v; publishes failed: %d; consumer logged %d timeouts",
 		baseline, peak, after, time.Duration(slowest.Load()).Round(time.Millisecond), pubs.failed.Load(), timeouts)
 	if timeouts == 0 {
-		t.Errorf("the consumer logged no timeout during a %v hang with a 1s read timeout; its log:\n%s", hang, logs.String())
+		t.Errorf("the consumer logged no timeout during a %v hang with a %v read timeout; its log:\n%s", hang, timeout, logs.String())
 	}
 	// go-redis retries a timed-out command up to 3 times, so a call is bounded
 	// by about 4 read timeouts plus backoff, not by the hang.
-	if d := time.Duration(slowest.Load()); d > 6*time.Second {
+	if d := time.Duration(slowest.Load()); d > 6*timeout {
 		t.Errorf("slowest Publish took %v, want it bounded by the client's timeouts", d)
 	}
 	if peak > baseline+30 {
@@ -122,7 +130,7 @@ func TestRedisHang(t *testing.T) {
 		s := stats(t, m, topic)
 		t.Logf("pending=%d in_flight=%d delayed=%d dead=%d consumers=%d", s.Pending, s.InFlight, s.Delayed, s.Dead, s.Consumers)
 	}
-	r.summary(t, "Redis SIGSTOP 5s (in-process consumer, 1s timeouts)", "resume_after_sigcont", resume, "")
+	r.summary(t, fmt.Sprintf("Redis SIGSTOP %v (in-process consumer, %v timeouts)", hang, timeout), "resume_after_sigcont", resume, "")
 }
 
 func handledIn(mu *sync.Mutex, seen map[string]int) int {

@@ -15,13 +15,13 @@ import (
 	"goweb/services/gateway-worker/internal/servicetest"
 )
 
-// run runs the binary with args and env (PATH only besides) in dir and
+// run runs the binary with args and env (baseEnv only besides) in dir and
 // returns its exit status, stdout and stderr.
 func run(t *testing.T, bin, dir string, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	cmd.Env = append(baseEnv(), env...)
 	var stdout, stderr servicetest.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -77,8 +77,9 @@ type proc struct {
 	client *http.Client
 }
 
-// start runs bin with env (and PATH only: nothing leaks in from the test's
-// environment) in an empty directory, so no config.yaml is picked up.
+// start runs bin with env (and baseEnv only: nothing else leaks in from the
+// test's environment) in an empty directory, so no config.yaml is picked
+// up.
 func start(t *testing.T, bin string, env ...string) *proc {
 	t.Helper()
 	return startArgs(t, bin, nil, env...)
@@ -96,7 +97,7 @@ func startArgs(t *testing.T, bin string, args []string, env ...string) *proc {
 	p.port = port
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = t.TempDir()
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "APP_PORT=" + strconv.Itoa(port)}, env...)
+	p.cmd.Env = append(append(baseEnv(), "APP_PORT="+strconv.Itoa(port)), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -110,6 +111,19 @@ func startArgs(t *testing.T, bin string, args []string, env ...string) *proc {
 		}
 	})
 	return p
+}
+
+// baseEnv is the environment the binaries run with besides their
+// settings: PATH, and GORACE when the test run sets it, so that a binary
+// built with -race exits as the test binary does (with
+// GORACE=atexit_sleep_ms=0 it does not sleep its default second before
+// every exit).
+func baseEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	if v, ok := os.LookupEnv("GORACE"); ok {
+		env = append(env, "GORACE="+v)
+	}
+	return env
 }
 
 // startServer starts the worker and waits until /healthz answers.

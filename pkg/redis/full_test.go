@@ -138,7 +138,11 @@ func TestFullRedisRefusedWaitLoggedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = m.GetQueue().Subscribe(ctx, topic, func(context.Context, *redis.Message) error { return nil })
+			// The recovery window bounds the block timeout to half of it:
+			// the first wait Redis accepts again, which ends the episode,
+			// returns within a second rather than the default 5 s.
+			_ = m.GetQueue().Subscribe(ctx, topic, func(context.Context, *redis.Message) error { return nil },
+				redis.WithRecoveryWindow(childWindow))
 		}()
 	}
 	defer func() { cancel(); wg.Wait() }()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -236,31 +237,20 @@ func checkSecrets(t *testing.T) {
 		"rediss, no such CA":    {URL: "rediss://:" + secret + "@" + srv.Addr, TLSCAFile: "/nonexistent/ca.pem"},
 		"tls to a plain server": {Host: host, Port: port, Password: secret, TLS: true},
 	}
+	// The cases share nothing but the logger, and each waits on its
+	// timeouts: they run at once.
+	var mu sync.Mutex
 	var errs []string
+	var wg sync.WaitGroup
 	for name, cfg := range cfgs {
-		cfg.DialTimeout, cfg.ReadTimeout = 300*time.Millisecond, 300*time.Millisecond
-		m := redis.NewManager(&cfg, log)
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		if err := m.Err(); err != nil {
-			errs = append(errs, name+": "+err.Error())
-		}
-		if err := m.Ping(ctx); err != nil {
-			errs = append(errs, name+": "+err.Error())
-		} else {
-			t.Errorf("%s: Ping succeeded", name)
-		}
-		if err := m.GetQueue().Publish(ctx, "secrets", map[string]interface{}{}); err != nil {
-			errs = append(errs, name+": "+err.Error())
-		}
-		// A consumer retries and logs for a while.
-		sctx, scancel := context.WithTimeout(ctx, 700*time.Millisecond)
-		if err := m.GetQueue().Subscribe(sctx, "secrets", func(context.Context, *redis.Message) error { return nil }); err != nil {
-			errs = append(errs, name+": "+err.Error())
-		}
-		scancel()
-		cancel()
-		_ = m.Close()
+		wg.Go(func() {
+			got := tryWithSecret(t, name, cfg, log)
+			mu.Lock()
+			errs = append(errs, got...)
+			mu.Unlock()
+		})
 	}
+	wg.Wait()
 	logs := buf.String()
 	for _, e := range errs {
 		if strings.Contains(e, secret) {
@@ -280,6 +270,35 @@ func checkSecrets(t *testing.T) {
 	// prober notices a Close only after its sleep; let it go before the
 	// leak check in TestMain.
 	redistest.WaitUntil(3*time.Second, func() bool { return goleak.Find() == nil })
+}
+
+// tryWithSecret pings, publishes and consumes with cfg, which cannot
+// work, and returns the errors it got, each prefixed with name.
+func tryWithSecret(t *testing.T, name string, cfg config.RedisConfig, log logger.Logger) []string {
+	var errs []string
+	cfg.DialTimeout, cfg.ReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+	m := redis.NewManager(&cfg, log)
+	defer func() { _ = m.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := m.Err(); err != nil {
+		errs = append(errs, name+": "+err.Error())
+	}
+	if err := m.Ping(ctx); err != nil {
+		errs = append(errs, name+": "+err.Error())
+	} else {
+		t.Errorf("%s: Ping succeeded", name)
+	}
+	if err := m.GetQueue().Publish(ctx, "secrets", map[string]interface{}{}); err != nil {
+		errs = append(errs, name+": "+err.Error())
+	}
+	// A consumer retries and logs for a while.
+	sctx, scancel := context.WithTimeout(ctx, 700*time.Millisecond)
+	defer scancel()
+	if err := m.GetQueue().Subscribe(sctx, "secrets", func(context.Context, *redis.Message) error { return nil }); err != nil {
+		errs = append(errs, name+": "+err.Error())
+	}
+	return errs
 }
 
 func itoa(n int) string {

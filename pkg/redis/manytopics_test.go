@@ -382,14 +382,18 @@ func TestSwitchToSharedPathAboveThreshold(t *testing.T) {
 	b := setupAddr(t, own.Addr).with(t, redis.WithSharedFetchAbove(2))
 	topics := manyTopics(b.topic, 3)
 	var c collector
-	stopTwo := subscribeAll(t, b.ctx, b.q, topics[:2], c.handle)
+	// A consumer closes its blocking connection once its wait returns: with
+	// a 2 s recovery window, within the 1 s block timeout that comes with
+	// it rather than the default 5 s.
+	window := redis.WithRecoveryWindow(childWindow)
+	stopTwo := subscribeAll(t, b.ctx, b.q, topics[:2], c.handle, window)
 	// Two consumers: each blocks on a connection of its own.
 	eventually(t, 20*time.Second, "two blocking connections", func() bool {
 		l, _ := admin.ClientList(b.ctx).Result()
 		return strings.Count(l, "cmd=blmove") == 2
 	})
 	perTopic := conns()
-	stopThird := subscribeAll(t, b.ctx, b.q, topics[2:], c.handle)
+	stopThird := subscribeAll(t, b.ctx, b.q, topics[2:], c.handle, window)
 	var pid string
 	eventually(t, 20*time.Second, "all three under one process lease", func() bool {
 		pids, _ := admin.ZRange(b.ctx, keys.Processes, 0, -1).Result()

@@ -107,6 +107,60 @@ func TestProcessReapedAgainWhenTopicLeaseEnds(t *testing.T) {
 	}
 }
 
+// A dead process with one consumer whose topic lease is still valid and
+// one whose ran out: the second is handed back and tombstoned at once, the
+// first when its lease ends; that second look tombstones the process,
+// rather than taking the first consumer's tombstone for a valid topic
+// lease and looking again only when it runs out (which kept a dead
+// process listed a recovery window or two longer).
+func TestProcessTombstonedWhenItsLastTopicLeaseEnds(t *testing.T) {
+	t.Parallel()
+	ctx, client, leaser := setupProcLeaser(t)
+	const pid, live, dead, topic = "half-dead", "half-dead-c1", "half-dead-c2", "half.topic"
+	k := keys.For(topic)
+	ms := func(d time.Duration) float64 { return float64(time.Now().Add(d).UnixMilli()) }
+	until := ms(3 * time.Second)
+	setUp := []error{
+		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
+		client.HSet(ctx, keys.Process(pid), live, topic, dead, topic).Err(),
+		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: until, Member: live}, goredis.Z{Score: ms(-time.Second), Member: dead}).Err(),
+	}
+	for _, cid := range []string{live, dead} {
+		setUp = append(setUp, client.HSet(ctx, k.Inflight(cid), "1", `{"id":"`+cid+`","data":{}}`).Err())
+	}
+	for _, err := range setUp {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	leaser.reap(ctx)
+	if n, _ := client.LLen(ctx, k.Pending()).Result(); n != 1 {
+		t.Fatalf("first look: %d entries handed back, want the 1 whose lease ran out", n)
+	}
+	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || score != until {
+		t.Fatalf("first look: process score %v, %v; want the valid topic lease's end %v", score, err, until)
+	}
+
+	// The live consumer's topic lease ends; the dead one's tombstone has
+	// not run out yet.
+	for _, err := range []error{
+		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: ms(-time.Second), Member: live}).Err(),
+		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaser.reap(ctx)
+	if n, _ := client.LLen(ctx, k.Pending()).Result(); n != 2 {
+		t.Errorf("second look: %d entries handed back in all, want 2", n)
+	}
+	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || !isTombstone(score) {
+		t.Errorf("second look: process score %v, %v; want a tombstone (the other consumer's tombstone is not a topic lease)", score, err)
+	}
+}
+
 // Consumers that join the process's lease together are listed together:
 // every one of them is listed, in far fewer writes than consumers; and one
 // that leaves is no longer listed.

@@ -82,7 +82,7 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time,
 			k := keys.For(topic)
 			n, err := scripts.Release.Run(gctx, p.client,
 				[]string{k.Consumers(), k.Pending(), k.Claim(cid), k.Inflight(cid), k.Slots()},
-				cid, now.UnixMilli(), "0", tomb).Int()
+				cid, now.UnixMilli(), "0", tombstone(tomb)).Int()
 			if err != nil {
 				return err
 			}
@@ -90,7 +90,14 @@ func (p *procLeaser) reapProcess(ctx context.Context, pid string, now time.Time,
 				held.Store(true) // handed back (and tombstoned), or its topic lease is still valid
 			}
 			if n < 0 {
-				if until, err := p.client.ZScore(gctx, k.Consumers(), cid).Result(); err == nil {
+				// A valid topic lease, or the tombstone an earlier look
+				// left (marked as the process's are): the process is then
+				// tombstoned too, not looked at again when that ends.
+				until, err := p.client.ZScore(gctx, k.Consumers(), cid).Result()
+				switch {
+				case err == nil && isTombstone(until):
+					held.Store(true)
+				case err == nil:
 					earliest(&soonest, int64(until))
 				}
 			}

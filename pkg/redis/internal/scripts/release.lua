@@ -11,7 +11,8 @@
 -- ARGV[1] consumer id
 -- ARGV[2] now, unix ms
 -- ARGV[3] "1" to release even if the lease is still valid
--- ARGV[4] tombstone expiry, unix ms
+-- ARGV[4] tombstone expiry, unix ms (the process reaper's carries half a
+--         millisecond more, which marks it as a tombstone, not a lease)
 -- Returns the number of entries handed back, or -1 when the lease is valid.
 --
 -- When a reaped consumer held entries, it stays listed until the tombstone

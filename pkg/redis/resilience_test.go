@@ -24,10 +24,12 @@ func TestLongHandlerKeepsItsMessage(t *testing.T) {
 	longHandlerKeepsItsMessage(t, setup(t))
 }
 
-// longHandlerKeepsItsMessage runs a handler of b for 3 recovery windows
+// longHandlerKeepsItsMessage runs a handler of b for 2 recovery windows
 // while a consumer of another process (on the per-topic path) watches: it
-// must find nothing to take.
+// must find nothing to take. A lease per message would have run out after
+// one window.
 func longHandlerKeepsItsMessage(t *testing.T, b *bundle) {
+	const longWindow = 2 * time.Second
 	publishN(t, b, 1)
 	started := make(chan struct{})
 	var runs atomic.Int32
@@ -35,22 +37,23 @@ func longHandlerKeepsItsMessage(t *testing.T, b *bundle) {
 		if runs.Add(1) == 1 {
 			close(started)
 		}
-		time.Sleep(3 * time.Second) // 3× the recovery window
+		time.Sleep(2 * longWindow) // the handler's work
 		return nil
-	}, redis.WithRecoveryWindow(time.Second))
+	}, redis.WithRecoveryWindow(longWindow))
 	<-started
 	// A second consumer in another "process" reaps dead consumers several
-	// times a window; it must find nothing to take. (The window is 1 s,
-	// not less, so that a machine loaded enough to starve the renewing
-	// goroutine for half a second does not fail the test: that process
-	// would rightly be taken for dead.)
+	// times a window; it must find nothing to take. (The window is 2 s,
+	// not the shortest allowed, so that a machine loaded enough to starve
+	// the renewing goroutine for a second does not fail the test, as a
+	// loaded run of the whole suite did with 1 s: that process would
+	// rightly be taken for dead.)
 	other := setup(t)
 	other.topic = b.topic
 	var stolen atomic.Int32
 	subscribe(t, other, func(context.Context, *redis.Message) error {
 		stolen.Add(1)
 		return nil
-	}, redis.WithRecoveryWindow(time.Second))
+	}, redis.WithRecoveryWindow(longWindow))
 	eventually(t, 20*time.Second, "the long handler to finish", func() bool { return stats(t, b).Processed == 1 })
 	if stolen.Load() != 0 || runs.Load() != 1 {
 		t.Fatalf("message delivered %d more times to another consumer, %d times in all to the first", stolen.Load(), runs.Load())

@@ -2,6 +2,8 @@ package redistest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -65,12 +67,8 @@ func NewSentinel() (*Sentinel, error) {
 	}); err != nil {
 		return fail(fmt.Errorf("redistest: replica %s did not sync: %w: %s", replica.Addr, err, replica.logTail()))
 	}
-	for i := 0; i < 3; i++ {
-		sn, err := startSentinelProcess(s.name, master.Port)
-		if err != nil {
-			return fail(err)
-		}
-		s.Sentinels = append(s.Sentinels, sn)
+	if s.Sentinels, err = startSentinels(s.name, master.Port, 3); err != nil {
+		return fail(err)
 	}
 	if err := s.WaitReady(20 * time.Second); err != nil {
 		return fail(err)
@@ -95,39 +93,81 @@ func (s *Server) client() *redis.Client {
 	return redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: time.Second, PoolSize: 1})
 }
 
-// startSentinelProcess runs redis-server --sentinel with a config file of
-// its own: sentinel mode needs one and rewrites it.
-func startSentinelProcess(name string, masterPort int) (*Server, error) {
-	dir, err := os.MkdirTemp("", "redistest-sentinel-*")
-	if err != nil {
+// startSentinels runs n redis-server --sentinel processes, each with a
+// config file of its own (sentinel mode needs one and rewrites it) that
+// names the others as known sentinels: left to find each other they would
+// wait for the first hello message, which Redis sends 2 s after it starts
+// watching a master. A port taken between FreePort and the start makes
+// them all start again on new ports, since their configs name each other.
+func startSentinels(name string, masterPort, n int) ([]*Server, error) {
+	var err error
+	for try := 0; try < 5; try++ {
+		var sns []*Server
+		if sns, err = trySentinels(name, masterPort, n); err == nil {
+			return sns, nil
+		}
+	}
+	return nil, err
+}
+
+func trySentinels(name string, masterPort, n int) ([]*Server, error) {
+	sns := make([]*Server, 0, n)
+	ids := make([]string, n)
+	fail := func(err error) ([]*Server, error) {
+		for _, sn := range sns {
+			sn.Stop()
+		}
 		return nil, err
 	}
-	s := &Server{Dir: dir, ownDir: true}
-	for try := 0; try < 5; try++ {
-		if s.Port, err = FreePort(); err != nil {
-			break
+	for i := range ids {
+		dir, err := os.MkdirTemp("", "redistest-sentinel-*")
+		if err != nil {
+			return fail(err)
 		}
+		sns = append(sns, &Server{Dir: dir, ownDir: true})
+		if sns[i].Port, err = FreePort(); err != nil {
+			return fail(err)
+		}
+		id := make([]byte, 20)
+		_, _ = rand.Read(id)            // never fails (crypto/rand)
+		ids[i] = hex.EncodeToString(id) // a run id is 40 hex digits
+	}
+	for i, sn := range sns {
 		conf := fmt.Sprintf(`port %d
 bind 127.0.0.1
 protected-mode no
 daemonize no
 dir %s
 logfile redis.log
+sentinel myid %s
 sentinel monitor %s 127.0.0.1 %d 2
 sentinel down-after-milliseconds %s 1000
 sentinel failover-timeout %s 5000
 sentinel parallel-syncs %s 1
-`, s.Port, dir, name, masterPort, name, name, name)
-		path := filepath.Join(dir, "sentinel.conf")
-		if err = os.WriteFile(path, []byte(conf), 0o600); err != nil {
-			break
+`, sn.Port, sn.Dir, ids[i], name, masterPort, name, name, name)
+		for j, other := range sns {
+			if j != i {
+				conf += fmt.Sprintf("sentinel known-sentinel %s 127.0.0.1 %d %s\n", name, other.Port, ids[j])
+			}
 		}
-		if err = s.startWith(path, "--sentinel"); err == nil {
-			return s, nil
+		path := filepath.Join(sn.Dir, "sentinel.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			return fail(err)
+		}
+		sn.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(sn.Port))
+		if err := sn.spawn([]string{path, "--sentinel"}); err != nil {
+			return fail(err)
 		}
 	}
-	s.removeDir()
-	return nil, err
+	// All spawned before any is waited for, so that they come up together:
+	// a sentinel dials its peers at once, and one whose dial was refused
+	// because the peer was not listening yet tries again a second later.
+	for _, sn := range sns {
+		if err := sn.awaitUp([]string{"--sentinel"}); err != nil {
+			return fail(err)
+		}
+	}
+	return sns, nil
 }
 
 // startWith starts redis-server with args and waits until it answers.
@@ -136,6 +176,11 @@ func (s *Server) startWith(args ...string) error {
 	if err := s.spawn(args); err != nil {
 		return err
 	}
+	return s.awaitUp(args)
+}
+
+// awaitUp waits until the spawned server answers, or kills it.
+func (s *Server) awaitUp(args []string) error {
 	err := waitFor(10*time.Second, func(ctx context.Context) error {
 		select {
 		case <-s.exited:
@@ -171,8 +216,8 @@ func waitFor(timeout time.Duration, check func(ctx context.Context) error) error
 }
 
 // WaitReady waits until every sentinel sees a master it considers up, a
-// replica that is up, and the other two sentinels, so that a failover can
-// be authorised.
+// replica that is up, and the other two sentinels with its links to them
+// up, so that a failover can be authorised.
 func (s *Sentinel) WaitReady(timeout time.Duration) error {
 	err := waitFor(timeout, func(ctx context.Context) error {
 		for _, sn := range s.Sentinels {
@@ -215,8 +260,14 @@ func (s *Sentinel) sentinelReady(ctx context.Context, sn *Server) error {
 	if err != nil {
 		return err
 	}
-	if len(others) < len(s.Sentinels)-1 {
-		return fmt.Errorf("knows %d other sentinels", len(others))
+	linked := 0
+	for _, o := range others {
+		if o["flags"] == "sentinel" { // not disconnected, not down
+			linked++
+		}
+	}
+	if linked < len(s.Sentinels)-1 {
+		return fmt.Errorf("linked to %d of %d other sentinels", linked, len(s.Sentinels)-1)
 	}
 	return nil
 }

@@ -245,7 +245,6 @@ func TestClusterInspector(t *testing.T) {
 // fails only beyond 1%.
 func TestClusterFailover(t *testing.T) {
 	t.Parallel()
-	awaitRedialers(t)
 	c := startCluster(t, 3, 1)
 	b := setupCluster(t, c)
 	cc := c.Client(t)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -276,20 +274,4 @@ func (c *chaos) finish(drain time.Duration) map[string]outcome {
 		out[topic] = o
 	}
 	return out
-}
-
-// awaitRedialers makes the test's cleanup wait, last, for go-redis' pool
-// re-dialers to exit. A pool that failed to dial a killed server probes it
-// once a second and notices its pool was closed only after a sleep, which
-// goleak in TestMain would otherwise report as a leak. It cannot tell its
-// own test's re-dialers from a parallel test's, so it only waits, boundedly;
-// a real leak is still goleak's to report.
-func awaitRedialers(t *testing.T) {
-	t.Cleanup(func() {
-		buf := make([]byte, 1<<20)
-		redistest.WaitUntil(10*time.Second, func() bool {
-			n := runtime.Stack(buf, true)
-			return !strings.Contains(string(buf[:n]), "(*ConnPool).tryDial")
-		})
-	})
 }

@@ -31,7 +31,6 @@ import (
 // many rounds each runs (default 1).
 func TestReplicaAckFailover(t *testing.T) {
 	t.Parallel()
-	awaitRedialers(t)
 	rounds := 1
 	if v, err := strconv.Atoi(os.Getenv("REPLICA_ACK_ROUNDS")); err == nil && v > 0 {
 		rounds = v

@@ -13,7 +13,6 @@ import (
 // on by themselves on the promoted replica within seconds.
 func TestSentinelFailover(t *testing.T) {
 	t.Parallel()
-	awaitRedialers(t)
 	s := redistest.StartSentinel(t)
 	cfg := config.RedisConfig{SentinelAddrs: s.SentinelAddrs(), SentinelMaster: s.MasterName()}
 	b := setupConfig(t, s.SentinelAddrs()[0], cfg)

@@ -132,19 +132,24 @@ func TestClusterInspector(t *testing.T) {
 	if len(dead) != 3 {
 		t.Fatalf("topics landed on %d masters, want 3", len(dead))
 	}
+	// The three consumers fail their messages at once, each on its master.
+	sctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, len(dead))
 	for _, topic := range dead {
-		sctx, cancel := context.WithCancel(ctx)
-		errc := make(chan error, 1)
 		go func() {
 			errc <- b.q.Subscribe(sctx, topic, func(context.Context, *redis.Message) error {
 				return errors.New("down")
 			}, fastRetries(0)...)
 		}()
+	}
+	for _, topic := range dead {
 		eventually(t, 10*time.Second, "dead letters on "+topic, func() bool {
 			s, err := insp.Stats(ctx, topic)
 			return err == nil && s.Dead == perTopic
 		})
-		cancel()
+	}
+	cancel()
+	for range dead {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}

@@ -139,16 +139,26 @@ func (s *Server) spawn(args []string) error {
 	return nil
 }
 
+// ping checks that the server answers on s.Port, and that it is this
+// process which answers: a port free a moment ago may have been taken since
+// by a server another test started, and then this one, unable to listen,
+// is about to exit while the other answers in its place.
 func (s *Server) ping() error {
 	c := s.client()
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	err := c.Ping(ctx).Err()
-	if err != nil && strings.HasPrefix(err.Error(), "NOAUTH") {
-		return nil // up, and password-protected
+	pid, err := Info(ctx, c, "server", "process_id")
+	if err != nil && (strings.HasPrefix(err.Error(), "NOAUTH") || strings.HasPrefix(err.Error(), "NOPERM")) {
+		return nil // up, and password-protected: whose it is cannot be asked
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if pid != strconv.Itoa(s.cmd.Process.Pid) {
+		return fmt.Errorf("port %d is answered by another redis-server (pid %s)", s.Port, pid)
+	}
+	return nil
 }
 
 func (s *Server) logTail() string {

@@ -41,3 +41,16 @@ func TestMustStartMainHonoursREDIS_TEST_ADDR(t *testing.T) {
 		t.Fatal("Stop left the private server running")
 	}
 }
+
+// A port that another server holds is not taken for the new server's: the
+// new one cannot listen and exits, and StartServer says so instead of
+// handing back the other server under the new one's name.
+func TestStartServerOnATakenPort(t *testing.T) {
+	t.Parallel()
+	other := redistest.Start(t)
+	s, err := redistest.StartServer(redistest.Options{Port: other.Port})
+	if err == nil {
+		s.Stop()
+		t.Fatalf("StartServer on the port of %s succeeded", other.Addr)
+	}
+}

@@ -291,8 +291,11 @@ func hold(t *testing.T, b *bundle) (release func()) {
 		t.Fatal("no message taken")
 	}
 	return func() {
-		close(stop)
+		// Stopped first, then the handler let go: the other way round the
+		// consumer could take, fail and retry every pending message before
+		// it saw the stop, leaving none pending.
 		cancel()
+		close(stop)
 		if err := <-done; err != nil {
 			t.Error(err)
 		}

@@ -856,6 +856,7 @@ function restoreView() {
 // go makes the change of the view the operator asked for, records it in
 // the URL (in place of the current entry when replace is set) and redraws.
 function go(change, replace) {
+  applyFilter();
   filtering = false;
   change();
   const url = location.pathname + location.search + viewHash();
@@ -865,7 +866,7 @@ function go(change, replace) {
   refresh();
 }
 
-window.addEventListener("popstate", () => { filtering = false; clearTimeout(filterTimer); restoreView(); refresh(); });
+window.addEventListener("popstate", () => { filtering = false; clearTimeout(filterTimer); filterTimer = null; restoreView(); refresh(); });
 
 // --- wiring ---------------------------------------------------------------
 
@@ -887,12 +888,25 @@ let filterTimer = null;
 $("filter").addEventListener("input", () => {
   clearTimeout(filterTimer);
   filterTimer = setTimeout(() => {
+    filterTimer = null;
     const editing = filtering, before = location.hash;
     go(() => { view.q = $("filter").value.trim(); view.offset = 0; }, editing);
     filtering = editing || location.hash !== before; // an edit that changed nothing starts none
 
   }, 200);
 });
+
+// applyFilter applies a filter typed less than 200 ms before another
+// change of the view (a sort, the next page), so that the change comes
+// after it: the waiting edit would otherwise apply later and undo it
+// (back to the first page).
+function applyFilter() {
+  if (filterTimer === null) return;
+  clearTimeout(filterTimer);
+  filterTimer = null;
+  const q = $("filter").value.trim();
+  if (q !== view.q) { view.q = q; view.offset = 0; }
+}
 $("filter").addEventListener("change", () => { filtering = false; });
 
 $("topics-prev").addEventListener("click", () => go(() => { view.offset = Math.max(0, view.offset - PAGE); }));

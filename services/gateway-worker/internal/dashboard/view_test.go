@@ -150,3 +150,20 @@ func TestDashboardFilterHistory(t *testing.T) {
 		waitJS(`location.pathname === "/dashboard" && document.getElementById("topics-range").textContent === "51–61 of 61"`),
 	)
 }
+
+// A filter typed just before another change of the view (here the next
+// page, within the filter's 200 ms pause) applies first, and the change
+// after it: it used to apply 200 ms later and send the view back to the
+// first page.
+func TestDashboardFilterThenNextPage(t *testing.T) {
+	t.Parallel()
+	base, _ := startWithTopics(t, 60, "quick.t%02d")
+	_, run := newTab(t)
+	run("type a filter and turn the page at once",
+		signIn(base, ""),
+		waitJS(`document.getElementById("topics-range").textContent.startsWith("1–50 of ") && !document.getElementById("topics-next").disabled`),
+		js(`{ const f = document.getElementById("filter"); f.value = "quick.t"; f.dispatchEvent(new Event("input")); `+
+			`document.getElementById("topics-next").click(); } 0`),
+		waitJS(`document.getElementById("topics-range").textContent === "51–60 of 60" && location.hash === "#q=quick.t&page=2"`),
+	)
+}

@@ -94,17 +94,14 @@ func (c *crew[T]) leave() bool {
 // false, the channel was closed or stop was (a nil stop never is); or,
 // with left true, the member idled for workerIdle on the shared path and
 // leave let it go: it must end.
+//
+// A member idles with a timer on either path: one started on the
+// per-topic path, before its queue moved to the shared one (as the first
+// consumers of many starting together do), leaves like the others once
+// it has idled there, instead of waiting for a value for good.
 func (c *crew[T]) next(stop <-chan struct{}) (v T, ok, left bool) {
 	ch := c.ch.get()
 	for {
-		if !c.lazy() {
-			select {
-			case v, ok = <-ch:
-				return v, ok, false
-			case <-stop:
-				return v, false, false
-			}
-		}
 		// A value already waiting (a backlog) needs no timer.
 		select {
 		case v, ok = <-ch:

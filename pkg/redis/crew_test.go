@@ -120,3 +120,37 @@ func TestCrewNext(t *testing.T) {
 		t.Fatalf("on a closed channel: ok %v, left %v; want neither", ok, left)
 	}
 }
+
+// A member that started on the per-topic path leaves once it has idled
+// after its queue moved to the shared path: the first consumers of many
+// starting together start every worker, and those workers used to wait
+// for a value for good (a loaded run of TestIdleTopicsCost counted 85
+// such goroutines among 200 idle topics).
+func TestCrewMemberStartedPerTopicLeavesOnSharedPath(t *testing.T) {
+	t.Parallel()
+	var lazy atomic.Bool
+	clk := clockwork.NewFakeClock()
+	c := &crew[int]{size: 1, ch: newLazyChan[int](8), clock: clk, lazy: lazy.Load, spawn: func() {}}
+	c.start()
+	left := make(chan bool, 1)
+	go func() { _, _, l := c.next(nil); left <- l }()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := clk.BlockUntilContext(ctx, 1); err != nil { // idling on the per-topic path
+		t.Fatalf("the member waits without a timer: %v", err)
+	}
+	clk.Advance(workerIdle)
+	if err := clk.BlockUntilContext(ctx, 1); err != nil { // still there: it may not leave
+		t.Fatal(err)
+	}
+	lazy.Store(true) // the queue moved to the shared path
+	clk.Advance(workerIdle)
+	select {
+	case l := <-left:
+		if !l {
+			t.Fatal("next returned without leaving")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the member still waits after idling on the shared path")
+	}
+}

@@ -13,7 +13,10 @@
 // another they would take about 60 s, together they take about 15 s.
 // What they measure is the recovery from the network faults and the log
 // volume during them, which the other idle faults hardly load; the bounds
-// they assert leave room for a loaded machine in any case.
+// they assert leave room for a loaded machine in any case. TestSoak runs
+// beside them too: it is busy, but what it bounds is its workers' memory
+// and that nothing is lost, not a time, and the idle faults' bounds (tens
+// of seconds to catch up) leave it room.
 package fault
 
 import (

@@ -16,6 +16,7 @@ import (
 // while they are being published. Worker memory stays bounded, and once
 // the workers have stopped Redis holds only the documented per-topic keys.
 func TestSoak(t *testing.T) {
+	t.Parallel() // beside the idle faults (see the package doc)
 	messages := 1_000_000
 	if testing.Short() {
 		messages = 200_000

@@ -31,7 +31,7 @@ func TestReadmeTestCommand(t *testing.T) {
 	dry := exec.Command("make", "-n", "test")
 	dry.Dir = root
 	out, err := dry.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "go test -race -count=1 -p 4 -parallel 4 ./...") || !strings.Contains(string(out), "apt-get install") {
+	if err != nil || !strings.Contains(string(out), "go test -race -count=1 -p 4 ./...") || !strings.Contains(string(out), "apt-get install") {
 		t.Errorf("make -n test: %v\n%s", err, out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func FuzzRequeueRounds(f *testing.F) {
 			t.Fatal(err)
 		}
 		rec, first := r.awaitDead(t)
-		if rec.Entry != string(entry) && (!isObject(entry) || topLevel(t, entry, "id") != 0 || topLevel(t, []byte(rec.Entry), "id") != 1) {
+		if rec.Entry != string(entry) && !spliced(entry, rec.Entry) && (!isObject(entry) || topLevel(t, entry, "id") != 0 || topLevel(t, []byte(rec.Entry), "id") != 1) {
 			t.Fatalf("entry %q dead-lettered as %q: want it as pushed, or (a JSON object without an id) with one id spliced in", entry, rec.Entry)
 		}
 		prev := rec
@@ -190,4 +191,17 @@ func send[T any](ch chan<- T, v T) {
 	case ch <- v:
 	default:
 	}
+}
+
+// spliced tells whether got is entry with an id member put in front of its
+// first member and nothing else changed: what fetch.lua does to an entry
+// that Redis's JSON parser reads as an object without an id. That parser
+// takes a few texts Go's refuses (numbers like 000000), so an entry Go
+// would call no JSON object may get one too.
+func spliced(entry []byte, got string) bool {
+	if len(entry) < 2 || entry[0] != '{' || !strings.HasPrefix(got, `{"id":"`) {
+		return false
+	}
+	rest, ok := strings.CutSuffix(got, string(entry[1:]))
+	return ok && strings.HasSuffix(rest, `",`) && !strings.ContainsAny(rest[len(`{"id":"`):len(rest)-2], `"\`)
 }

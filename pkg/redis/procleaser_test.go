@@ -90,14 +90,7 @@ func TestProcessReapedAgainWhenTopicLeaseEnds(t *testing.T) {
 	}
 
 	// Its topic lease ends: handed back, and the process tombstoned.
-	for _, err := range []error{
-		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: ms(-time.Second), Member: cid}).Err(),
-		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	leasesRanOut(t, ctx, client, k, cid, pid)
 	leaser.reap(ctx)
 	if n, _ := client.LLen(ctx, k.Pending()).Result(); n != 1 {
 		t.Errorf("after the topic lease ended %d entries were handed back, want 1", n)
@@ -144,20 +137,28 @@ func TestProcessTombstonedWhenItsLastTopicLeaseEnds(t *testing.T) {
 
 	// The live consumer's topic lease ends; the dead one's tombstone has
 	// not run out yet.
-	for _, err := range []error{
-		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: ms(-time.Second), Member: live}).Err(),
-		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: ms(-time.Second), Member: pid}).Err(),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	leasesRanOut(t, ctx, client, k, live, pid)
 	leaser.reap(ctx)
 	if n, _ := client.LLen(ctx, k.Pending()).Result(); n != 2 {
 		t.Errorf("second look: %d entries handed back in all, want 2", n)
 	}
 	if score, err := client.ZScore(ctx, keys.Processes, pid).Result(); err != nil || !isTombstone(score) {
 		t.Errorf("second look: process score %v, %v; want a tombstone (the other consumer's tombstone is not a topic lease)", score, err)
+	}
+}
+
+// leasesRanOut makes consumer cid's lease in its topic and its process
+// pid's lease end a second ago.
+func leasesRanOut(t *testing.T, ctx context.Context, client goredis.UniversalClient, k keys.TopicKeys, cid, pid string) {
+	t.Helper()
+	past := float64(time.Now().Add(-time.Second).UnixMilli())
+	for _, err := range []error{
+		client.ZAdd(ctx, k.Consumers(), goredis.Z{Score: past, Member: cid}).Err(),
+		client.ZAdd(ctx, keys.Processes, goredis.Z{Score: past, Member: pid}).Err(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
